@@ -1,0 +1,38 @@
+# Aurum: `make run` opens the desk, `make test` checks it. Both bootstrap .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test lint bench demo clean-home help
+
+help:
+	@echo "make run    - set up, seed a demo desk if empty, show the leaderboard"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff (lint + format check) and mypy"
+	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/aurum init
+	$(BIN)/aurum demo --if-empty
+	$(BIN)/aurum models
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine dashboard tests bench
+	$(BIN)/ruff format --check engine dashboard tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/registry.py

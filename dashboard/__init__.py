@@ -1,0 +1,1 @@
+"""The Streamlit dashboard (rendering only; it calls engine.services)."""

@@ -1,0 +1,1 @@
+"""The `aurum` command line."""

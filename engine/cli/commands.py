@@ -1,0 +1,215 @@
+"""The `aurum` commands: parse nothing, call engine.services, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from engine.cli.main import _actor, _emit
+from engine.cli.render import fmt_metric, table
+from engine.services import Desk, init_home
+
+LEADERBOARD_METRICS = (
+    "trades",
+    "win_rate",
+    "profit_factor",
+    "expectancy",
+    "sharpe",
+    "max_drawdown_pct",
+    "psr",
+)
+
+
+@contextmanager
+def _desk(args: argparse.Namespace) -> Iterator[Desk]:
+    desk = Desk.open(args.home)
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def _progress(stage: str, fraction: float) -> None:
+    print(f"[{fraction * 100:5.1f}%] {stage}", file=sys.stderr, flush=True)
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    result = init_home(args.home)
+    before = result.revision_before or "empty"
+    print(f"database {result.database_url}: schema {before} -> {result.revision_after}")
+    state = "written with defaults" if result.config_created else "kept"
+    print(f"config {result.config_file}: {state}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from engine.demo import seed_demo
+
+    with _desk(args) as desk:
+        if desk.counts()["versions"] > 0:
+            if args.if_empty:
+                print("demo skipped: the desk already has models")
+                return
+            from engine.errors import AurumError
+
+            raise AurumError("the desk already has models; use a fresh --home for another demo")
+        result = seed_demo(desk, n_bars=args.bars, progress=_progress)
+    print(f"demo: {result.bars} generated bars, versions {', '.join(result.versions)}")
+    print(f"active: {result.active} with {result.live_trades} live trades (generated data)")
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        board = desk.leaderboard(args.lineage)
+
+    def text() -> str:
+        if not board:
+            return "No models yet. Run `aurum demo` for a demo desk, or import bars and train."
+        rows = [
+            [v.id, v.ref, v.algorithm, v.status, v.metrics_source or "—"]
+            + [fmt_metric(m, v.metrics.get(m)) for m in LEADERBOARD_METRICS]
+            for v in board
+        ]
+        headers = [
+            "id",
+            "version",
+            "algorithm",
+            "status",
+            "source",
+            "trades",
+            "win rate",
+            "PF",
+            "expect.",
+            "Sharpe",
+            "max DD %",
+            "PSR",
+        ]
+        return table(headers, rows) + "\nSharpe: daily returns annualised with √252."
+
+    _emit(args, [_version_json(v) for v in board], text)
+
+
+def _version_json(v: object) -> dict[str, object]:
+    from dataclasses import asdict
+
+    data = asdict(v)  # type: ignore[call-overload]
+    data["ref"] = v.ref  # type: ignore[attr-defined]
+    return data
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        v = desk.version(args.version)
+
+    def text() -> str:
+        lines = [
+            f"{v.ref}  (id {v.id}, {v.status}{', pinned' if v.pinned else ''})",
+            f"algorithm   {v.algorithm}",
+            f"created     {v.created_at:%Y-%m-%d %H:%M} UTC",
+            f"trained on  {v.train_start} → {v.train_end}",
+            f"data hash   {v.data_hash[:16]}…",
+            f"artifact    {v.artifact_path or '(cleaned)'} "
+            f"{v.artifact_size:,} bytes sha256 {v.artifact_sha256[:16]}…",
+            f"features    {', '.join(v.features)}",
+            f"notes       {v.notes}",
+            "metrics (backtest):",
+        ]
+        lines += [f"  {k:<18}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
+        return "\n".join(lines)
+
+    _emit(args, _version_json(v), text)
+
+
+def cmd_activate(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        rec = desk.activate(args.version, actor=_actor(args), reason=args.reason)
+    print(f"active: {rec.to_ref} (was {rec.from_ref or 'none'})")
+
+
+def cmd_rollback(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        rec = desk.rollback(args.lineage, actor=_actor(args), reason=args.reason)
+    print(f"rolled back: {rec.to_ref} is active again (was {rec.from_ref})")
+
+
+def cmd_pin(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        info = desk.set_pinned(args.version, True, actor=_actor(args))
+    print(f"pinned: {info.ref}")
+
+
+def cmd_unpin(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        info = desk.set_pinned(args.version, False, actor=_actor(args))
+    print(f"unpinned: {info.ref}")
+
+
+def cmd_cleanup(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        report = desk.cleanup(args.keep, actor=_actor(args))
+    print(f"cleaned {len(report.removed)} version(s), freed {report.freed_bytes:,} bytes")
+    if report.protected:
+        print(f"kept because active, rollback target or pinned: ids {', '.join(report.protected)}")
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        moves = desk.activation_history(args.lineage)
+        audit = desk.audit_log()
+
+    def text() -> str:
+        if not moves and not audit:
+            return "No events yet."
+        rows = [
+            [
+                f"{m.created_at:%Y-%m-%d %H:%M:%S}",
+                m.kind,
+                m.from_ref or "—",
+                m.to_ref,
+                m.actor,
+                m.reason,
+            ]
+            for m in moves
+        ]
+        audit_rows = [
+            [f"{a.created_at:%Y-%m-%d %H:%M:%S}", a.action, a.target, a.actor] for a in audit
+        ]
+        return (
+            table(["time (UTC)", "event", "from", "to", "actor", "reason"], rows)
+            + "\n\naudit:\n"
+            + table(["time (UTC)", "action", "target", "actor"], audit_rows)
+        )
+
+    _emit(args, {"activations": moves, "audit": audit}, text)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from engine.reports import build_report, write_report
+
+    with _desk(args) as desk:
+        report = build_report(desk)
+        path = write_report(report, desk.paths.logs_dir)
+
+    def text() -> str:
+        status = report["phase3_status"]
+        lines = [
+            f"active model       {status['active_model'] or 'none'}",
+            f"versions           {status['registered_versions']}",
+            f"trades logged      {status['logged_trades']}",
+        ]
+        live = (report.get("active_model") or {}).get("live") or {}
+        for key in LEADERBOARD_METRICS:
+            if key in live:
+                value = float("inf") if live[key] == "inf" else live[key]
+                lines.append(f"live {key:<14}{fmt_metric(key, value)}")
+        lines += [f"- {r}" for r in report["recommendations"]] + [f"written to {path}"]
+        return "\n".join(lines)
+
+    _emit(args, report, text)
+
+
+def cmd_config(args: argparse.Namespace) -> None:
+    from engine.cli.config_commands import run
+
+    run(args)

@@ -1,0 +1,102 @@
+"""`aurum`: one console script; each command imports only what it needs (fast start)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine.errors import AurumError
+
+COMMANDS: dict[str, str] = {
+    "init": "create or upgrade the database, write the default config",
+    "demo": "seed a demo desk: generated bars, fitted models, trades",
+    "models": "the leaderboard of model versions",
+    "show": "one model version: metadata, metrics, features",
+    "activate": "make a version the active one",
+    "rollback": "re-activate the previously active version",
+    "pin": "protect a version from cleanup",
+    "unpin": "remove a version's cleanup protection",
+    "cleanup": "remove old versions' model files (never active/previous/pinned)",
+    "history": "activation and audit events",
+    "report": "the status report (also written to logs/)",
+    "config": "show | validate | set KEY VALUE | history | revert ID",
+}
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if getattr(args, "actor", None):
+        return str(args.actor)
+    try:
+        import getpass
+
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _emit(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        from engine.jsonable import to_jsonable
+
+        print(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+    else:
+        print(text())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aurum", description="Aurum: the XAUUSD model desk.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="folder for database, models, config, logs (or AURUM_HOME)")
+    common.add_argument("--actor", help="name recorded in the audit trail (default cli:<user>)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p: dict[str, argparse.ArgumentParser] = {
+        name: sub.add_parser(name, help=help_, description=help_, parents=[common])
+        for name, help_ in COMMANDS.items()
+    }
+    p["demo"].add_argument("--bars", type=int, default=24_000, help="bars to generate")
+    p["demo"].add_argument("--if-empty", action="store_true", help="only when no models exist")
+    for name in ("models", "show", "history", "report"):
+        p[name].add_argument("--json", action="store_true", help="print JSON")
+    p["models"].add_argument("--lineage", help="only this lineage")
+    for name in ("show", "activate", "pin", "unpin"):
+        p[name].add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    for name in ("activate", "rollback"):
+        p[name].add_argument("--reason", default="", help="why (kept in the history)")
+    p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
+    p["history"].add_argument("--lineage", help="only this lineage")
+    p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
+    cfg = p["config"].add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    show = cfg.add_parser("show", help="every key with its value", parents=[common])
+    show.add_argument("--json", action="store_true", help="print JSON")
+    cfg.add_parser("validate", help="check the config file", parents=[common])
+    setp = cfg.add_parser("set", help="set KEY to VALUE (dotted keys)", parents=[common])
+    setp.add_argument("key", metavar="KEY")
+    setp.add_argument("value", metavar="VALUE")
+    hist = cfg.add_parser("history", help="saved changes", parents=[common])
+    hist.add_argument("--json", action="store_true", help="print JSON")
+    rev = cfg.add_parser("revert", help="undo a saved change", parents=[common])
+    rev.add_argument("change_id", metavar="ID", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from engine.cli import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        handler(args)
+    except AurumError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The configuration schema: every key has a type, bounds, a default and a description."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SEED_KEYS = (
+    "adaptive_learning_enabled",
+    "auto_model_switching",
+    "min_trades_for_update",
+    "retraining_frequency_hours",
+    "performance_threshold",
+    "model_evaluation_interval_minutes",
+    "auto_cleanup_models",
+    "max_models_to_keep",
+    "monitoring_integration",
+    "postmortem_integration",
+)
+
+Algorithm = Literal[
+    "logistic_regression",
+    "random_forest",
+    "extra_trees",
+    "hist_gradient_boosting",
+    "lightgbm",
+    "xgboost",
+]
+
+
+def _default_algorithms() -> list[Algorithm]:
+    return ["logistic_regression", "random_forest", "hist_gradient_boosting"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LearningConfig(_Section):
+    """How learning sessions build data, labels and candidates."""
+
+    symbol: str = Field("XAUUSD", min_length=1, max_length=32, description="Symbol to learn on.")
+    timeframe: Literal["M1", "M5", "M15", "M30", "H1"] = Field(
+        "M5", description="Bar timeframe the models trade on."
+    )
+    algorithms: list[Algorithm] = Field(
+        default_factory=_default_algorithms,
+        min_length=1,
+        description="Candidate algorithms tried in each learning session.",
+    )
+    n_folds: int = Field(5, ge=2, le=20, description="Walk-forward folds per candidate.")
+    min_train_bars: int = Field(
+        2000, ge=200, le=5_000_000, description="Fewest bars in a training window."
+    )
+    max_train_bars: int = Field(
+        50_000, ge=200, le=10_000_000, description="Most recent bars used to train (window size)."
+    )
+    purge_bars: int = Field(
+        24, ge=0, le=10_000, description="Bars removed before each test window (label overlap)."
+    )
+    embargo_bars: int = Field(
+        12, ge=0, le=10_000, description="Bars skipped after each test window before training."
+    )
+    take_profit_atr: float = Field(
+        1.5, gt=0, le=20, description="Triple-barrier take profit, in ATR multiples."
+    )
+    stop_loss_atr: float = Field(
+        1.0, gt=0, le=20, description="Triple-barrier stop loss, in ATR multiples."
+    )
+    max_holding_bars: int = Field(
+        12, ge=1, le=1000, description="Triple-barrier time limit, in bars."
+    )
+    min_confidence: float = Field(
+        0.55, ge=0.5, le=1.0, description="Probability a signal needs before a trade is taken."
+    )
+    random_seed: int = Field(42, ge=0, le=2**31 - 1, description="Seed for reproducible training.")
+    executor: Literal["local", "dask"] = Field(
+        "local", description="Where candidates x folds run: this process or a Dask cluster."
+    )
+    dask_scheduler_address: str = Field(
+        "",
+        max_length=200,
+        description="Dask scheduler address (tcp://host:port) when executor=dask.",
+    )
+
+
+class CostsConfig(_Section):
+    """What every evaluated trade pays: spread, commission and slippage."""
+
+    default_spread_points: float = Field(
+        20.0, ge=0, le=5000, description="Spread used when a bar has none, in points ($0.01)."
+    )
+    slippage_points: float = Field(
+        2.0, ge=0, le=1000, description="Extra slippage per side, in points ($0.01)."
+    )
+    commission_per_lot: float = Field(
+        7.0, ge=0, le=1000, description="Round-turn commission per 1.0 lot, in account currency."
+    )
+    contract_size_oz: float = Field(
+        100.0, gt=0, le=100_000, description="Ounces per 1.0 lot (broker contract size)."
+    )
+    lot_size: float = Field(0.1, gt=0, le=100, description="Lots per evaluated trade.")
+
+
+class AccountConfig(_Section):
+    """The account the metrics are expressed against."""
+
+    initial_balance: float = Field(
+        10_000.0, gt=0, le=1e9, description="Starting equity for returns and drawdown %, in USD."
+    )
+    currency: str = Field("USD", min_length=3, max_length=3, description="Account currency code.")
+
+
+class SelectionConfig(_Section):
+    """How versions are ranked and when a challenger replaces the champion."""
+
+    min_trades: int = Field(30, ge=1, le=1_000_000, description="Fewest trades to be ranked.")
+    min_live_trades: int = Field(
+        30,
+        ge=1,
+        le=1_000_000,
+        description="Live trades needed before live numbers replace backtest.",
+    )
+    weight_sharpe: float = Field(0.3, ge=0, le=1, description="Score weight of the Sharpe ratio.")
+    weight_profit_factor: float = Field(
+        0.2, ge=0, le=1, description="Score weight of profit factor."
+    )
+    weight_win_rate: float = Field(0.2, ge=0, le=1, description="Score weight of the win rate.")
+    weight_expectancy: float = Field(0.2, ge=0, le=1, description="Score weight of expectancy.")
+    weight_max_drawdown: float = Field(
+        0.1, ge=0, le=1, description="Score weight of max drawdown % (lower is better)."
+    )
+    promotion_margin: float = Field(
+        0.0, ge=0, le=10_000, description="Expectancy a challenger must add, in USD per trade."
+    )
+    min_psr: float = Field(
+        0.9, ge=0, le=1, description="Probabilistic Sharpe ratio a challenger must reach (0-1)."
+    )
+    max_drawdown_tolerance_pct: float = Field(
+        10.0, ge=0, le=100, description="How much deeper (percentage points) its drawdown may be."
+    )
+
+
+class SchedulerConfig(_Section):
+    """The background services' timing."""
+
+    enabled: bool = Field(True, description="Run the background services with the dashboard.")
+    heartbeat_seconds: int = Field(15, ge=1, le=3600, description="How often the leader beats.")
+    lease_seconds: int = Field(
+        60, ge=5, le=86_400, description="Leadership lease; another process takes over after it."
+    )
+    cooldown_minutes: int = Field(
+        60, ge=0, le=10_080, description="Least time between two triggered learning sessions."
+    )
+    report_interval_hours: int = Field(
+        24, ge=1, le=720, description="How often the status report is written to logs/."
+    )
+
+
+class SecurityConfig(_Section):
+    """Who may use the dashboard and how sessions behave."""
+
+    require_login: bool = Field(False, description="Ask for a user name and password.")
+    session_idle_minutes: int = Field(
+        30, ge=1, le=1440, description="Idle time after which a login expires."
+    )
+    max_failed_logins: int = Field(
+        5, ge=1, le=100, description="Failed logins before the user is locked out for a while."
+    )
+    lockout_minutes: int = Field(15, ge=1, le=1440, description="How long a lockout lasts.")
+
+
+class Phase3Config(_Section):
+    """The whole configuration; the seed's top-level keys keep their names."""
+
+    adaptive_learning_enabled: bool = Field(
+        True, description="Let triggers start learning sessions on their own."
+    )
+    auto_model_switching: bool = Field(
+        True, description="Activate a challenger that passes the promotion gates automatically."
+    )
+    min_trades_for_update: int = Field(
+        50, ge=1, le=100_000, description="New trades that trigger a learning session."
+    )
+    retraining_frequency_hours: float = Field(
+        24.0, ge=0.25, le=720, description="Hours between time-triggered learning sessions."
+    )
+    performance_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Live win rate (0-1) below which the active model is retrained.",
+    )
+    model_evaluation_interval_minutes: int = Field(
+        60, ge=1, le=10_080, description="Minutes between evaluations (metrics, triggers, switch)."
+    )
+    auto_cleanup_models: bool = Field(
+        True, description="Remove old versions' artifacts automatically."
+    )
+    max_models_to_keep: int = Field(
+        10, ge=1, le=10_000, description="Newest versions whose artifacts cleanup keeps."
+    )
+    monitoring_integration: bool = Field(True, description="Write status reports to logs/.")
+    postmortem_integration: bool = Field(
+        True, description="Feed trade outcomes back into learning triggers."
+    )
+    learning: LearningConfig = Field(default_factory=LearningConfig)  # type: ignore[arg-type]
+    costs: CostsConfig = Field(default_factory=CostsConfig)  # type: ignore[arg-type]
+    account: AccountConfig = Field(default_factory=AccountConfig)  # type: ignore[arg-type]
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)  # type: ignore[arg-type]
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)  # type: ignore[arg-type]
+    security: SecurityConfig = Field(default_factory=SecurityConfig)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Phase3Config:
+        for problem in cross_field_problems(self):
+            raise ValueError(problem)
+        return self
+
+
+def cross_field_problems(cfg: Phase3Config) -> list[str]:
+    """Named checks between keys; each message names the keys involved."""
+    problems = []
+    if cfg.model_evaluation_interval_minutes > cfg.retraining_frequency_hours * 60:
+        problems.append(
+            "model_evaluation_interval_minutes must not exceed retraining_frequency_hours x 60 "
+            "(evaluations would be rarer than retraining)"
+        )
+    if cfg.learning.min_train_bars > cfg.learning.max_train_bars:
+        problems.append("learning.min_train_bars must not exceed learning.max_train_bars")
+    if cfg.learning.purge_bars < cfg.learning.max_holding_bars:
+        problems.append(
+            "learning.purge_bars must be at least learning.max_holding_bars "
+            "(otherwise labels leak across the train/test boundary)"
+        )
+    if cfg.learning.executor == "dask" and not cfg.learning.dask_scheduler_address:
+        problems.append("learning.dask_scheduler_address is required when learning.executor=dask")
+    if cfg.scheduler.lease_seconds < 2 * cfg.scheduler.heartbeat_seconds:
+        problems.append("scheduler.lease_seconds must be at least 2 x scheduler.heartbeat_seconds")
+    s = cfg.selection
+    weights = (
+        s.weight_sharpe,
+        s.weight_profit_factor,
+        s.weight_win_rate,
+        s.weight_expectancy,
+        s.weight_max_drawdown,
+    )
+    if sum(weights) <= 0:
+        problems.append("selection.weight_* must not all be zero (nothing to rank by)")
+    return problems
+
+
+@dataclass(frozen=True)
+class KeyDoc:
+    """One documented configuration key (for docs, `config show` and the form page)."""
+
+    key: str
+    type: str
+    default: Any
+    description: str
+    bounds: str
+
+
+def describe_keys(model: type[BaseModel] = Phase3Config, prefix: str = "") -> list[KeyDoc]:
+    """Every leaf key with its type, default, bounds and description, in dotted form."""
+    docs: list[KeyDoc] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            docs.extend(describe_keys(annotation, f"{prefix}{name}."))
+            continue
+        bounds = ", ".join(
+            f"{k} {getattr(m, k)}"
+            for m in field.metadata
+            for k in ("ge", "gt", "le", "lt", "min_length", "max_length")
+            if getattr(m, k, None) is not None
+        )
+        default = field.get_default(call_default_factory=True)
+        type_name = getattr(annotation, "__name__", None) or str(annotation)
+        docs.append(KeyDoc(prefix + name, type_name, default, field.description or "", bounds))
+    return docs

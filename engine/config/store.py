@@ -1,0 +1,229 @@
+"""Load, validate, save atomically and keep the history of config/phase3_config.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from engine.config.schema import Phase3Config
+from engine.db.connection import Database
+from engine.db.schema import ConfigChange
+from engine.errors import ConfigError, NotFoundError
+
+
+@dataclass(frozen=True)
+class ConfigChangeRecord:
+    """One saved change: which keys moved from what to what, who did it and when."""
+
+    id: int
+    actor: str
+    reason: str
+    created_at: datetime
+    diff: dict[str, tuple[Any, Any]]
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'a': {'b': 1}} -> {'a.b': 1}; lists stay values."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def diff_configs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    flat_before, flat_after = flatten(before), flatten(after)
+    keys = sorted(set(flat_before) | set(flat_after))
+    return {
+        k: (flat_before.get(k), flat_after.get(k))
+        for k in keys
+        if flat_before.get(k) != flat_after.get(k)
+    }
+
+
+def validation_message(err: ValidationError, *, source: str) -> str:
+    """Turn pydantic's report into lines naming each key and the reason."""
+    lines = []
+    for item in err.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(cross-field rule)"
+        reason = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            reason = "unknown key (check the spelling; `aurum config show` lists every key)"
+        lines.append(f"  {key}: {reason}")
+    return f"{source} has invalid settings:\n" + "\n".join(lines)
+
+
+def validate(data: dict[str, Any], *, source: str) -> Phase3Config:
+    try:
+        return Phase3Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(validation_message(err, source=source)) from None
+
+
+def parse_value(raw: str) -> Any:
+    """A `config set` value: JSON when it parses (numbers, true/false, lists), else the string."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def set_key(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """Return a copy of `data` with the dotted key set; refuses keys the schema does not have."""
+    parts = dotted.split(".")
+    known = Phase3Config().model_dump()
+    node_known: Any = known
+    for part in parts:
+        if not isinstance(node_known, dict) or part not in node_known:
+            raise ConfigError(f"unknown config key {dotted!r}: `aurum config show` lists every key")
+        node_known = node_known[part]
+    if isinstance(node_known, dict):
+        raise ConfigError(f"{dotted!r} is a section; set one of its keys, e.g. {dotted}.<key>")
+    updated = json.loads(json.dumps(data))
+    node = updated
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return updated
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """Write to a temp file in the same folder and fsync it; the caller renames it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+class ConfigStore:
+    """The config file plus its change history in the database."""
+
+    def __init__(self, path: Path, db: Database | None) -> None:
+        self.path = path
+        self.db = db
+
+    def read_raw(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as err:
+            raise ConfigError(f"cannot read {self.path}: {err.strerror}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"{self.path} line {err.lineno} column {err.colno}: not valid JSON ({err.msg}). "
+                "Fix the file or restore it with `aurum config revert`."
+            ) from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path}: the top level must be a JSON object {{...}}")
+        return data
+
+    def load(self) -> Phase3Config:
+        """The validated config; a missing file is created with the defaults."""
+        if not self.path.exists():
+            cfg = Phase3Config()
+            self._replace_file(cfg)
+            return cfg
+        return validate(self.read_raw(), source=str(self.path))
+
+    def save(self, new: Phase3Config, *, actor: str, reason: str = "") -> ConfigChangeRecord | None:
+        """Save atomically and record the change; returns None when nothing changed."""
+        before = self.load().model_dump(mode="json")
+        after = new.model_dump(mode="json")
+        diff = diff_configs(before, after)
+        if not diff:
+            return None
+        tmp = write_atomically(self.path, _dump(after))
+        try:
+            record = self._record(before, after, diff, actor=actor, reason=reason, tmp=tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return record
+
+    def set(self, dotted: str, raw_value: str, *, actor: str) -> ConfigChangeRecord | None:
+        value = parse_value(raw_value)
+        data = set_key(self.load().model_dump(mode="json"), dotted, value)
+        cfg = validate(data, source=f"config set {dotted}")
+        return self.save(cfg, actor=actor, reason=f"set {dotted}")
+
+    def history(self, limit: int = 100) -> list[ConfigChangeRecord]:
+        db = self._require_db()
+        with db.session() as s:
+            rows = s.scalars(
+                select(ConfigChange).order_by(ConfigChange.id.desc()).limit(limit)
+            ).all()
+            return [_to_record(r) for r in rows]
+
+    def revert(self, change_id: int, *, actor: str) -> ConfigChangeRecord | None:
+        """Restore the configuration as it was before change `change_id` (itself a new change)."""
+        db = self._require_db()
+        with db.session() as s:
+            row = s.get(ConfigChange, change_id)
+            if row is None:
+                raise NotFoundError(f"config change #{change_id} does not exist")
+            before = json.loads(row.before_json)
+        cfg = validate(before, source=f"config change #{change_id}")
+        return self.save(cfg, actor=actor, reason=f"revert change #{change_id}")
+
+    def _record(
+        self,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        diff: dict[str, Any],
+        *,
+        actor: str,
+        reason: str,
+        tmp: Path,
+    ) -> ConfigChangeRecord:
+        if self.db is None:
+            os.replace(tmp, self.path)
+            return ConfigChangeRecord(0, actor, reason, datetime.now().astimezone(), diff)
+        with self.db.session(write=True) as s:
+            row = ConfigChange(
+                actor=actor,
+                reason=reason,
+                diff_json=json.dumps(diff),
+                before_json=json.dumps(before),
+                after_json=json.dumps(after),
+            )
+            s.add(row)
+            s.flush()
+            os.replace(tmp, self.path)  # inside the transaction: a failed rename rolls it back
+            return _to_record(row)
+
+    def _replace_file(self, cfg: Phase3Config) -> None:
+        tmp = write_atomically(self.path, _dump(cfg.model_dump(mode="json")))
+        os.replace(tmp, self.path)
+
+    def _require_db(self) -> Database:
+        if self.db is None:
+            raise ConfigError("config history needs the database: run `aurum init` first")
+        return self.db
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _to_record(row: ConfigChange) -> ConfigChangeRecord:
+    diff = {k: (v[0], v[1]) for k, v in json.loads(row.diff_json).items()}
+    return ConfigChangeRecord(row.id, row.actor, row.reason, row.created_at, diff)

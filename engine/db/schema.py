@@ -1,0 +1,197 @@
+"""The ORM tables. Rows never leave the engine: stores convert them to dataclasses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns timezone-aware UTC; refuses naive input to avoid silent shifts."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use timezone-aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Lineage(Base):
+    """A model name per symbol/timeframe/purpose; versions are numbered within it."""
+
+    __tablename__ = "lineages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelVersion(Base):
+    """One immutable trained model: what it is, what it learnt from, where its file is."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("lineage_id", "version", name="uq_model_versions_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lineage_id: Mapped[int] = mapped_column(ForeignKey("lineages.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(64))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    features_json: Mapped[str] = mapped_column(Text, default="[]")
+    train_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    train_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    data_hash: Mapped[str] = mapped_column(String(64), default="")
+    library_versions_json: Mapped[str] = mapped_column(Text, default="{}")
+    artifact_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    artifact_format: Mapped[str] = mapped_column(String(16), default="skops")
+    artifact_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    artifact_sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Alias(Base):
+    """A named pointer (`active`) per lineage; the primary key makes it exactly one."""
+
+    __tablename__ = "aliases"
+    lineage_id: Mapped[int] = mapped_column(ForeignKey("lineages.id"), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActivationEvent(Base):
+    """Append-only history of the `active` pointer: who moved it, when, from, to and why."""
+
+    __tablename__ = "activation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lineage_id: Mapped[int] = mapped_column(ForeignKey("lineages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id"), nullable=True
+    )
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VersionMetric(Base):
+    """Metrics history per version: (source, period, name, value, trades analysed)."""
+
+    __tablename__ = "version_metrics"
+    __table_args__ = (Index("ix_version_metrics_lookup", "version_id", "source", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    name: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trades: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Trade(Base):
+    """The trade ledger: one row per closed trade, idempotent on its ticket."""
+
+    __tablename__ = "trades"
+    __table_args__ = (Index("ix_trades_version_close", "version_id", "close_time"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(64), unique=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))
+    open_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    close_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    open_price: Mapped[float] = mapped_column(Float)
+    close_price: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    profit: Mapped[float] = mapped_column(Float)
+    commission: Mapped[float] = mapped_column(Float, default=0.0)
+    swap: Mapped[float] = mapped_column(Float, default=0.0)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="live")
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConfigChange(Base):
+    """Every saved configuration change: the diff, the whole before/after, who and when."""
+
+    __tablename__ = "config_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    diff_json: Mapped[str] = mapped_column(Text)
+    before_json: Mapped[str] = mapped_column(Text)
+    after_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Audit trail of every action a person or service took (activation has its own table too)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128), default="")
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Bar(Base):
+    """Market bars in UTC, keyed by symbol, timeframe and open time."""
+
+    __tablename__ = "bars"
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    timeframe: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    tick_volume: Mapped[int] = mapped_column(BigInteger, default=0)
+    spread_points: Mapped[int | None] = mapped_column(Integer, nullable=True)

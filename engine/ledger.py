@@ -1,0 +1,191 @@
+"""The trade ledger: every closed trade with the model version that produced it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db.schema import ModelVersion, Trade
+from engine.errors import TradeError
+
+
+class TradeInput(BaseModel):
+    """One trade result as the trading side reports it; every field is checked."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    ticket: str = Field(min_length=1, max_length=64)
+    symbol: str = Field("XAUUSD", min_length=1, max_length=32)
+    side: Literal["buy", "sell"]
+    open_time: datetime
+    close_time: datetime
+    open_price: float = Field(gt=0, allow_inf_nan=False)
+    close_price: float = Field(gt=0, allow_inf_nan=False)
+    volume: float = Field(gt=0, le=1000, allow_inf_nan=False, description="Lots.")
+    profit: float = Field(allow_inf_nan=False)
+    commission: float = Field(0.0, allow_inf_nan=False)
+    swap: float = Field(0.0, allow_inf_nan=False)
+    version_id: int | None = Field(None, ge=1)
+    confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    source: Literal["live", "backtest", "shadow", "import"] = "live"
+
+    @field_validator("side", mode="before")
+    @classmethod
+    def _side(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("open_time", "close_time")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _order(self) -> TradeInput:
+        if self.close_time < self.open_time:
+            raise ValueError("close_time is before open_time")
+        return self
+
+    @property
+    def net_profit(self) -> float:
+        return self.profit + self.commission + self.swap
+
+
+@dataclass(frozen=True)
+class LoggedTrade:
+    """What happened to a logged trade: `new`, or `unchanged` when the ticket was seen before."""
+
+    id: int
+    ticket: str
+    version_id: int | None
+    net_profit: float
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LedgerTrade:
+    ticket: str
+    symbol: str
+    side: str
+    open_time: datetime
+    close_time: datetime
+    net_profit: float
+    volume: float
+    version_id: int | None
+    confidence: float | None
+    source: str
+
+
+def parse_trade(data: Mapping[str, Any]) -> TradeInput:
+    """Validate a raw dict into a TradeInput, naming each bad field."""
+    try:
+        return TradeInput.model_validate(dict(data))
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'trade'}: {e['msg']}" for e in err.errors()
+        )
+        raise TradeError(f"trade refused: {problems}") from None
+
+
+_COMPARED = (
+    "symbol",
+    "side",
+    "open_price",
+    "close_price",
+    "volume",
+    "profit",
+    "commission",
+    "swap",
+    "version_id",
+    "source",
+)
+
+
+def log_trade(session: Session, trade: TradeInput) -> LoggedTrade:
+    """Insert the trade; the same ticket again is a no-op, a different one under it is refused."""
+    if trade.version_id is not None and session.get(ModelVersion, trade.version_id) is None:
+        raise TradeError(
+            f"trade {trade.ticket} names model version {trade.version_id}, which does not exist"
+        )
+    existing = session.scalars(select(Trade).where(Trade.ticket == trade.ticket)).first()
+    if existing is not None:
+        changed = [f for f in _COMPARED if not _same(getattr(existing, f), getattr(trade, f))]
+        if changed:
+            raise TradeError(
+                f"ticket {trade.ticket} was already logged with different {', '.join(changed)}; "
+                "tickets are unique — fix the ticket or the values"
+            )
+        return LoggedTrade(
+            existing.id, existing.ticket, existing.version_id, _net(existing), "unchanged"
+        )
+    row = Trade(**trade.model_dump())
+    session.add(row)
+    session.flush()
+    return LoggedTrade(row.id, row.ticket, row.version_id, trade.net_profit, "new")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
+    return bool(a == b)
+
+
+def _net(row: Trade) -> float:
+    return row.profit + row.commission + row.swap
+
+
+def trades_for(
+    session: Session,
+    version_id: int | None = None,
+    *,
+    source: str | None = "live",
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[LedgerTrade]:
+    """Trades in close-time order, optionally for one version/source/period."""
+    query = select(Trade)
+    if version_id is not None:
+        query = query.where(Trade.version_id == version_id)
+    if source is not None:
+        query = query.where(Trade.source == source)
+    if since is not None:
+        query = query.where(Trade.close_time >= since)
+    query = query.order_by(Trade.close_time, Trade.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        LedgerTrade(
+            r.ticket,
+            r.symbol,
+            r.side,
+            r.open_time,
+            r.close_time,
+            _net(r),
+            r.volume,
+            r.version_id,
+            r.confidence,
+            r.source,
+        )
+        for r in session.scalars(query)
+    ]
+
+
+def live_metrics(
+    trades: list[LedgerTrade], *, initial_equity: float, n_trials: int = 1
+) -> dict[str, float]:
+    """The catalogue metrics of a version's ledger trades (one definition: engine.metrics)."""
+    from engine.metrics.summary import summarize
+
+    summary = summarize(
+        [t.net_profit for t in trades],
+        [t.close_time for t in trades],
+        initial_equity=initial_equity,
+        n_trials=max(1, n_trials),
+    )
+    return summary.as_dict()

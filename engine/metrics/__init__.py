@@ -1,0 +1,47 @@
+"""Pure trading metrics for Aurum: one definition of each, shared by learner, selection and UI.
+
+Names are imported lazily so that light commands (`aurum models`) do not pay for scipy/pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME = {
+    "METRICS": "catalog",
+    "MetricSpec": "catalog",
+    "is_better": "catalog",
+    "annualized_return": "returns",
+    "calmar_ratio": "returns",
+    "daily_returns": "returns",
+    "deflated_sharpe_ratio": "returns",
+    "expected_max_sharpe": "returns",
+    "probabilistic_sharpe_ratio": "returns",
+    "sharpe_ratio": "returns",
+    "sharpe_ratio_variance": "returns",
+    "sortino_ratio": "returns",
+    "MetricsSummary": "summary",
+    "summarize": "summary",
+    "DrawdownResult": "trading",
+    "WinRate": "trading",
+    "average_loss": "trading",
+    "average_win": "trading",
+    "drawdown_series": "trading",
+    "equity_curve": "trading",
+    "expectancy": "trading",
+    "max_drawdown": "trading",
+    "net_profit": "trading",
+    "payoff_ratio": "trading",
+    "profit_factor": "trading",
+    "win_rate": "trading",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.metrics' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"engine.metrics.{module}"), name)

@@ -1,0 +1,73 @@
+"""The metric catalogue: label, unit and direction of every metric `summarize` produces.
+
+One place says whether a metric is better high or low, so ranking code never guesses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How to show and compare one metric: display label, unit and which direction is better."""
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool
+    description: str
+
+
+def _spec(name: str, label: str, unit: str, higher: bool, description: str) -> MetricSpec:
+    """Build a MetricSpec (positional shorthand that keeps the table below readable)."""
+    return MetricSpec(name, label, unit, higher, description)
+
+
+_SPECS = (
+    _spec("trades", "Trades", "count", True, "Number of closed trades (more = more evidence)."),
+    _spec("net_profit", "Net profit", "currency", True, "Sum of net trade results."),
+    _spec("win_rate", "Win rate", "fraction", True, "Share of trades with profit > 0."),
+    _spec("win_rate_low", "Win rate (low)", "fraction", True, "Wilson 95 % lower bound."),
+    _spec("win_rate_high", "Win rate (high)", "fraction", True, "Wilson 95 % upper bound."),
+    _spec(
+        "profit_factor", "Profit factor", "ratio", True, "Gross profit / |gross loss|; inf if none."
+    ),
+    _spec("expectancy", "Expectancy", "currency", True, "Mean net profit per trade."),
+    _spec("average_win", "Average win", "currency", True, "Mean profit of winning trades."),
+    _spec("average_loss", "Average loss", "currency", True, "Mean of losing trades (negative)."),
+    _spec("max_drawdown", "Max drawdown", "currency", False, "Largest fall from an equity peak."),
+    _spec(
+        "max_drawdown_pct",
+        "Max drawdown %",
+        "percent",
+        False,
+        "That fall as a percent of the peak equity.",
+    ),
+    _spec("sharpe", "Sharpe", "ratio", True, "Daily Sharpe annualised with sqrt(252)."),
+    _spec("sortino", "Sortino", "ratio", True, "Daily Sortino annualised with sqrt(252)."),
+    _spec("calmar", "Calmar", "ratio", True, "Mean daily return * 252 / max drawdown fraction."),
+    _spec("psr", "PSR", "probability", True, "Probability the true Sharpe is above 0."),
+    _spec("dsr", "DSR", "probability", True, "PSR against the best Sharpe expected from N trials."),
+)
+
+METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
+"""Every metric name in `MetricsSummary.as_dict()`, in the same order."""
+
+
+def is_better(name: str, a: float, b: float) -> bool:
+    """True when value `a` is strictly better than `b` for metric `name`.
+
+    nan is never better and anything that is a number beats nan; +inf and -inf compare as
+    numbers (an inf profit factor beats any finite one). Unknown names raise KeyError.
+    """
+    try:
+        spec = METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+    if math.isnan(a):
+        return False
+    if math.isnan(b):
+        return True
+    return a > b if spec.higher_is_better else a < b

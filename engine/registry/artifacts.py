@@ -1,0 +1,149 @@
+"""Model files: skops only (no pickle), written atomically, content-addressed, verified on load."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ArtifactError
+from engine.home import inside, safe_name
+
+# Types a model file may contain beyond the ones skops trusts by default. This list lives in the
+# engine's code on purpose: an artifact can never widen it.
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn._loss.link.Interval",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.link.MultinomialLogit",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn._loss.loss.HalfMultinomialLoss",
+        "numpy.dtype",
+        "collections.OrderedDict",
+        "builtins.slice",
+    }
+)
+
+
+@dataclass(frozen=True)
+class StoredArtifact:
+    """Where a model file landed and how to recognise it: relative path, size, sha256."""
+
+    relative_path: str
+    size: int
+    sha256: str
+    fmt: str
+
+
+def serialize(estimator: Any) -> bytes:
+    """The estimator as skops bytes; refuses objects holding types we would not load back."""
+    import skops.io as sio
+
+    try:
+        data = sio.dumps(estimator)
+    except Exception as err:
+        raise ArtifactError(f"cannot save this model with skops: {err}") from err
+    _check_types(data, origin="the model being saved")
+    return data
+
+
+def _check_types(data: bytes, *, origin: str) -> list[str]:
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as err:
+        raise ArtifactError(f"{origin} is not a readable skops file ({err})") from err
+    refused = sorted(set(untrusted) - TRUSTED_TYPES)
+    if refused:
+        raise ArtifactError(
+            f"{origin} contains types outside Aurum's allow-list: {', '.join(refused)}. "
+            "It was not loaded."
+        )
+    return list(untrusted)
+
+
+def write_artifact(artifacts_dir: Path, lineage: str, data: bytes) -> StoredArtifact:
+    """Write bytes under artifacts/<lineage>/<sha256>.skops: temp file, fsync, rename."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = inside(artifacts_dir, artifacts_dir / safe_name(lineage, what="lineage name"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}.skops"
+    relative = f"{folder.name}/{target.name}"
+    if target.exists() and _sha256_file(target) == digest:
+        return StoredArtifact(relative, len(data), digest, "skops")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return StoredArtifact(relative, len(data), digest, "skops")
+
+
+def read_verified(artifacts_dir: Path, relative_path: str, expected_sha256: str) -> bytes:
+    """The file's bytes, only if their sha256 matches the registry's record."""
+    path = inside(artifacts_dir, artifacts_dir / relative_path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ArtifactError(
+            f"model file {relative_path} is missing (cleaned up or deleted)"
+        ) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise ArtifactError(
+            f"model file {relative_path} does not match its recorded sha256 "
+            f"(expected {expected_sha256[:12]}…, found {actual[:12]}…): it was changed, "
+            "truncated or swapped. It was not loaded."
+        )
+    return data
+
+
+def load_artifact(artifacts_dir: Path, relative_path: str, expected_sha256: str) -> Any:
+    """Verify the checksum, check every type against the allow-list, then load."""
+    import skops.io as sio
+
+    data = read_verified(artifacts_dir, relative_path, expected_sha256)
+    untrusted = _check_types(data, origin=f"model file {relative_path}")
+    try:
+        return sio.loads(data, trusted=untrusted)
+    except Exception as err:
+        raise ArtifactError(f"model file {relative_path} could not be loaded: {err}") from err
+
+
+def delete_artifact(artifacts_dir: Path, relative_path: str) -> int:
+    """Remove a model file; returns the bytes freed (0 when it was already gone)."""
+    path = inside(artifacts_dir, artifacts_dir / relative_path)
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    return size
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

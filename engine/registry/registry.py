@@ -1,0 +1,272 @@
+"""The model registry: versions, the active pointer with its history, files, cleanup, compare."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from engine.db.connection import Database
+from engine.errors import AurumError, NotFoundError
+from engine.registry import activation, artifacts, cleanup, versions
+from engine.registry.compare import DEFAULT_COMPARE, compare
+from engine.registry.refs import find_lineage, find_version
+from engine.registry.types import (
+    ActivationRecord,
+    CleanupReport,
+    Comparison,
+    LineageInfo,
+    VersionInfo,
+)
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """Everything needed to register a trained model besides the estimator itself."""
+
+    lineage: str
+    symbol: str
+    timeframe: str
+    algorithm: str
+    purpose: str = "scalper"
+    params: Mapping[str, Any] | None = None
+    features: Sequence[str] = ()
+    train_start: datetime | None = None
+    train_end: datetime | None = None
+    data_hash: str = ""
+    notes: str = ""
+    metrics: Mapping[str, float | None] | None = None
+    metrics_trades: int = 0
+    metrics_period: tuple[datetime | None, datetime | None] = (None, None)
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("scikit-learn", "skops", "numpy", "pandas", "lightgbm", "xgboost"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+class ModelRegistry:
+    """Each public method is one transaction; nothing half-done survives an error."""
+
+    def __init__(self, db: Database, artifacts_dir: Path) -> None:
+        self.db = db
+        self.artifacts_dir = artifacts_dir
+
+    # --- registering and reading -------------------------------------------------------------
+    def register(self, estimator: Any, spec: NewVersion) -> VersionInfo:
+        """Save the model file, then record the version; a failed record leaves no new file."""
+        data = artifacts.serialize(estimator)
+        stored = artifacts.write_artifact(self.artifacts_dir, spec.lineage, data)
+        try:
+            with self.db.session(write=True) as s:
+                lineage = versions.ensure_lineage(
+                    s, spec.lineage, spec.symbol, spec.timeframe, spec.purpose
+                )
+                row = versions.add_version(
+                    s,
+                    lineage,
+                    stored,
+                    algorithm=spec.algorithm,
+                    params=spec.params or {},
+                    features=list(spec.features),
+                    train_start=spec.train_start,
+                    train_end=spec.train_end,
+                    data_hash=spec.data_hash,
+                    library_versions=library_versions(),
+                    notes=spec.notes,
+                )
+                if spec.metrics:
+                    versions.add_metrics(
+                        s,
+                        row.id,
+                        spec.metrics,
+                        source="backtest",
+                        trades=spec.metrics_trades,
+                        period_start=spec.metrics_period[0],
+                        period_end=spec.metrics_period[1],
+                    )
+                version_id = row.id
+        except BaseException:
+            self._drop_orphan(stored.relative_path)
+            raise
+        return self.get(version_id)
+
+    def _drop_orphan(self, relative_path: str) -> None:
+        with self.db.session() as s:
+            from sqlalchemy import select
+
+            from engine.db.schema import ModelVersion
+
+            used = s.scalar(
+                select(ModelVersion.id).where(ModelVersion.artifact_path == relative_path)
+            )
+        if used is None:
+            artifacts.delete_artifact(self.artifacts_dir, relative_path)
+
+    def get(self, ref: str | int, *, source: str = "backtest") -> VersionInfo:
+        with self.db.session() as s:
+            row, lineage = find_version(s, ref)
+            metrics = versions.latest_metrics(s, [row.id], source).get(row.id)
+            active = set(versions.active_ids(s).values())
+            return versions.to_info(row, lineage, active, metrics, source)
+
+    def list_versions(
+        self, *, lineage: str | None = None, source: str = "backtest"
+    ) -> list[VersionInfo]:
+        with self.db.session() as s:
+            return versions.list_versions(s, lineage=lineage, source=source)
+
+    def lineages(self) -> list[LineageInfo]:
+        from sqlalchemy import select
+
+        from engine.db.schema import Lineage
+
+        with self.db.session() as s:
+            return [
+                versions.lineage_info(x) for x in s.scalars(select(Lineage).order_by(Lineage.id))
+            ]
+
+    def active_version(self, lineage: str | None = None) -> VersionInfo | None:
+        with self.db.session() as s:
+            try:
+                lin = find_lineage(s, lineage)
+            except NotFoundError:
+                if lineage:
+                    raise
+                return None
+            version_id = versions.active_ids(s).get(lin.id)
+        return None if version_id is None else self.get(version_id)
+
+    def record_metrics(
+        self,
+        ref: str | int,
+        metrics: Mapping[str, float | None],
+        *,
+        source: str,
+        trades: int,
+        period: tuple[datetime | None, datetime | None] = (None, None),
+    ) -> None:
+        with self.db.session(write=True) as s:
+            row, _ = find_version(s, ref)
+            versions.add_metrics(
+                s,
+                row.id,
+                metrics,
+                source=source,
+                trades=trades,
+                period_start=period[0],
+                period_end=period[1],
+            )
+
+    def metrics_history(self, ref: str | int) -> list[dict[str, Any]]:
+        """Every stored metric row of a version, oldest first (for "how it evolved" charts)."""
+        from sqlalchemy import select
+
+        from engine.db.schema import VersionMetric
+
+        with self.db.session() as s:
+            row, _ = find_version(s, ref)
+            rows = s.scalars(
+                select(VersionMetric)
+                .where(VersionMetric.version_id == row.id)
+                .order_by(VersionMetric.id)
+            ).all()
+            return [
+                {
+                    "source": m.source,
+                    "name": m.name,
+                    "value": m.value,
+                    "trades": m.trades,
+                    "period_start": m.period_start,
+                    "period_end": m.period_end,
+                    "recorded_at": m.recorded_at,
+                }
+                for m in rows
+            ]
+
+    # --- the active pointer --------------------------------------------------------------------
+    def activate(
+        self, ref: str | int, *, actor: str = SYSTEM_ACTOR, reason: str = ""
+    ) -> ActivationRecord:
+        with self.db.session(write=True) as s:
+            event = activation.activate(s, ref, actor=actor, reason=reason)
+            return activation.to_record(s, event)
+
+    def rollback(
+        self, lineage: str | None = None, *, actor: str = SYSTEM_ACTOR, reason: str = ""
+    ) -> ActivationRecord:
+        with self.db.session(write=True) as s:
+            event = activation.rollback(s, lineage, actor=actor, reason=reason)
+            return activation.to_record(s, event)
+
+    def history(self, lineage: str | None = None, limit: int = 200) -> list[ActivationRecord]:
+        with self.db.session() as s:
+            return activation.history(s, lineage, limit)
+
+    def rollback_target(self, lineage: str | None = None) -> VersionInfo | None:
+        with self.db.session() as s:
+            target = activation.rollback_target(s, find_lineage(s, lineage).id)
+        return None if target is None else self.get(target)
+
+    def set_pinned(self, ref: str | int, pinned: bool) -> VersionInfo:
+        with self.db.session(write=True) as s:
+            row, _ = find_version(s, ref)
+            row.pinned = pinned
+            version_id = row.id
+        return self.get(version_id)
+
+    # --- files -------------------------------------------------------------------------------
+    def load_model(self, ref: str | int) -> tuple[Any, VersionInfo]:
+        """The estimator, after its checksum and types were verified."""
+        info = self.get(ref)
+        if not info.artifact_path:
+            raise AurumError(f"{info.ref} has no model file (status {info.status})")
+        model = artifacts.load_artifact(
+            self.artifacts_dir, info.artifact_path, info.artifact_sha256
+        )
+        return model, info
+
+    def cleanup(self, keep: int) -> CleanupReport:
+        if keep < 1:
+            raise AurumError("cleanup must keep at least 1 version per lineage (--keep N, N >= 1)")
+        with self.db.session(write=True) as s:
+            removed, protected, files = cleanup.mark_cleaned(s, keep=keep)
+        freed = cleanup.delete_files(self.artifacts_dir, files)
+        return CleanupReport(removed, protected, freed)
+
+    def compare(
+        self,
+        refs: Sequence[str | int],
+        metrics: Sequence[str] = DEFAULT_COMPARE,
+        *,
+        source: str = "backtest",
+    ) -> Comparison:
+        return compare([self.get(r, source=source) for r in refs], metrics)
+
+    # --- seed-compatible names ---------------------------------------------------------------
+    def list_models(self) -> list[VersionInfo]:
+        return self.list_versions()
+
+    def compare_models(self, model_ids: Sequence[str | int]) -> Comparison:
+        return self.compare(model_ids)
+
+    def set_active_model(self, model_id: str | int, reason: str = "set_active_model") -> bool:
+        self.activate(model_id, actor=SYSTEM_ACTOR, reason=reason)
+        return True
+
+    def get_active_model(self) -> VersionInfo | None:
+        return self.active_version()
+
+    def cleanup_old_models(self, keep_count: int = 10) -> CleanupReport:
+        return self.cleanup(keep_count)

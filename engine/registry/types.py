@@ -1,0 +1,104 @@
+"""What the registry returns: plain frozen dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+STATUSES = ("candidate", "active", "archived", "pinned", "cleaned")
+
+
+@dataclass(frozen=True)
+class LineageInfo:
+    id: int
+    name: str
+    symbol: str
+    timeframe: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One registered model version, as the trader sees it."""
+
+    id: int
+    lineage: str
+    symbol: str
+    timeframe: str
+    version: int
+    algorithm: str
+    params: dict[str, Any]
+    features: list[str]
+    train_start: datetime | None
+    train_end: datetime | None
+    data_hash: str
+    library_versions: dict[str, str]
+    artifact_path: str | None
+    artifact_format: str
+    artifact_size: int
+    artifact_sha256: str
+    status: str
+    pinned: bool
+    notes: str
+    created_at: datetime
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    metrics_source: str = ""
+    metrics_trades: int = 0
+
+    @property
+    def ref(self) -> str:
+        """The human name of the version, e.g. `XAUUSD-M5-scalper:v3`."""
+        return f"{self.lineage}:v{self.version}"
+
+    @property
+    def model_id(self) -> int:
+        """Seed-compatible id (what `set_active_model` takes)."""
+        return self.id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ActivationRecord:
+    """One move of the `active` pointer."""
+
+    id: int
+    lineage: str
+    kind: str
+    from_ref: str | None
+    to_ref: str
+    from_version_id: int | None
+    to_version_id: int
+    actor: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    removed: list[str]
+    protected: list[str]
+    freed_bytes: int
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    metric: str
+    label: str
+    higher_is_better: bool
+    values: dict[str, float | None]
+    best: str | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Side-by-side metrics with the better value per row and an overall winner with reasons."""
+
+    refs: list[str]
+    rows: list[ComparisonRow]
+    winner: str | None
+    criteria: str
+    wins: dict[str, int]

@@ -1,0 +1,187 @@
+"""Registering immutable versions, reading them back with their latest metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.db.schema import Alias, Lineage, ModelVersion, VersionMetric
+from engine.home import safe_name
+from engine.registry.artifacts import StoredArtifact
+from engine.registry.types import LineageInfo, VersionInfo
+
+ACTIVE = "active"
+
+
+def ensure_lineage(
+    session: Session, name: str, symbol: str, timeframe: str, purpose: str
+) -> Lineage:
+    """Get or create the lineage `name` (names reach the filesystem, so they are checked)."""
+    safe_name(name, what="lineage name")
+    lineage = session.scalars(select(Lineage).where(Lineage.name == name)).first()
+    if lineage is None:
+        lineage = Lineage(name=name, symbol=symbol, timeframe=timeframe, purpose=purpose)
+        session.add(lineage)
+        session.flush()
+    return lineage
+
+
+def add_version(
+    session: Session,
+    lineage: Lineage,
+    artifact: StoredArtifact,
+    *,
+    algorithm: str,
+    params: Mapping[str, Any],
+    features: list[str],
+    train_start: datetime | None,
+    train_end: datetime | None,
+    data_hash: str,
+    library_versions: Mapping[str, str],
+    notes: str,
+) -> ModelVersion:
+    """Insert the next numbered version of `lineage`; nothing existing is changed."""
+    current = session.scalar(
+        select(func.max(ModelVersion.version)).where(ModelVersion.lineage_id == lineage.id)
+    )
+    row = ModelVersion(
+        lineage_id=lineage.id,
+        version=(current or 0) + 1,
+        algorithm=algorithm,
+        params_json=json.dumps(dict(params), default=str, sort_keys=True),
+        features_json=json.dumps(list(features)),
+        train_start=train_start,
+        train_end=train_end,
+        data_hash=data_hash,
+        library_versions_json=json.dumps(dict(library_versions)),
+        artifact_path=artifact.relative_path,
+        artifact_format=artifact.fmt,
+        artifact_size=artifact.size,
+        artifact_sha256=artifact.sha256,
+        status="candidate",
+        pinned=False,
+        notes=notes,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_metrics(
+    session: Session,
+    version_id: int,
+    metrics: Mapping[str, float | None],
+    *,
+    source: str,
+    trades: int,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+) -> None:
+    """Append one snapshot of metrics (history is kept; the newest row per name is current)."""
+    for name, value in metrics.items():
+        clean = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+        session.add(
+            VersionMetric(
+                version_id=version_id,
+                source=source,
+                name=name,
+                value=None if clean is None else float(clean),
+                trades=trades,
+                period_start=period_start,
+                period_end=period_end,
+            )
+        )
+
+
+def latest_metrics(
+    session: Session, version_ids: Iterable[int] | None, source: str
+) -> dict[int, tuple[dict[str, float | None], int]]:
+    """Newest value of every metric per version for one source, with trades analysed."""
+    newest = select(func.max(VersionMetric.id).label("id")).where(VersionMetric.source == source)
+    ids = None if version_ids is None else list(version_ids)
+    if ids is not None:
+        newest = newest.where(VersionMetric.version_id.in_(ids))
+    newest_ids = newest.group_by(VersionMetric.version_id, VersionMetric.name).subquery()
+    rows = session.execute(
+        select(
+            VersionMetric.version_id, VersionMetric.name, VersionMetric.value, VersionMetric.trades
+        ).join(newest_ids, VersionMetric.id == newest_ids.c.id)
+    ).all()
+    out: dict[int, tuple[dict[str, float | None], int]] = {}
+    for version_id, name, value, trades in rows:
+        metrics, count = out.get(version_id, ({}, 0))
+        metrics[name] = value
+        out[version_id] = (metrics, max(count, trades))
+    return out
+
+
+def active_ids(session: Session) -> dict[int, int]:
+    """lineage id -> active version id."""
+    rows = session.execute(select(Alias.lineage_id, Alias.version_id).where(Alias.alias == ACTIVE))
+    return {lineage_id: version_id for lineage_id, version_id in rows}
+
+
+def effective_status(row: ModelVersion, active: set[int]) -> str:
+    if row.id in active:
+        return "active"
+    if row.status == "cleaned":
+        return "cleaned"
+    return "pinned" if row.pinned else row.status
+
+
+def to_info(
+    row: ModelVersion,
+    lineage: Lineage,
+    active: set[int],
+    metrics: tuple[dict[str, float | None], int] | None = None,
+    source: str = "",
+) -> VersionInfo:
+    values, trades = metrics if metrics else ({}, 0)
+    return VersionInfo(
+        id=row.id,
+        lineage=lineage.name,
+        symbol=lineage.symbol,
+        timeframe=lineage.timeframe,
+        version=row.version,
+        algorithm=row.algorithm,
+        params=json.loads(row.params_json),
+        features=json.loads(row.features_json),
+        train_start=row.train_start,
+        train_end=row.train_end,
+        data_hash=row.data_hash,
+        library_versions=json.loads(row.library_versions_json),
+        artifact_path=row.artifact_path,
+        artifact_format=row.artifact_format,
+        artifact_size=row.artifact_size,
+        artifact_sha256=row.artifact_sha256,
+        status=effective_status(row, active),
+        pinned=row.pinned,
+        notes=row.notes,
+        created_at=row.created_at,
+        metrics=dict(values),
+        metrics_source=source if metrics else "",
+        metrics_trades=trades,
+    )
+
+
+def list_versions(
+    session: Session, *, lineage: str | None = None, source: str = "backtest"
+) -> list[VersionInfo]:
+    """Every version (newest first) with its latest metrics of `source`."""
+    query = select(ModelVersion, Lineage).join(Lineage, Lineage.id == ModelVersion.lineage_id)
+    if lineage:
+        query = query.where(Lineage.name == lineage)
+    rows = session.execute(query.order_by(ModelVersion.id.desc())).all()
+    metrics = latest_metrics(session, None if lineage is None else [r[0].id for r in rows], source)
+    active = set(active_ids(session).values())
+    return [to_info(v, lin, active, metrics.get(v.id), source) for v, lin in rows]
+
+
+def lineage_info(lineage: Lineage) -> LineageInfo:
+    return LineageInfo(lineage.id, lineage.name, lineage.symbol, lineage.timeframe, lineage.purpose)

@@ -1,0 +1,251 @@
+"""The one facade the CLI, dashboard, scheduler and seed controller call.
+
+Each method is one unit of work with its own transaction(s); errors are engine errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.config.schema import Phase3Config
+from engine.config.store import ConfigChangeRecord, ConfigStore
+from engine.db.connection import Database, open_database
+from engine.db.schema import AuditEvent, ModelVersion, Trade
+from engine.home import AurumHome, resolve_home
+from engine.ledger import LedgerTrade, LoggedTrade, live_metrics, log_trade, parse_trade, trades_for
+from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
+from engine.registry.refs import find_version
+
+
+@dataclass(frozen=True)
+class InitResult:
+    home: str
+    database_url: str
+    revision_before: str | None
+    revision_after: str
+    config_file: str
+    config_created: bool
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+def init_home(home: str | None = None) -> InitResult:
+    """Create or upgrade the database and write the default config when there is none."""
+    from engine.db.migrate import current_revision, upgrade_to_head
+
+    paths = resolve_home(home)
+    paths.ensure_dirs()
+    db = open_database(paths.database_url, check_schema=False)
+    try:
+        before = current_revision(db)
+        after = upgrade_to_head(db)
+        created = not paths.config_file.exists()
+        ConfigStore(paths.config_file, db).load()
+    finally:
+        db.dispose()
+    return InitResult(
+        str(paths.root),
+        _safe_url(paths.database_url),
+        before,
+        after,
+        str(paths.config_file),
+        created,
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages and reports."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Desk:
+    """Aurum for one home: registry, ledger, config and audit behind trader-sized methods."""
+
+    def __init__(self, paths: AurumHome, db: Database) -> None:
+        self.paths = paths
+        self.db = db
+        self.registry = ModelRegistry(db, paths.artifacts_dir)
+        self.config_store = ConfigStore(paths.config_file, db)
+
+    @classmethod
+    def open(cls, home: str | None = None) -> Desk:
+        """Open an initialised home; a missing or stale schema says to run `aurum init`."""
+        paths = resolve_home(home)
+        return cls(paths, open_database(paths.database_url))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- config -------------------------------------------------------------------------------
+    def config(self) -> Phase3Config:
+        return self.config_store.load()
+
+    def set_config(self, key: str, value: str, *, actor: str) -> ConfigChangeRecord | None:
+        change = self.config_store.set(key, value, actor=actor)
+        if change:
+            self.audit(actor, "config.set", key, {"diff": change.diff, "change": change.id})
+        return change
+
+    def save_config(
+        self, cfg: Phase3Config, *, actor: str, reason: str = ""
+    ) -> ConfigChangeRecord | None:
+        change = self.config_store.save(cfg, actor=actor, reason=reason)
+        if change:
+            self.audit(actor, "config.save", "", {"diff": change.diff, "change": change.id})
+        return change
+
+    def revert_config(self, change_id: int, *, actor: str) -> ConfigChangeRecord | None:
+        change = self.config_store.revert(change_id, actor=actor)
+        if change:
+            self.audit(actor, "config.revert", str(change_id), {"diff": change.diff})
+        return change
+
+    def config_history(self, limit: int = 100) -> list[ConfigChangeRecord]:
+        return self.config_store.history(limit)
+
+    # --- models -------------------------------------------------------------------------------
+    def leaderboard(self, lineage: str | None = None) -> list[VersionInfo]:
+        """Versions with their current numbers: live when enough live trades, else backtest."""
+        min_live = self.config().selection.min_live_trades
+        backtest = self.registry.list_versions(lineage=lineage, source="backtest")
+        live = {v.id: v for v in self.registry.list_versions(lineage=lineage, source="live")}
+        board = [
+            live[v.id] if v.id in live and live[v.id].metrics_trades >= min_live else v
+            for v in backtest
+        ]
+        return sorted(board, key=_rank_key)
+
+    def version(self, ref: str | int) -> VersionInfo:
+        return self.registry.get(ref)
+
+    def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
+        record = self.registry.activate(ref, actor=actor, reason=reason)
+        self.audit(actor, "model.activate", record.to_ref, {"from": record.from_ref, "why": reason})
+        return record
+
+    def rollback(
+        self, lineage: str | None = None, *, actor: str, reason: str = ""
+    ) -> ActivationRecord:
+        record = self.registry.rollback(lineage, actor=actor, reason=reason)
+        self.audit(actor, "model.rollback", record.to_ref, {"from": record.from_ref, "why": reason})
+        return record
+
+    def set_pinned(self, ref: str | int, pinned: bool, *, actor: str) -> VersionInfo:
+        info = self.registry.set_pinned(ref, pinned)
+        self.audit(actor, "model.pin" if pinned else "model.unpin", info.ref, {})
+        return info
+
+    def cleanup(self, keep: int | None = None, *, actor: str) -> CleanupReport:
+        keep_n = keep if keep is not None else self.config().max_models_to_keep
+        report = self.registry.cleanup(keep_n)
+        self.audit(
+            actor,
+            "model.cleanup",
+            f"keep {keep_n}",
+            {"removed": report.removed, "freed_bytes": report.freed_bytes},
+        )
+        return report
+
+    def compare(self, refs: list[str]) -> Comparison:
+        return self.registry.compare(refs)
+
+    def activation_history(self, lineage: str | None = None) -> list[ActivationRecord]:
+        return self.registry.history(lineage)
+
+    # --- trades -------------------------------------------------------------------------------
+    def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:
+        trade = parse_trade(data)
+        with self.db.session(write=True) as s:
+            logged = log_trade(s, trade)
+        return logged
+
+    def trades(
+        self, ref: str | int | None = None, *, source: str | None = "live"
+    ) -> list[LedgerTrade]:
+        with self.db.session() as s:
+            version_id = None if ref is None else find_version(s, ref)[0].id
+            return trades_for(s, version_id, source=source)
+
+    def live_metrics(self, ref: str | int) -> dict[str, float]:
+        trades = self.trades(ref, source="live")
+        return live_metrics(
+            trades,
+            initial_equity=self.config().account.initial_balance,
+            n_trials=self.trial_count(),
+        )
+
+    def refresh_live_metrics(self, ref: str | int) -> dict[str, float]:
+        """Store a snapshot of the version's live metrics in its metrics history."""
+        trades = self.trades(ref, source="live")
+        metrics = self.live_metrics(ref)
+        if trades:
+            self.registry.record_metrics(
+                ref,
+                metrics,
+                source="live",
+                trades=len(trades),
+                period=(trades[0].close_time, trades[-1].close_time),
+            )
+        return metrics
+
+    def trial_count(self) -> int:
+        """Every version ever registered counts as a trial (cleaned ones too)."""
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count(ModelVersion.id))) or 0)
+
+    # --- audit --------------------------------------------------------------------------------
+    def audit(self, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None:
+        with self.db.session(write=True) as s:
+            s.add(
+                AuditEvent(
+                    actor=actor,
+                    action=action,
+                    target=target,
+                    detail_json=json.dumps(dict(detail), default=str),
+                )
+            )
+
+    def audit_log(self, limit: int = 200) -> list[AuditRecord]:
+        with self.db.session() as s:
+            rows = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).all()
+            return [
+                AuditRecord(
+                    r.id, r.actor, r.action, r.target, json.loads(r.detail_json), r.created_at
+                )
+                for r in rows
+            ]
+
+    def counts(self) -> dict[str, int]:
+        with self.db.session() as s:
+            return {
+                "versions": int(s.scalar(select(func.count(ModelVersion.id))) or 0),
+                "trades": int(s.scalar(select(func.count(Trade.id))) or 0),
+            }
+
+
+def _rank_key(v: VersionInfo) -> tuple[int, float, int]:
+    sharpe = v.metrics.get("sharpe")
+    score = -(sharpe if sharpe is not None and sharpe == sharpe else float("-inf"))
+    return (0 if v.is_active else 1, score, -v.id)

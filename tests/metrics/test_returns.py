@@ -1,0 +1,162 @@
+"""Return-based metrics against hand computations and independent moment formulas."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.metrics import (
+    annualized_return,
+    calmar_ratio,
+    daily_returns,
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probabilistic_sharpe_ratio,
+    sharpe_ratio,
+    sharpe_ratio_variance,
+    sortino_ratio,
+)
+
+RETURNS = [0.01, -0.02, 0.03, 0.0]
+SKEWED = [0.02, -0.01, 0.015, -0.03, 0.04, 0.005, -0.002, 0.01, 0.025, -0.015, 0.06, 0.0]
+
+
+def test_daily_returns_group_by_utc_day() -> None:
+    times = [
+        datetime(2024, 1, 1, 10, tzinfo=UTC),  # Jan 1
+        datetime(2024, 1, 2, 3, tzinfo=timezone(timedelta(hours=5))),  # 22:00 UTC Jan 1
+        datetime(2024, 1, 1, 23),  # naive -> UTC, Jan 1
+        pd.Timestamp("2024-01-02 12:00", tz="UTC"),  # Jan 2
+        pd.Timestamp("2024-01-02 20:00", tz="America/New_York"),  # 01:00 UTC Jan 3
+    ]
+    r = daily_returns([100.0, 20.0, -50.0, 60.0, -30.0], times, initial_equity=1000.0)
+    # Jan 1: +70 on 1000; Jan 2: +60 on 1070; Jan 3: -30 on 1130.
+    assert [d.strftime("%Y-%m-%d") for d in r.index] == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert str(r.index.tz) == "UTC"
+    assert r.tolist() == pytest.approx([0.07, 60.0 / 1070.0, -30.0 / 1130.0])
+
+
+def test_daily_returns_accepts_index_and_rejects_bad_input() -> None:
+    idx = pd.DatetimeIndex(["2024-03-01 09:00", "2024-03-04 09:00"])
+    assert daily_returns([10.0, 10.0], idx, initial_equity=100.0).tolist() == pytest.approx(
+        [0.1, 10.0 / 110.0]
+    )
+    assert daily_returns([], [], initial_equity=1.0).empty
+    with pytest.raises(ValueError, match="initial_equity"):
+        daily_returns([1.0], [datetime(2024, 1, 1)], initial_equity=0.0)
+    with pytest.raises(ValueError, match="close times"):
+        daily_returns([1.0, 2.0], [datetime(2024, 1, 1)], initial_equity=10.0)
+
+
+def test_daily_return_is_nan_after_equity_wiped_out() -> None:
+    times = [datetime(2024, 1, 1), datetime(2024, 1, 2)]
+    r = daily_returns([-100.0, 5.0], times, initial_equity=100.0)
+    assert r.iloc[0] == -1.0 and math.isnan(r.iloc[1])
+
+
+def test_sharpe_hand_computed() -> None:
+    # mean = 0.02/4 = 0.005; squared deviations 0.000025 + 0.000625 + 0.000625 + 0.000025
+    # = 0.0013; var = 0.0013/3 = 0.00043333; std = 0.0208167; SR = 0.240192 per day
+    assert sharpe_ratio(RETURNS, periods_per_year=1) == pytest.approx(0.240192, abs=1e-6)
+    # * sqrt(252) = 15.874508 -> 3.812933
+    assert sharpe_ratio(RETURNS) == pytest.approx(3.812933, abs=1e-6)
+    assert sharpe_ratio(RETURNS) == pytest.approx(
+        sharpe_ratio(RETURNS, periods_per_year=1) * math.sqrt(252)
+    )
+
+
+def test_sharpe_degenerate_cases() -> None:
+    assert math.isnan(sharpe_ratio([]))
+    assert math.isnan(sharpe_ratio([0.01]))
+    assert math.isnan(sharpe_ratio([0.01, 0.01, 0.01]))
+
+
+def test_sortino_hand_computed() -> None:
+    # downside: only -0.02 -> mean of squares over 4 periods = 0.0004/4 = 0.0001, sqrt = 0.01
+    # 0.005 / 0.01 = 0.5 per day; * sqrt(252) = 7.937254
+    assert sortino_ratio(RETURNS, periods_per_year=1) == pytest.approx(0.5)
+    assert sortino_ratio(RETURNS) == pytest.approx(7.937254, abs=1e-6)
+    assert sortino_ratio([0.01, 0.02]) == math.inf
+    assert math.isnan(sortino_ratio([0.0, 0.0]))
+    assert math.isnan(sortino_ratio([0.01]))
+
+
+def test_annualized_return_and_calmar() -> None:
+    # mean 0.005 * 252 = 1.26; 1.26 / 0.15 = 8.4
+    assert annualized_return(RETURNS) == pytest.approx(1.26)
+    assert calmar_ratio(1.26, 15.0) == pytest.approx(8.4)
+    assert calmar_ratio(0.3, 0.0) == math.inf
+    assert math.isnan(calmar_ratio(-0.1, 0.0))
+    assert math.isnan(calmar_ratio(math.nan, 5.0))
+    assert math.isnan(annualized_return([]))
+    with pytest.raises(ValueError):
+        calmar_ratio(0.1, -1.0)
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _independent_psr(returns: list[float], benchmark: float) -> float:
+    """PSR written out with explicit central moments, not scipy's skew/kurtosis."""
+    r = np.array(returns)
+    n = r.size
+    d = r - r.sum() / n
+    m2, m3, m4 = (d**2).sum() / n, (d**3).sum() / n, (d**4).sum() / n
+    g3 = m3 / m2**1.5
+    g4 = m4 / m2**2  # raw kurtosis: 3 for a normal
+    sr = (r.sum() / n) / math.sqrt((d**2).sum() / (n - 1))
+    z = (sr - benchmark) * math.sqrt(n - 1) / math.sqrt(1 - g3 * sr + (g4 - 1) / 4 * sr**2)
+    return _phi(z)
+
+
+@pytest.mark.parametrize("benchmark", [0.0, 0.1, 0.3])
+def test_psr_matches_independent_computation(benchmark: float) -> None:
+    expected = _independent_psr(SKEWED, benchmark)
+    assert probabilistic_sharpe_ratio(SKEWED, benchmark_sr=benchmark) == pytest.approx(expected)
+
+
+def test_psr_uses_raw_not_excess_kurtosis() -> None:
+    # With excess kurtosis the denominator would shrink by 3/4·SR²; the value would differ.
+    r = np.array(SKEWED)
+    sr = r.mean() / r.std(ddof=1)
+    assert 0.75 * sr**2 > 1e-3
+    assert probabilistic_sharpe_ratio(SKEWED) == pytest.approx(_independent_psr(SKEWED, 0.0))
+
+
+def test_psr_rises_with_sample_size_and_degenerate_cases() -> None:
+    psr = [probabilistic_sharpe_ratio(SKEWED * k) for k in (1, 2, 4, 8)]
+    assert psr == sorted(psr) and psr[0] < psr[-1] < 1.0
+    assert math.isnan(probabilistic_sharpe_ratio([0.01, 0.02]))
+    assert math.isnan(probabilistic_sharpe_ratio([0.01, 0.01, 0.01]))
+
+
+def test_expected_max_sharpe() -> None:
+    # N = 100, V = 1: Φ⁻¹(0.99) = 2.326348, Φ⁻¹(1 - 1/(100e)) = Φ⁻¹(0.996321) = 2.680210
+    # 0.422784 * 2.326348 + 0.577216 * 2.680210 = 0.983543 + 1.547060 = 2.530603
+    assert expected_max_sharpe(100, 1.0) == pytest.approx(2.530603, abs=1e-5)
+    assert expected_max_sharpe(100, 4.0) == pytest.approx(2 * 2.530603, abs=2e-5)
+    assert expected_max_sharpe(1, 1.0) == 0.0
+    assert expected_max_sharpe(0, 1.0) == 0.0
+    values = [expected_max_sharpe(n, 0.01) for n in (2, 10, 100, 1000)]
+    assert values == sorted(values) and len(set(values)) == 4
+    with pytest.raises(ValueError):
+        expected_max_sharpe(10, -1.0)
+
+
+def test_dsr_relative_to_psr() -> None:
+    psr = probabilistic_sharpe_ratio(SKEWED)
+    assert deflated_sharpe_ratio(SKEWED, n_trials=1, sr_variance=0.05) == psr
+    dsr = deflated_sharpe_ratio(SKEWED, n_trials=20, sr_variance=0.05)
+    assert dsr < psr
+    assert deflated_sharpe_ratio(SKEWED, n_trials=200, sr_variance=0.05) < dsr
+
+
+def test_sharpe_ratio_variance() -> None:
+    # SR = 0.240192 per period, n = 4: (1 + 0.240192²/2) / 3 = (1 + 0.028846) / 3 = 0.342949
+    assert sharpe_ratio_variance(RETURNS) == pytest.approx(0.342949, abs=1e-6)
+    assert math.isnan(sharpe_ratio_variance([0.1, 0.2]))
