@@ -89,7 +89,7 @@ def localize(wall: np.ndarray, tz: str, lines: np.ndarray, log: ProblemLog) -> T
 def csv_times(stamps: pd.Series, tz: str, lines: np.ndarray, log: ProblemLog) -> Times:
     """Times of a plain CSV: epoch seconds (UTC), ISO with offset (absolute) or naive in ``tz``."""
     numeric = stamps.str.fullmatch(_NUMERIC).to_numpy(dtype=bool)
-    if numeric.mean() > 0.5:
+    if numeric.mean() > 0.5 and _looks_like_epoch(stamps[numeric]):
         return _epoch_times(stamps, numeric, lines, log)
     aware = stamps.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool)
     naive_rows = np.flatnonzero(~aware)
@@ -219,6 +219,11 @@ def _epoch_times(
         raw = stamps.to_numpy(dtype=object)[~good]
         log.add(lines[~good], lambda k: f"time {raw[k]!r} is not epoch seconds")
     return Times(wall=utc, utc=utc, ambiguous=np.zeros(len(utc), dtype=bool))
+
+
+def _looks_like_epoch(numbers: pd.Series) -> bool:
+    """Epoch seconds of real bars are > 1e8 (1973); digits like 20250102 are a compact date."""
+    return bool(np.nanmedian(pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=float)) >= 1e8)
 
 
 def _to_us(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:

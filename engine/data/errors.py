@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.errors import AurumError
+
 MAX_LISTED = 20
 
 
@@ -25,7 +27,7 @@ class RowProblem:
         return f"{where}: {self.reason}"
 
 
-class DataError(Exception):
+class DataError(AurumError):
     """Market data was refused (bad file, bad parameter, inconsistent bars).
 
     ``problems`` holds the collected row problems (possibly capped); ``total_problems`` is how many

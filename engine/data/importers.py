@@ -77,6 +77,11 @@ def read_bars(
 ) -> ParsedBars:
     """Parse and validate a bar file; ``tz`` is the IANA zone of times written without offset.
 
+    ``fmt`` is ``"mt5"``, ``"csv"`` or None (detect from the header). Bar alignment is checked on
+    the clock as written (server time), order/duplicates/spacing on UTC. A local time repeated
+    by a DST fall-back is read as its first occurrence, so a repeated hour is refused as
+    duplicates; a local time in the spring-forward gap is refused. Epoch-number times are UTC.
+
     Raises DataError listing (up to ``max_problems`` collected) line numbers and reasons if any
     row is wrong, or if the file is empty, header-only or of an unknown format.
     """
