@@ -174,6 +174,44 @@ class Desk:
     def activation_history(self, lineage: str | None = None) -> list[ActivationRecord]:
         return self.registry.history(lineage)
 
+    # --- market data ---
+    def import_bars(
+        self,
+        path: str,
+        *,
+        symbol: str,
+        timeframe: str,
+        fmt: str | None = None,
+        tz: str = "UTC",
+        actor: str,
+        progress: Any = None,
+    ) -> Any:
+        """Validate the whole file, then upsert it in one transaction (see engine.imports)."""
+        from engine.imports import import_bars
+
+        return import_bars(
+            self,
+            path,
+            symbol=symbol,
+            timeframe=timeframe,
+            fmt=fmt,
+            tz=tz,
+            actor=actor,
+            progress=progress,
+        )
+
+    def bars(self, symbol: str, timeframe: str, *, last: int | None = None) -> Any:
+        from engine.data.store import load_bars
+
+        with self.db.session() as s:
+            return load_bars(s, symbol=symbol, timeframe=timeframe, last=last)
+
+    def bar_series(self) -> list[Any]:
+        from engine.data.store import series_info
+
+        with self.db.session() as s:
+            return series_info(s)
+
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:
         trade = parse_trade(data)

@@ -32,7 +32,69 @@ def _desk(args: argparse.Namespace) -> Iterator[Desk]:
 
 
 def _progress(stage: str, fraction: float) -> None:
-    print(f"[{fraction * 100:5.1f}%] {stage}", file=sys.stderr, flush=True)
+    """A progress bar on stderr: redrawn in place on a terminal, one line per stage otherwise."""
+    filled = round(max(0.0, min(1.0, fraction)) * 30)
+    bar = f"[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:5.1f}%  {stage}"
+    if sys.stderr.isatty():
+        end = "\n" if fraction >= 1.0 else ""
+        print(f"\r{bar:<100}", end=end, file=sys.stderr, flush=True)
+    else:
+        print(bar, file=sys.stderr, flush=True)
+
+
+def cmd_import_bars(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        report = desk.import_bars(
+            args.file,
+            symbol=args.symbol,
+            timeframe=args.timeframe,
+            fmt=args.fmt,
+            tz=args.tz,
+            actor=_actor(args),
+            progress=_progress,
+        )
+
+    def text() -> str:
+        gaps = ", ".join(f"{n} {k.replace('_', ' ')}(s)" for k, n in report.gap_counts.items())
+        lines = [
+            f"imported {report.rows:,} {report.symbol} {report.timeframe} bars "
+            f"({report.source_format}, times read as {report.time_zone}, stored in UTC)",
+            f"  new {report.new:,}, updated {report.updated:,}, unchanged {report.unchanged:,}",
+            f"  first {report.first:%Y-%m-%d %H:%M} UTC, last {report.last:%Y-%m-%d %H:%M} UTC",
+            f"  gaps: {gaps or 'none'}",
+        ]
+        lines += [
+            f"  hole {h.start:%Y-%m-%d %H:%M} → {h.end:%Y-%m-%d %H:%M} UTC ({h.hours} h)"
+            for h in report.holes
+        ]
+        return "\n".join(lines)
+
+    _emit(args, report, text)
+
+
+def cmd_bars(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        series = desk.bar_series()
+
+    def text() -> str:
+        if not series:
+            return (
+                "No bars yet. Import an MT5 export with `aurum import-bars FILE --symbol XAUUSD "
+                "--timeframe M5 --tz Europe/Athens`."
+            )
+        rows = [
+            [
+                s.symbol,
+                s.timeframe,
+                f"{s.bars:,}",
+                f"{s.first:%Y-%m-%d %H:%M}",
+                f"{s.last:%Y-%m-%d %H:%M}",
+            ]
+            for s in series
+        ]
+        return table(["symbol", "timeframe", "bars", "first (UTC)", "last (UTC)"], rows)
+
+    _emit(args, series, text)
 
 
 def cmd_init(args: argparse.Namespace) -> None:

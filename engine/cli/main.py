@@ -13,6 +13,8 @@ from engine.errors import AurumError
 COMMANDS: dict[str, str] = {
     "init": "create or upgrade the database, write the default config",
     "demo": "seed a demo desk: generated bars, fitted models, trades",
+    "import-bars": "import an MT5 'Export bars' file or a CSV of bars (all-or-nothing)",
+    "bars": "the stored bar series (symbol, timeframe, count, first/last)",
     "models": "the leaderboard of model versions",
     "show": "one model version: metadata, metrics, features",
     "activate": "make a version the active one",
@@ -58,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     }
     p["demo"].add_argument("--bars", type=int, default=24_000, help="bars to generate")
     p["demo"].add_argument("--if-empty", action="store_true", help="only when no models exist")
-    for name in ("models", "show", "history", "report"):
+    imp = p["import-bars"]
+    imp.add_argument("file", metavar="FILE", help="the bar file to import")
+    imp.add_argument("--symbol", required=True, help="e.g. XAUUSD")
+    imp.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
+    imp.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
+    imp.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
+    for name in ("models", "show", "history", "report", "import-bars", "bars"):
         p[name].add_argument("--json", action="store_true", help="print JSON")
     p["models"].add_argument("--lineage", help="only this lineage")
     for name in ("show", "activate", "pin", "unpin"):
@@ -86,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from engine.cli import commands
 
-    handler = getattr(commands, f"cmd_{args.command}")
+    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
     try:
         handler(args)
     except AurumError as err:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from engine.features.spec import FeatureSpec
 
 SEED_KEYS = (
     "adaptive_learning_enabled",
@@ -28,6 +30,9 @@ Algorithm = Literal[
     "lightgbm",
     "xgboost",
 ]
+
+
+ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
 
 
 def _default_algorithms() -> list[Algorithm]:
@@ -63,17 +68,31 @@ class LearningConfig(_Section):
     embargo_bars: int = Field(
         12, ge=0, le=10_000, description="Bars skipped after each test window before training."
     )
-    take_profit_atr: float = Field(
-        1.5, gt=0, le=20, description="Triple-barrier take profit, in ATR multiples."
+    barrier_unit: Literal["atr", "usd"] = Field(
+        "atr", description="Unit of take_profit and stop_loss: ATR multiples or US dollars."
     )
-    stop_loss_atr: float = Field(
-        1.0, gt=0, le=20, description="Triple-barrier stop loss, in ATR multiples."
+    take_profit: float = Field(
+        1.5, gt=0, le=500, description="Triple-barrier take profit (in barrier_unit)."
+    )
+    stop_loss: float = Field(
+        1.0, gt=0, le=500, description="Triple-barrier stop loss (in barrier_unit)."
     )
     max_holding_bars: int = Field(
         12, ge=1, le=1000, description="Triple-barrier time limit, in bars."
     )
     min_confidence: float = Field(
-        0.55, ge=0.5, le=1.0, description="Probability a signal needs before a trade is taken."
+        0.5, ge=0.34, le=1.0, description="Probability (0-1) a BUY/SELL needs; below it: HOLD."
+    )
+    max_features: int = Field(
+        20, ge=1, le=500, description="Features kept by the voting selection in each fold."
+    )
+    winner_metric: Literal["sharpe", "expectancy", "profit_factor", "net_profit", "psr"] = Field(
+        "sharpe", description="Out-of-sample metric that picks a session's winning candidate."
+    )
+    hyperparameters: dict[str, dict[str, float | int | str | bool | None]] = Field(
+        default_factory=dict,
+        description="Per-algorithm overrides of the default hyper-parameters, e.g. "
+        '{"random_forest": {"n_estimators": 200}}.',
     )
     random_seed: int = Field(42, ge=0, le=2**31 - 1, description="Seed for reproducible training.")
     executor: Literal["local", "dask"] = Field(
@@ -207,6 +226,7 @@ class Phase3Config(_Section):
         True, description="Feed trade outcomes back into learning triggers."
     )
     learning: LearningConfig = Field(default_factory=LearningConfig)  # type: ignore[arg-type]
+    features: FeatureSpec = Field(default_factory=FeatureSpec)  # type: ignore[arg-type]
     costs: CostsConfig = Field(default_factory=CostsConfig)  # type: ignore[arg-type]
     account: AccountConfig = Field(default_factory=AccountConfig)  # type: ignore[arg-type]
     selection: SelectionConfig = Field(default_factory=SelectionConfig)  # type: ignore[arg-type]
@@ -234,6 +254,12 @@ def cross_field_problems(cfg: Phase3Config) -> list[str]:
         problems.append(
             "learning.purge_bars must be at least learning.max_holding_bars "
             "(otherwise labels leak across the train/test boundary)"
+        )
+    unknown = sorted(set(cfg.learning.hyperparameters) - set(ALGORITHMS))
+    if unknown:
+        problems.append(
+            f"learning.hyperparameters names unknown algorithm(s) {', '.join(unknown)}; "
+            f"known: {', '.join(ALGORITHMS)}"
         )
     if cfg.learning.executor == "dask" and not cfg.learning.dask_scheduler_address:
         problems.append("learning.dask_scheduler_address is required when learning.executor=dask")

@@ -89,6 +89,10 @@ class ModelVersion(Base):
     status: Mapped[str] = mapped_column(String(16), default="candidate")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learning_sessions.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -195,3 +199,31 @@ class Bar(Base):
     close: Mapped[float] = mapped_column(Float)
     tick_volume: Mapped[int] = mapped_column(BigInteger, default=0)
     spread_points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LearningSession(Base):
+    """One learning session: why it ran, on what, what it tried, what came out, how long."""
+
+    __tablename__ = "learning_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    requested_by: Mapped[str] = mapped_column(String(64), default="system")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    config_hash: Mapped[str] = mapped_column(String(64), default="")
+    config_json: Mapped[str] = mapped_column(Text, default="{}")
+    config_diff_json: Mapped[str] = mapped_column(Text, default="{}")
+    result_json: Mapped[str] = mapped_column(Text, default="{}")
+    error: Mapped[str] = mapped_column(Text, default="")
+    library_versions_json: Mapped[str] = mapped_column(Text, default="{}")
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -25,6 +25,7 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn._loss.loss.HalfBinomialLoss",
         "sklearn._loss.loss.HalfMultinomialLoss",
         "numpy.dtype",
+        "engine.learner.feature_selection.VotingSelector",
         "collections.OrderedDict",
         "builtins.slice",
     }

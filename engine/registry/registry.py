@@ -44,6 +44,8 @@ class NewVersion:
     metrics: Mapping[str, float | None] | None = None
     metrics_trades: int = 0
     metrics_period: tuple[datetime | None, datetime | None] = (None, None)
+    details: Mapping[str, Any] | None = None
+    session_id: int | None = None
 
 
 def library_versions() -> dict[str, str]:
@@ -85,6 +87,8 @@ class ModelRegistry:
                     data_hash=spec.data_hash,
                     library_versions=library_versions(),
                     notes=spec.notes,
+                    details=spec.details or {},
+                    session_id=spec.session_id,
                 )
                 if spec.metrics:
                     versions.add_metrics(

@@ -45,6 +45,8 @@ class VersionInfo:
     metrics: dict[str, float | None] = field(default_factory=dict)
     metrics_source: str = ""
     metrics_trades: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    session_id: int | None = None
 
     @property
     def ref(self) -> str:

@@ -45,6 +45,8 @@ def add_version(
     data_hash: str,
     library_versions: Mapping[str, str],
     notes: str,
+    details: Mapping[str, Any] | None = None,
+    session_id: int | None = None,
 ) -> ModelVersion:
     """Insert the next numbered version of `lineage`; nothing existing is changed."""
     current = session.scalar(
@@ -67,6 +69,8 @@ def add_version(
         status="candidate",
         pinned=False,
         notes=notes,
+        details_json=json.dumps(dict(details or {}), default=str),
+        session_id=session_id,
     )
     session.add(row)
     session.flush()
@@ -167,6 +171,8 @@ def to_info(
         metrics=dict(values),
         metrics_source=source if metrics else "",
         metrics_trades=trades,
+        details=json.loads(row.details_json or "{}"),
+        session_id=row.session_id,
     )
 
 

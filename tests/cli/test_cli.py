@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from engine.cli.main import COMMANDS, main
+from engine.db import HEAD_REVISION
 from engine.services import Desk
 from tests.conftest import spec
 
@@ -39,9 +40,9 @@ def test_commands_refuse_an_uninitialised_home(tmp_path: Path, capsys: pytest.Ca
 def test_init_then_empty_models_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     home = str(tmp_path / "h")
     code, out, _ = run(capsys, "init", "--home", home)
-    assert code == 0 and "schema empty -> 0001_initial" in out
+    assert code == 0 and f"schema empty -> {HEAD_REVISION}" in out
     code, out, _ = run(capsys, "init", "--home", home)
-    assert "schema 0001_initial -> 0001_initial" in out
+    assert f"schema {HEAD_REVISION} -> {HEAD_REVISION}" in out
     code, out, _ = run(capsys, "models", "--home", home)
     assert code == 0 and "Run `aurum demo`" in out
 

@@ -78,3 +78,28 @@ def test_database_url_comes_from_the_environment(tmp_path: Path, monkeypatch: py
     assert resolve_home(str(tmp_path)).database_url == url
     monkeypatch.setenv("AURUM_HOME", str(tmp_path / "h"))
     assert resolve_home().root == (tmp_path / "h").resolve()
+
+
+def test_upgrade_from_the_first_revision_keeps_existing_rows(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade_to_head(db, revision="0001_initial")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO lineages (id, name, symbol, timeframe, purpose, created_at) "
+                "VALUES (1, 'XAUUSD-M5-scalper', 'XAUUSD', 'M5', 'scalper', '2025-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO model_versions (id, lineage_id, version, algorithm, params_json, "
+                "features_json, data_hash, library_versions_json, artifact_format, artifact_size, "
+                "artifact_sha256, status, pinned, notes, created_at) VALUES (1, 1, 1, 'rf', '{}', "
+                "'[]', '', '{}', 'skops', 0, '', 'candidate', 0, 'old', '2025-01-01')"
+            )
+        )
+    assert upgrade_to_head(db) == HEAD_REVISION
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT notes, details_json, session_id FROM model_versions")).one()
+    assert tuple(row) == ("old", "{}", None)
+    db.dispose()

@@ -1,0 +1,187 @@
+"""Bars in the database: idempotent upsert (new / updated / unchanged) and windowed reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.data.synthetic import BAR_COLUMNS
+from engine.db.schema import Bar
+
+BARS: Table = Bar.__table__  # type: ignore[assignment]
+VALUE_COLUMNS = ("open", "high", "low", "close", "tick_volume", "spread_points")
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    new: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class BarSeriesInfo:
+    """What is stored for one symbol/timeframe."""
+
+    symbol: str
+    timeframe: str
+    bars: int
+    first: datetime | None
+    last: datetime | None
+
+
+def _py_times(times: pd.Series) -> list[datetime]:
+    return [t.to_pydatetime() for t in pd.to_datetime(times, utc=True)]
+
+
+def _existing(
+    session: Session, symbol: str, timeframe: str, lo: datetime, hi: datetime
+) -> pd.DataFrame:
+    cols = [Bar.ts, *(getattr(Bar, c) for c in VALUE_COLUMNS)]
+    rows = session.execute(
+        select(*cols).where(
+            Bar.symbol == symbol, Bar.timeframe == timeframe, Bar.ts >= lo, Bar.ts <= hi
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=["ts", *VALUE_COLUMNS])
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    return frame
+
+
+def _records(frame: pd.DataFrame, symbol: str, timeframe: str) -> list[dict[str, object]]:
+    spread = frame["spread_points"].astype("Int64")
+    volume = frame["tick_volume"].astype("Int64").fillna(0)
+    return [
+        {
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "ts": ts,
+            "open": float(o),
+            "high": float(h),
+            "low": float(lo),
+            "close": float(c),
+            "tick_volume": int(v),
+            "spread_points": None if sp is pd.NA else int(sp),
+        }
+        for ts, o, h, lo, c, v, sp in zip(
+            _py_times(frame["time"]),
+            frame["open"],
+            frame["high"],
+            frame["low"],
+            frame["close"],
+            volume,
+            spread,
+            strict=True,
+        )
+    ]
+
+
+def _changed_mask(incoming: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
+    """Rows of `incoming` (aligned to `stored` on time) whose values differ."""
+    diff = np.zeros(len(incoming), dtype=bool)
+    for col in ("open", "high", "low", "close"):
+        diff |= ~np.isclose(
+            incoming[col].to_numpy(float), stored[col].to_numpy(float), rtol=0.0, atol=1e-9
+        )
+    for col in ("tick_volume", "spread_points"):
+        a = incoming[col].astype("Int64").reset_index(drop=True)
+        b = stored[col].astype("Int64").reset_index(drop=True)
+        diff |= ~(a.eq(b).fillna(a.isna() & b.isna())).to_numpy(bool)
+    return diff
+
+
+def upsert_bars(
+    session: Session, frame: pd.DataFrame, *, symbol: str, timeframe: str
+) -> UpsertCounts:
+    """Insert new bars and update changed ones; re-importing the same file changes nothing."""
+    if frame.empty:
+        return UpsertCounts(0, 0, 0)
+    times = pd.to_datetime(frame["time"], utc=True)
+    stored = _existing(
+        session, symbol, timeframe, times.min().to_pydatetime(), times.max().to_pydatetime()
+    )
+    known = times.isin(stored["ts"])
+    fresh = frame.loc[~known.to_numpy()]
+    overlap = frame.loc[known.to_numpy()].reset_index(drop=True)
+    aligned = stored.set_index("ts").loc[pd.to_datetime(overlap["time"], utc=True)]
+    changed = overlap.loc[_changed_mask(overlap, aligned.reset_index(drop=True))]
+    if len(fresh):
+        session.connection().execute(insert(BARS), _records(fresh, symbol, timeframe))
+    if len(changed):
+        stmt = (
+            update(BARS)
+            .where(
+                and_(
+                    BARS.c.symbol == bindparam("b_symbol"),
+                    BARS.c.timeframe == bindparam("b_timeframe"),
+                    BARS.c.ts == bindparam("b_ts", type_=BARS.c.ts.type),
+                )
+            )
+            .values({c: bindparam(c) for c in VALUE_COLUMNS})
+        )
+        params = [
+            {
+                **{c: r[c] for c in VALUE_COLUMNS},
+                "b_symbol": symbol,
+                "b_timeframe": timeframe,
+                "b_ts": r["ts"],
+            }
+            for r in _records(changed, symbol, timeframe)
+        ]
+        session.connection().execute(stmt, params)
+    return UpsertCounts(len(fresh), len(changed), len(overlap) - len(changed))
+
+
+def load_bars(
+    session: Session,
+    *,
+    symbol: str,
+    timeframe: str,
+    last: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pd.DataFrame:
+    """Bars in time order with the importer's columns; `last` keeps only the newest N."""
+    cols = [Bar.ts, *(getattr(Bar, c) for c in VALUE_COLUMNS)]
+    query = select(*cols).where(Bar.symbol == symbol, Bar.timeframe == timeframe)
+    if start is not None:
+        query = query.where(Bar.ts >= start)
+    if end is not None:
+        query = query.where(Bar.ts <= end)
+    query = query.order_by(Bar.ts.desc() if last else Bar.ts)
+    if last:
+        query = query.limit(last)
+    frame = pd.DataFrame(session.execute(query).all(), columns=["time", *VALUE_COLUMNS])
+    if last:
+        frame = frame.iloc[::-1].reset_index(drop=True)
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).astype("datetime64[ns, UTC]")
+    for col in ("open", "high", "low", "close"):
+        frame[col] = frame[col].astype("float64")
+    frame["tick_volume"] = frame["tick_volume"].astype("Int64")
+    frame["spread_points"] = frame["spread_points"].astype("Int64")
+    return frame[list(BAR_COLUMNS)]
+
+
+def series_info(session: Session) -> list[BarSeriesInfo]:
+    rows = session.execute(
+        select(Bar.symbol, Bar.timeframe, func.count(), func.min(Bar.ts), func.max(Bar.ts))
+        .group_by(Bar.symbol, Bar.timeframe)
+        .order_by(Bar.symbol, Bar.timeframe)
+    ).all()
+    return [BarSeriesInfo(s, tf, int(n), _aware(lo), _aware(hi)) for s, tf, n, lo, hi in rows]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def delete_bars(session: Session, *, symbol: str, timeframe: str) -> int:
+    result = session.execute(delete(Bar).where(Bar.symbol == symbol, Bar.timeframe == timeframe))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,102 @@
+"""The bars as plain numpy arrays, checked once, with intermediate series shared by groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import talib
+
+from engine.data.errors import DataError
+
+REQUIRED = ("time", "open", "high", "low", "close")
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+@dataclass
+class BarArrays:
+    """OHLC as float64, spread in points (NaN = missing) and bar open times in UTC epoch seconds."""
+
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    spread_points: np.ndarray
+    secs: np.ndarray
+    _atr: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_frame(cls, bars: pd.DataFrame) -> BarArrays:
+        """Extract and check the columns; DataError names what is wrong."""
+        missing = [c for c in REQUIRED if c not in bars.columns]
+        if missing:
+            raise DataError(f"cannot build features: the bars lack column(s) {', '.join(missing)}")
+        return cls(
+            open=_prices(bars, "open"),
+            high=_prices(bars, "high"),
+            low=_prices(bars, "low"),
+            close=_prices(bars, "close"),
+            spread_points=_spread(bars),
+            secs=_epoch_seconds(bars["time"]),
+        )
+
+    @cached_property
+    def log_close(self) -> np.ndarray:
+        """Natural log of the close."""
+        return np.log(self.close)
+
+    @cached_property
+    def log_return(self) -> np.ndarray:
+        """One-bar log return of the close (NaN on the first bar)."""
+        return lagged_diff(self.log_close, 1)
+
+    def atr(self, period: int) -> np.ndarray:
+        """Wilder's average true range in price units (TA-Lib), cached per period."""
+        if period not in self._atr:
+            self._atr[period] = talib.ATR(self.high, self.low, self.close, timeperiod=period)
+        return self._atr[period]
+
+
+def lagged_diff(x: np.ndarray, lag: int) -> np.ndarray:
+    """``x[t] - x[t - lag]``, NaN for the first ``lag`` rows."""
+    out = np.full_like(x, np.nan)
+    if lag < len(x):
+        np.subtract(x[lag:], x[:-lag], out=out[lag:])
+    return out
+
+
+def _prices(bars: pd.DataFrame, column: str) -> np.ndarray:
+    try:
+        values = bars[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        problem = f"column {column!r} is not numeric ({exc})"
+        raise DataError(f"cannot build features: {problem}") from None
+    if len(values) and not (values.min() > 0 and np.isfinite(values.max())):
+        raise DataError(
+            f"cannot build features: column {column!r} has missing, zero or negative prices"
+        )
+    return np.ascontiguousarray(values)
+
+
+def _spread(bars: pd.DataFrame) -> np.ndarray:
+    if "spread_points" not in bars.columns:
+        return np.full(len(bars), np.nan)
+    column = pd.to_numeric(bars["spread_points"], errors="coerce")
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _epoch_seconds(times: pd.Series) -> np.ndarray:
+    try:
+        index = pd.DatetimeIndex(times)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"cannot build features: 'time' is not a datetime column ({exc})") from None
+    if index.tz is None:
+        raise DataError("cannot build features: 'time' must be timezone-aware UTC")
+    if index.hasnans:
+        raise DataError("cannot build features: 'time' has missing values")
+    secs = index.asi8 // _PER_SECOND[index.unit]
+    if secs.size > 1 and not (np.diff(secs) > 0).all():
+        raise DataError("cannot build features: times must be strictly increasing (sorted, unique)")
+    return np.asarray(secs, dtype=np.int64)

@@ -1,0 +1,1 @@
+"""The adaptive learner: learning sessions that fit, evaluate and register candidate models."""
