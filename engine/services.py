@@ -129,12 +129,7 @@ class Desk:
     def leaderboard(self, lineage: str | None = None) -> list[VersionInfo]:
         """Versions with their current numbers: live when enough live trades, else backtest."""
         min_live = self.config().selection.min_live_trades
-        backtest = self.registry.list_versions(lineage=lineage, source="backtest")
-        live = {v.id: v for v in self.registry.list_versions(lineage=lineage, source="live")}
-        board = [
-            live[v.id] if v.id in live and live[v.id].metrics_trades >= min_live else v
-            for v in backtest
-        ]
+        board = self.registry.list_versions(lineage=lineage, live_from=min_live)
         return sorted(board, key=_rank_key)
 
     def version(self, ref: str | int) -> VersionInfo:
@@ -211,6 +206,60 @@ class Desk:
 
         with self.db.session() as s:
             return series_info(s)
+
+    # --- learning ---------------------------------------------------------------------------
+    def learn(
+        self,
+        *,
+        trigger: str = "manual",
+        actor: str,
+        progress: Any = None,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+        until: Any = None,
+        learning_overrides: dict[str, Any] | None = None,
+    ) -> Any:
+        """Run one learning session now (see engine.learner.session)."""
+        from engine.learner.session import run_session
+
+        outcome = run_session(
+            self,
+            trigger=trigger,
+            actor=actor,
+            progress=progress,
+            symbol=symbol,
+            timeframe=timeframe,
+            until=until,
+            learning_overrides=learning_overrides,
+        )
+        self.audit(
+            actor,
+            "learning.session",
+            f"#{outcome.session_id}",
+            {"status": outcome.status, "version": outcome.version_ref},
+        )
+        return outcome
+
+    def learning_sessions(self, limit: int = 50) -> list[Any]:
+        from engine.learner import records
+
+        return records.recent(self.db, limit)
+
+    def learning_session(self, session_id: int) -> Any:
+        from engine.learner import records
+
+        return records.get(self.db, session_id)
+
+    def signal(self, bars: Any, *, lineage: str | None = None) -> Any:
+        """The active model's signal for the last of `bars` (a bars frame)."""
+        from engine.errors import RegistryError
+        from engine.learner.predict import signal_for_bars
+
+        active = self.registry.active_version(lineage)
+        if active is None:
+            raise RegistryError("no active model: activate one with `aurum activate VERSION`")
+        model, info = self.registry.load_model(active.id)
+        return signal_for_bars(model, info, bars)
 
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:

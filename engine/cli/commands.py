@@ -149,7 +149,7 @@ def cmd_models(args: argparse.Namespace) -> None:
         ]
         return table(headers, rows) + "\nSharpe: daily returns annualised with √252."
 
-    _emit(args, [_version_json(v) for v in board], text)
+    _emit(args, lambda: [_version_json(v) for v in board], text)
 
 
 def _version_json(v: object) -> dict[str, object]:
@@ -256,15 +256,15 @@ def cmd_report(args: argparse.Namespace) -> None:
     def text() -> str:
         status = report["phase3_status"]
         lines = [
-            f"active model       {status['active_model'] or 'none'}",
-            f"versions           {status['registered_versions']}",
-            f"trades logged      {status['logged_trades']}",
+            f"active model            {status['active_model'] or 'none'}",
+            f"versions                {status['registered_versions']}",
+            f"trades logged           {status['logged_trades']}",
         ]
         live = (report.get("active_model") or {}).get("live") or {}
         for key in LEADERBOARD_METRICS:
             if key in live:
                 value = float("inf") if live[key] == "inf" else live[key]
-                lines.append(f"live {key:<14}{fmt_metric(key, value)}")
+                lines.append(f"live {key:<18}{fmt_metric(key, value)}")
         lines += [f"- {r}" for r in report["recommendations"]] + [f"written to {path}"]
         return "\n".join(lines)
 
@@ -273,5 +273,29 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def cmd_config(args: argparse.Namespace) -> None:
     from engine.cli.config_commands import run
+
+    run(args)
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from engine.cli.learning_commands import cmd_train as run
+
+    run(args)
+
+
+def cmd_sessions(args: argparse.Namespace) -> None:
+    from engine.cli.learning_commands import cmd_sessions as run
+
+    run(args)
+
+
+def cmd_session(args: argparse.Namespace) -> None:
+    from engine.cli.learning_commands import cmd_session as run
+
+    run(args)
+
+
+def cmd_signal(args: argparse.Namespace) -> None:
+    from engine.cli.learning_commands import cmd_signal as run
 
     run(args)

@@ -15,6 +15,10 @@ COMMANDS: dict[str, str] = {
     "demo": "seed a demo desk: generated bars, fitted models, trades",
     "import-bars": "import an MT5 'Export bars' file or a CSV of bars (all-or-nothing)",
     "bars": "the stored bar series (symbol, timeframe, count, first/last)",
+    "train": "run one learning session now, with a progress bar",
+    "sessions": "the history of learning sessions",
+    "session": "one learning session: candidates, folds, baseline, outcome",
+    "signal": "the active model's signal for FILE's latest bar",
     "models": "the leaderboard of model versions",
     "show": "one model version: metadata, metrics, features",
     "activate": "make a version the active one",
@@ -40,10 +44,12 @@ def _actor(args: argparse.Namespace) -> str:
 
 
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
+    """Print JSON with --json (data may be a callable, built only then), else the text."""
     if getattr(args, "json", False):
         from engine.jsonable import to_jsonable
 
-        print(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+        value = data() if callable(data) else data
+        print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
     else:
         print(text())
 
@@ -66,7 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
     imp.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
     imp.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
-    for name in ("models", "show", "history", "report", "import-bars", "bars"):
+    p["train"].add_argument("--symbol", help="default: learning.symbol in the config")
+    p["train"].add_argument("--timeframe", help="default: learning.timeframe in the config")
+    p["session"].add_argument("session_id", metavar="ID", type=int)
+    sig = p["signal"]
+    sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")
+    sig.add_argument("--timeframe", help="the file's timeframe (default: learning.timeframe)")
+    sig.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
+    sig.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
+    sig.add_argument("--lineage", help="which lineage's active model (if several)")
+    json_commands = (
+        "models",
+        "show",
+        "history",
+        "report",
+        "import-bars",
+        "bars",
+        "train",
+        "sessions",
+        "session",
+        "signal",
+    )
+    for name in json_commands:
         p[name].add_argument("--json", action="store_true", help="print JSON")
     p["models"].add_argument("--lineage", help="only this lineage")
     for name in ("show", "activate", "pin", "unpin"):

@@ -81,7 +81,7 @@ class LearningConfig(_Section):
         12, ge=1, le=1000, description="Triple-barrier time limit, in bars."
     )
     min_confidence: float = Field(
-        0.5, ge=0.34, le=1.0, description="Probability (0-1) a BUY/SELL needs; below it: HOLD."
+        0.45, ge=0.34, le=1.0, description="Probability (0-1) a BUY/SELL needs; below it: HOLD."
     )
     max_features: int = Field(
         20, ge=1, le=500, description="Features kept by the voting selection in each fold."
@@ -207,7 +207,7 @@ class Phase3Config(_Section):
         24.0, ge=0.25, le=720, description="Hours between time-triggered learning sessions."
     )
     performance_threshold: float = Field(
-        0.5,
+        0.4,
         ge=0,
         le=1,
         description="Live win rate (0-1) below which the active model is retrained.",

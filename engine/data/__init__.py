@@ -1,29 +1,34 @@
-"""Market data: timeframes, a seeded synthetic generator, file importers and resampling.
+"""Market data: timeframes, a seeded synthetic generator, file importers, resampling, storage.
 
-Pure functions, no database: the bars frame they produce and accept has the columns
-``time`` (bar open, tz-aware UTC), ``open``, ``high``, ``low``, ``close``, ``tick_volume`` and
-``spread_points`` (1 point = $0.01).
+Names are imported lazily so that light commands do not pay for pandas/scipy.
 """
 
-from engine.data.errors import DataError, RowProblem
-from engine.data.gaps import Gap, GapKind, find_gaps
-from engine.data.importers import ParsedBars, detect_format, read_bars
-from engine.data.resample import resample_bars
-from engine.data.synthetic import BAR_COLUMNS, generate_bars
-from engine.data.timeframes import TIMEFRAMES, timeframe_seconds
+from __future__ import annotations
 
-__all__ = [
-    "BAR_COLUMNS",
-    "TIMEFRAMES",
-    "DataError",
-    "Gap",
-    "GapKind",
-    "ParsedBars",
-    "RowProblem",
-    "detect_format",
-    "find_gaps",
-    "generate_bars",
-    "read_bars",
-    "resample_bars",
-    "timeframe_seconds",
-]
+import importlib
+from typing import Any
+
+_HOME = {
+    "DataError": "errors",
+    "RowProblem": "errors",
+    "Gap": "gaps",
+    "GapKind": "gaps",
+    "find_gaps": "gaps",
+    "ParsedBars": "importers",
+    "detect_format": "importers",
+    "read_bars": "importers",
+    "resample_bars": "resample",
+    "BAR_COLUMNS": "synthetic",
+    "generate_bars": "synthetic",
+    "TIMEFRAMES": "timeframes",
+    "timeframe_seconds": "timeframes",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

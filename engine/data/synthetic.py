@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from engine.data.errors import DataError
 from engine.data.timeframes import timeframe_seconds
@@ -83,8 +82,12 @@ def generate_bars(
     timeframe: str = "M5",
     seed: int = 7,
     start_price: float = 2650.0,
+    momentum: float = 0.0,
 ) -> pd.DataFrame:
     """Return ``n_bars`` synthetic bars from ``start`` (UTC if naive); same seed -> same frame.
+
+    ``momentum`` (0 = none, the default) makes bar returns AR(1) with that coefficient: a weak,
+    known edge for demos and for tests that check the learner finds an effect that exists.
 
     Columns: ``time`` (bar open, tz-aware UTC), ``open/high/low/close`` (2 decimals),
     ``tick_volume`` and ``spread_points`` (int64).
@@ -101,7 +104,11 @@ def generate_bars(
     mult = _session_multiplier(hour, tf)
     logvol, jump = _log_volatility(rng, mult, tf)
     sigma = _SIGMA_M5 * math.sqrt(tf / 300) * mult * np.exp(logvol)
-    opens, highs, lows, closes = _prices(rng, sigma, jump, session_start, secs, start_price, tf)
+    if not -0.9 <= momentum <= 0.9:
+        raise DataError(f"momentum must be within [-0.9, 0.9], got {momentum}")
+    opens, highs, lows, closes = _prices(
+        rng, sigma, jump, session_start, secs, start_price, tf, momentum
+    )
     frame = pd.DataFrame(
         {
             "time": pd.to_datetime(secs, unit="s", utc=True).as_unit("ns"),
@@ -169,6 +176,8 @@ def _log_volatility(
     h0 = rng.normal(0.0, _VOL_OF_VOL)
     if n == 0:
         return np.zeros(0), jump
+    from scipy.signal import lfilter  # imported here: scipy costs ~0.8 s to import
+
     logvol, _ = lfilter([1.0], [1.0, -phi], eta, zi=[phi * h0])
     return np.asarray(logvol), jump
 
@@ -181,9 +190,14 @@ def _prices(
     secs: np.ndarray,
     start_price: float,
     tf: int,
+    momentum: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = len(sigma)
     ret = _DRIFT_M5 * tf / 300 + sigma * rng.standard_t(4, n) / math.sqrt(2.0)
+    if momentum and n:
+        from scipy.signal import lfilter
+
+        ret = np.asarray(lfilter([1.0], [1.0, -momentum], ret))
     sigma_m5 = sigma / math.sqrt(tf / 300)
     ret += jump * rng.normal(0.0, _JUMP_SIZE, n) * sigma_m5
     pause = np.diff(secs, prepend=secs[:1] - tf)

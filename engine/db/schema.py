@@ -138,6 +138,18 @@ class VersionMetric(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class CurrentMetrics(Base):
+    """The newest metrics snapshot per version and source, kept beside the history so the
+    leaderboard reads one row per version instead of scanning every metric ever recorded."""
+
+    __tablename__ = "current_metrics"
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    metrics_json: Mapped[str] = mapped_column(Text, default="{}")
+    trades: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Trade(Base):
     """The trade ledger: one row per closed trade, idempotent on its ticket."""
 

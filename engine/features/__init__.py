@@ -1,18 +1,27 @@
-"""Model features from bars: the settings schema, causal builders and warm-up lengths.
+"""Causal features from bars (TA-Lib and vectorised numpy), configured by `FeatureSpec`.
 
-``build_features(bars, spec, timeframe=...)`` returns float64 columns named by
-``feature_names(spec, timeframe)``; the value at bar t uses only bars up to and including t.
+Names are imported lazily so that light commands do not pay for pandas/scipy.
 """
 
-from engine.features.build import build_features
-from engine.features.names import feature_names
-from engine.features.spec import GROUPS, FeatureSpec, higher_timeframe_for, warmup_bars
+from __future__ import annotations
 
-__all__ = [
-    "GROUPS",
-    "FeatureSpec",
-    "build_features",
-    "feature_names",
-    "higher_timeframe_for",
-    "warmup_bars",
-]
+import importlib
+from typing import Any
+
+_HOME = {
+    "build_features": "build",
+    "feature_names": "names",
+    "GROUPS": "spec",
+    "FeatureSpec": "spec",
+    "higher_timeframe_for": "spec",
+    "warmup_bars": "spec",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

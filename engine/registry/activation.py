@@ -144,4 +144,22 @@ def history(
 
 
 def to_record(session: Session, event: ActivationEvent) -> ActivationRecord:
-    return history(session, event_id=event.id)[0]
+    """The record of an event just written (rows are in the session already: no query)."""
+    lineage = session.get(Lineage, event.lineage_id)
+    to_v = session.get(ModelVersion, event.to_version_id)
+    from_v = (
+        None if event.from_version_id is None else session.get(ModelVersion, event.from_version_id)
+    )
+    assert lineage is not None and to_v is not None
+    return ActivationRecord(
+        id=event.id,
+        lineage=lineage.name,
+        kind=event.kind,
+        from_ref=None if from_v is None else f"{lineage.name}:v{from_v.version}",
+        to_ref=f"{lineage.name}:v{to_v.version}",
+        from_version_id=event.from_version_id,
+        to_version_id=event.to_version_id,
+        actor=event.actor,
+        reason=event.reason,
+        created_at=event.created_at,
+    )

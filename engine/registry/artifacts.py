@@ -115,13 +115,20 @@ def read_verified(artifacts_dir: Path, relative_path: str, expected_sha256: str)
 def load_artifact(artifacts_dir: Path, relative_path: str, expected_sha256: str) -> Any:
     """Verify the checksum, check every type against the allow-list, then load."""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     data = read_verified(artifacts_dir, relative_path, expected_sha256)
-    untrusted = _check_types(data, origin=f"model file {relative_path}")
-    try:
-        return sio.loads(data, trusted=untrusted)
+    try:  # one pass: skops refuses any type outside its defaults and our allow-list
+        return sio.loads(data, trusted=sorted(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as err:
+        raise ArtifactError(
+            f"model file {relative_path} contains types outside Aurum's allow-list: {err}. "
+            "It was not loaded."
+        ) from None
     except Exception as err:
-        raise ArtifactError(f"model file {relative_path} could not be loaded: {err}") from err
+        raise ArtifactError(
+            f"model file {relative_path} is not a readable skops file ({err}); it was not loaded"
+        ) from err
 
 
 def delete_artifact(artifacts_dir: Path, relative_path: str) -> int:

@@ -100,11 +100,17 @@ class ModelRegistry:
                         period_start=spec.metrics_period[0],
                         period_end=spec.metrics_period[1],
                     )
-                version_id = row.id
+                info = versions.to_info(
+                    row,
+                    lineage,
+                    set(),
+                    (dict(spec.metrics or {}), spec.metrics_trades) if spec.metrics else None,
+                    "backtest",
+                )
         except BaseException:
             self._drop_orphan(stored.relative_path)
             raise
-        return self.get(version_id)
+        return info
 
     def _drop_orphan(self, relative_path: str) -> None:
         with self.db.session() as s:
@@ -126,10 +132,10 @@ class ModelRegistry:
             return versions.to_info(row, lineage, active, metrics, source)
 
     def list_versions(
-        self, *, lineage: str | None = None, source: str = "backtest"
+        self, *, lineage: str | None = None, source: str = "backtest", live_from: int | None = None
     ) -> list[VersionInfo]:
         with self.db.session() as s:
-            return versions.list_versions(s, lineage=lineage, source=source)
+            return versions.list_versions(s, lineage=lineage, source=source, live_from=live_from)
 
     def lineages(self) -> list[LineageInfo]:
         from sqlalchemy import select

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from engine.db.schema import Alias, Lineage, ModelVersion, VersionMetric
+from engine.db.schema import Alias, CurrentMetrics, Lineage, ModelVersion, VersionMetric, utcnow
 from engine.home import safe_name
 from engine.registry.artifacts import StoredArtifact
 from engine.registry.types import LineageInfo, VersionInfo
@@ -87,7 +87,17 @@ def add_metrics(
     period_start: datetime | None = None,
     period_end: datetime | None = None,
 ) -> None:
-    """Append one snapshot of metrics (history is kept; the newest row per name is current)."""
+    """Append one snapshot of metrics (history is kept) and merge it into the current row."""
+    current = session.get(CurrentMetrics, (version_id, source))
+    if current is None:
+        current = CurrentMetrics(version_id=version_id, source=source, metrics_json="{}")
+        session.add(current)
+    merged = json.loads(current.metrics_json or "{}")
+    for name, value in metrics.items():
+        merged[name] = None if value is None or _nan(value) else float(value)
+    current.metrics_json = json.dumps(merged)
+    current.trades = trades
+    current.updated_at = utcnow()
     for name, value in metrics.items():
         clean = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
         session.add(
@@ -103,26 +113,19 @@ def add_metrics(
         )
 
 
+def _nan(value: float) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def latest_metrics(
     session: Session, version_ids: Iterable[int] | None, source: str
 ) -> dict[int, tuple[dict[str, float | None], int]]:
     """Newest value of every metric per version for one source, with trades analysed."""
-    newest = select(func.max(VersionMetric.id).label("id")).where(VersionMetric.source == source)
-    ids = None if version_ids is None else list(version_ids)
-    if ids is not None:
-        newest = newest.where(VersionMetric.version_id.in_(ids))
-    newest_ids = newest.group_by(VersionMetric.version_id, VersionMetric.name).subquery()
-    rows = session.execute(
-        select(
-            VersionMetric.version_id, VersionMetric.name, VersionMetric.value, VersionMetric.trades
-        ).join(newest_ids, VersionMetric.id == newest_ids.c.id)
-    ).all()
-    out: dict[int, tuple[dict[str, float | None], int]] = {}
-    for version_id, name, value, trades in rows:
-        metrics, count = out.get(version_id, ({}, 0))
-        metrics[name] = value
-        out[version_id] = (metrics, max(count, trades))
-    return out
+    query = select(CurrentMetrics.version_id, CurrentMetrics.metrics_json, CurrentMetrics.trades)
+    query = query.where(CurrentMetrics.source == source)
+    if version_ids is not None:
+        query = query.where(CurrentMetrics.version_id.in_(list(version_ids)))
+    return {vid: (json.loads(text), int(trades)) for vid, text, trades in session.execute(query)}
 
 
 def active_ids(session: Session) -> dict[int, int]:
@@ -145,6 +148,8 @@ def to_info(
     active: set[int],
     metrics: tuple[dict[str, float | None], int] | None = None,
     source: str = "",
+    *,
+    with_details: bool = True,
 ) -> VersionInfo:
     values, trades = metrics if metrics else ({}, 0)
     return VersionInfo(
@@ -171,22 +176,40 @@ def to_info(
         metrics=dict(values),
         metrics_source=source if metrics else "",
         metrics_trades=trades,
-        details=json.loads(row.details_json or "{}"),
+        details=json.loads(row.details_json or "{}") if with_details else {},
         session_id=row.session_id,
     )
 
 
 def list_versions(
-    session: Session, *, lineage: str | None = None, source: str = "backtest"
+    session: Session,
+    *,
+    lineage: str | None = None,
+    source: str = "backtest",
+    live_from: int | None = None,
 ) -> list[VersionInfo]:
-    """Every version (newest first) with its latest metrics of `source`."""
-    query = select(ModelVersion, Lineage).join(Lineage, Lineage.id == ModelVersion.lineage_id)
+    """Every version (newest first) with its current metrics of `source`; with `live_from`,
+    a version's live metrics replace its backtest ones once it has that many live trades.
+    Details (folds, candidates) are not loaded here: `get` has them."""
+    query = (
+        select(ModelVersion, Lineage)
+        .join(Lineage, Lineage.id == ModelVersion.lineage_id)
+        .options(defer(ModelVersion.details_json))
+    )
     if lineage:
         query = query.where(Lineage.name == lineage)
     rows = session.execute(query.order_by(ModelVersion.id.desc())).all()
-    metrics = latest_metrics(session, None if lineage is None else [r[0].id for r in rows], source)
+    ids = None if lineage is None else [r[0].id for r in rows]
+    metrics = latest_metrics(session, ids, source)
+    live = latest_metrics(session, ids, "live") if live_from is not None else {}
     active = set(active_ids(session).values())
-    return [to_info(v, lin, active, metrics.get(v.id), source) for v, lin in rows]
+    out = []
+    for v, lin in rows:
+        src, values = source, metrics.get(v.id)
+        if live_from is not None and v.id in live and live[v.id][1] >= live_from:
+            src, values = "live", live[v.id]
+        out.append(to_info(v, lin, active, values, src, with_details=False))
+    return out
 
 
 def lineage_info(lineage: Lineage) -> LineageInfo:

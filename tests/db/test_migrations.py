@@ -98,8 +98,24 @@ def test_upgrade_from_the_first_revision_keeps_existing_rows(tmp_path: Path):
                 "'[]', '', '{}', 'skops', 0, '', 'candidate', 0, 'old', '2025-01-01')"
             )
         )
+        conn.execute(text("INSERT INTO aliases VALUES (1, 'active', 1, '2025-01-01')"))
+        conn.execute(
+            text(
+                "INSERT INTO activation_events (lineage_id, kind, to_version_id, actor, reason, "
+                "created_at) VALUES (1, 'activate', 1, 'x', '', '2025-01-01')"
+            )
+        )
     assert upgrade_to_head(db) == HEAD_REVISION
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT notes, details_json, session_id FROM model_versions")).one()
     assert tuple(row) == ("old", "{}", None)
     db.dispose()
+    with _desk_on(tmp_path / "old.db") as desk:
+        assert desk.registry.active_version().notes == "old"
+
+
+def _desk_on(path: Path) -> Desk:
+    from engine.home import resolve_home
+
+    paths = resolve_home(str(path.parent))
+    return Desk(paths, open_database(f"sqlite:///{path}"))

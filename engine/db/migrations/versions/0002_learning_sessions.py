@@ -1,10 +1,12 @@
-"""learning sessions, and per-version details (folds, features, importances) linked to them
+"""learning sessions, per-version details linked to them, current metrics per version
 
 Revision ID: 0002_learning_sessions
 Revises: 0001_initial
 """
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,6 +18,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "current_metrics",
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("metrics_json", sa.Text(), nullable=False),
+        sa.Column("trades", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["model_versions.id"],
+            name=op.f("fk_current_metrics_version_id_model_versions"),
+        ),
+        sa.PrimaryKeyConstraint("version_id", "source", name=op.f("pk_current_metrics")),
+    )
+    _backfill_current_metrics()
     op.create_table(
         "learning_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,6 +75,28 @@ def upgrade() -> None:
         )
 
 
+def _backfill_current_metrics() -> None:
+    """The newest value of each metric per (version, source) from the history."""
+    conn = op.get_bind()
+    rows = conn.execute(
+        sa.text("SELECT version_id, source, name, value, trades FROM version_metrics ORDER BY id")
+    ).all()
+    current: dict[tuple[int, str], tuple[dict[str, float | None], int]] = {}
+    for version_id, source, name, value, trades in rows:
+        metrics, count = current.get((version_id, source), ({}, 0))
+        metrics[name] = value
+        current[(version_id, source)] = (metrics, max(count, trades))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for (version_id, source), (metrics, trades) in current.items():
+        conn.execute(
+            sa.text(
+                "INSERT INTO current_metrics (version_id, source, metrics_json, trades, "
+                "updated_at) VALUES (:v, :s, :m, :t, :u)"
+            ),
+            {"v": version_id, "s": source, "m": json.dumps(metrics), "t": trades, "u": now},
+        )
+
+
 def downgrade() -> None:
     with op.batch_alter_table("model_versions", schema=None) as batch_op:
         batch_op.drop_constraint(
@@ -69,3 +108,4 @@ def downgrade() -> None:
     with op.batch_alter_table("learning_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_learning_sessions_status"))
     op.drop_table("learning_sessions")
+    op.drop_table("current_metrics")

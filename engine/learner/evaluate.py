@@ -1,0 +1,171 @@
+"""Walk-forward evaluation of one candidate: fit per fold, predict out of sample, trade (costs)."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.backtest import CostModel
+from engine.backtest.simulate import Market, simulate_on
+from engine.learner.candidates import make_pipeline
+from engine.learner.signals import signals_from_proba
+from engine.validation import WalkForwardSplit
+
+Tick = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples ready for learning: features and labels of usable bars, and where they sit."""
+
+    bars: pd.DataFrame
+    X: np.ndarray
+    y: np.ndarray
+    bar_index: np.ndarray
+    label_end: np.ndarray
+    feature_names: list[str]
+    market: Market
+    costs: CostModel
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    fold: int
+    train_start: str
+    train_end: str
+    test_start: str
+    test_end: str
+    train_samples: int
+    test_samples: int
+    trades: int
+    net_profit: float
+    win_rate: float
+    log_loss: float
+    roc_auc: float
+    accuracy: float
+    brier_long: float
+    fit_seconds: float
+
+
+@dataclass
+class CandidateResult:
+    """One algorithm's out-of-sample record across all folds."""
+
+    algorithm: str
+    params: dict[str, Any]
+    folds: list[FoldResult] = field(default_factory=list)
+    signals: np.ndarray | None = None
+    confidence: np.ndarray | None = None
+    trades: pd.DataFrame | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    classification: dict[str, float] = field(default_factory=dict)
+    last_fold_model: Any = None
+    last_fold_test: np.ndarray | None = None
+    seconds: float = 0.0
+    error: str = ""
+
+
+def classification_scores(
+    y: np.ndarray, proba: np.ndarray, classes: np.ndarray
+) -> dict[str, float]:
+    """Log loss, one-vs-rest ROC AUC, accuracy and the Brier score of P(long wins)."""
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    out = {"accuracy": float(accuracy_score(y, classes[np.argmax(proba, axis=1)]))}
+    try:
+        out["log_loss"] = float(log_loss(y, proba, labels=classes))
+    except ValueError:
+        out["log_loss"] = math.nan
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out["roc_auc"] = float(roc_auc_score(y, proba, multi_class="ovr", labels=classes))
+    except ValueError:
+        out["roc_auc"] = math.nan
+    long_col = np.flatnonzero(classes == 1)
+    p_long = proba[:, long_col[0]] if long_col.size else np.zeros(len(y))
+    out["brier_long"] = float(np.mean((p_long - (y == 1)) ** 2))
+    return out
+
+
+def _stamp(bars: pd.DataFrame, bar: int) -> str:
+    return str(bars["time"].iloc[int(bar)].isoformat())
+
+
+def evaluate_candidate(
+    data: Dataset,
+    splitter: WalkForwardSplit,
+    algorithm: str,
+    params: dict[str, Any],
+    *,
+    max_features: int,
+    min_confidence: float,
+    seed: int,
+    tick: Tick,
+) -> CandidateResult:
+    """Fit on each training fold, predict its test fold, trade the signals with costs."""
+    result = CandidateResult(algorithm, params)
+    n_bars = len(data.bars)
+    all_signals = np.zeros(n_bars, dtype=np.int8)
+    all_conf = np.zeros(n_bars)
+    oos_y, oos_p = [], []
+    started = time.perf_counter()
+    for k, (train, test) in enumerate(splitter.split(data.X)):
+        fit_start = time.perf_counter()
+        pipe = make_pipeline(algorithm, params, max_features=max_features, seed=seed)
+        pipe.fit(data.X[train], data.y[train])
+        proba = pipe.predict_proba(data.X[test])
+        classes = np.asarray(pipe.classes_)
+        sig = signals_from_proba(proba, classes, min_confidence=min_confidence)
+        fold_signals = np.zeros(n_bars, dtype=np.int8)
+        fold_signals[data.bar_index[test]] = sig.signal
+        fold_conf = np.zeros(n_bars)
+        fold_conf[data.bar_index[test]] = sig.confidence
+        trades = simulate_on(data.market, fold_signals, data.costs, fold_conf)
+        all_signals |= fold_signals
+        all_conf += fold_conf
+        scores = classification_scores(data.y[test], proba, classes)
+        oos_y.append(data.y[test])
+        oos_p.append(_align(proba, classes))
+        net = trades["net_profit"].to_numpy(float)
+        result.folds.append(
+            FoldResult(
+                fold=k + 1,
+                train_start=_stamp(data.bars, data.bar_index[train[0]]),
+                train_end=_stamp(data.bars, data.bar_index[train[-1]]),
+                test_start=_stamp(data.bars, data.bar_index[test[0]]),
+                test_end=_stamp(data.bars, data.bar_index[test[-1]]),
+                train_samples=len(train),
+                test_samples=len(test),
+                trades=len(net),
+                net_profit=float(net.sum()),
+                win_rate=float((net > 0).mean()) if len(net) else math.nan,
+                fit_seconds=round(time.perf_counter() - fit_start, 3),
+                **scores,
+            )
+        )
+        result.last_fold_model, result.last_fold_test = pipe, test
+        tick(f"{algorithm}: fold {k + 1}/{splitter.n_splits}")
+    result.signals, result.confidence = all_signals, all_conf
+    result.trades = simulate_on(data.market, all_signals, data.costs, all_conf)
+    full_classes = np.array([-1, 0, 1])
+    result.classification = classification_scores(
+        np.concatenate(oos_y), np.vstack(oos_p), full_classes
+    )
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _align(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Probabilities in the fixed column order (-1, 0, 1), zeros for a class unseen in training."""
+    out = np.zeros((len(proba), 3))
+    for j, label in enumerate(classes):
+        out[:, int(label) + 1] = proba[:, j]
+    return out

@@ -1,0 +1,138 @@
+"""Learning-session records: created when queued or started, updated with progress, closed
+with their outcome. The dashboard and CLI read them; ORM rows stay in here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.db.connection import Database
+from engine.db.schema import LearningSession, utcnow
+from engine.errors import NotFoundError
+
+FINAL = ("succeeded", "no_improvement", "failed")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A learning session as the trader sees it."""
+
+    id: int
+    trigger: str
+    requested_by: str
+    status: str
+    stage: str
+    percent: float
+    message: str
+    symbol: str
+    timeframe: str
+    window_start: datetime | None
+    window_end: datetime | None
+    config_hash: str
+    config_diff: dict[str, Any]
+    result: dict[str, Any]
+    error: str
+    seed: int
+    version_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    library_versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or utcnow()
+        return (end - self.started_at).total_seconds()
+
+
+def _info(row: LearningSession) -> SessionInfo:
+    return SessionInfo(
+        id=row.id,
+        trigger=row.trigger,
+        requested_by=row.requested_by,
+        status=row.status,
+        stage=row.stage,
+        percent=row.percent,
+        message=row.message,
+        symbol=row.symbol,
+        timeframe=row.timeframe,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        config_hash=row.config_hash,
+        config_diff=json.loads(row.config_diff_json or "{}"),
+        result=json.loads(row.result_json or "{}"),
+        error=row.error,
+        seed=row.seed,
+        version_id=row.version_id,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        library_versions=json.loads(row.library_versions_json or "{}"),
+    )
+
+
+def create(
+    db: Database,
+    *,
+    trigger: str,
+    requested_by: str,
+    symbol: str,
+    timeframe: str,
+    status: str = "queued",
+) -> int:
+    with db.session(write=True) as s:
+        row = LearningSession(
+            trigger=trigger,
+            requested_by=requested_by,
+            symbol=symbol,
+            timeframe=timeframe,
+            status=status,
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def update(db: Database, session_id: int, **values: Any) -> None:
+    """Set columns; dict values for *_json columns are serialised."""
+    with db.session(write=True) as s:
+        row = s.get(LearningSession, session_id)
+        if row is None:
+            raise NotFoundError(f"learning session #{session_id} does not exist")
+        for key, value in values.items():
+            if key.endswith("_json") and not isinstance(value, str):
+                value = json.dumps(value, default=str)
+            setattr(row, key, value)
+
+
+def get(db: Database, session_id: int) -> SessionInfo:
+    with db.session() as s:
+        row = s.get(LearningSession, session_id)
+        if row is None:
+            raise NotFoundError(f"learning session #{session_id} does not exist")
+        return _info(row)
+
+
+def recent(db: Database, limit: int = 50) -> list[SessionInfo]:
+    with db.session() as s:
+        rows = s.scalars(
+            select(LearningSession).order_by(LearningSession.id.desc()).limit(limit)
+        ).all()
+        return [_info(r) for r in rows]
+
+
+def last_finished(db: Database) -> SessionInfo | None:
+    with db.session() as s:
+        row = s.scalars(
+            select(LearningSession)
+            .where(LearningSession.status.in_(FINAL))
+            .order_by(LearningSession.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _info(row)

@@ -1,0 +1,103 @@
+"""Scoring a session's candidates: trading metrics after costs, the no-skill baseline, the winner
+by the configured metric, and out-of-sample permutation importance."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.backtest import baseline_summary
+from engine.learner.evaluate import CandidateResult, Dataset
+from engine.metrics.catalog import is_better
+from engine.metrics.summary import summarize
+
+
+def score_candidates(
+    candidates: list[CandidateResult], data: Dataset, cfg: Any, *, n_trials: int
+) -> list[CandidateResult]:
+    """Fill each candidate's metrics and baseline; return them best first (eligible first)."""
+    learn = cfg.learning
+    for cand in candidates:
+        trades = cand.trades
+        assert trades is not None
+        summary = summarize(
+            trades["net_profit"].to_numpy(float),
+            list(trades["exit_time"]),
+            initial_equity=cfg.account.initial_balance,
+            n_trials=max(1, n_trials),
+        ).as_dict()
+        cand.metrics = {k: float(v) for k, v in summary.items()}
+        cand.metrics["eligible"] = float(summary["trades"] >= cfg.selection.min_trades)
+        if summary["trades"]:
+            base = baseline_summary(
+                data.bars,
+                cand.signals,
+                seeds=20,
+                take_profit=learn.take_profit,
+                stop_loss=learn.stop_loss,
+                horizon=learn.max_holding_bars,
+                costs=data.costs,
+                unit=learn.barrier_unit,
+            )
+            cand.metrics["baseline_expectancy"] = float(base.mean_expectancy)
+            cand.metrics["baseline_net_profit"] = float(base.mean_net_profit)
+            cand.metrics["beats_baseline_share"] = 1.0 - float(base.share_at_least_model)
+    metric = learn.winner_metric
+    return sorted(candidates, key=lambda c: _sort_key(c, metric))
+
+
+def _sort_key(cand: CandidateResult, metric: str) -> tuple[float, float]:
+    value = cand.metrics.get(metric, math.nan)
+    eligible = cand.metrics.get("eligible", 0.0)
+    if math.isnan(value):
+        return (-eligible, math.inf)
+    return (-eligible, -value if is_better(metric, 1.0, 0.0) else value)
+
+
+def candidate_summary(cand: CandidateResult, winner: CandidateResult | None) -> dict[str, Any]:
+    """What the session record keeps per candidate, with why it won or lost."""
+    if cand is winner:
+        reason = "winner: best out-of-sample score among eligible candidates"
+    elif not cand.metrics.get("eligible"):
+        reason = f"not eligible: only {int(cand.metrics.get('trades', 0))} out-of-sample trades"
+    else:
+        reason = "lower out-of-sample score than the winner"
+    return {
+        "algorithm": cand.algorithm,
+        "params": cand.params,
+        "metrics": cand.metrics,
+        "classification": cand.classification,
+        "folds": [f.__dict__ for f in cand.folds],
+        "seconds": cand.seconds,
+        "reason": reason,
+        "winner": cand is winner,
+    }
+
+
+def importance(
+    winner: CandidateResult, data: Dataset, *, seed: int, max_rows: int = 2000, repeats: int = 3
+) -> dict[str, float]:
+    """Permutation importance on the last fold's held-out samples: how much the log loss grows
+    when one feature's values are shuffled. Features the fold's selector dropped score 0."""
+    from sklearn.metrics import log_loss
+
+    model, test = winner.last_fold_model, winner.last_fold_test
+    if model is None or test is None or len(test) < 50:
+        return {}
+    rng = np.random.default_rng(seed)
+    rows = test if len(test) <= max_rows else np.sort(rng.choice(test, max_rows, replace=False))
+    x, y = data.X[rows], data.y[rows]
+    classes = model.classes_
+    base = log_loss(y, model.predict_proba(x), labels=classes)
+    support = model.named_steps["select"].support_
+    scores = dict.fromkeys(data.feature_names, 0.0)
+    for j in np.flatnonzero(support):
+        losses = []
+        for _ in range(repeats):
+            shuffled = x.copy()
+            shuffled[:, j] = rng.permutation(shuffled[:, j])
+            losses.append(log_loss(y, model.predict_proba(shuffled), labels=classes))
+        scores[data.feature_names[j]] = round(float(np.mean(losses) - base), 6)
+    return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True))

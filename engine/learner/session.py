@@ -1,0 +1,361 @@
+"""A learning session: bars → features → labels → walk-forward candidates → baseline → winner →
+refit → register. Progress goes to a callback and to the session's record; a failure leaves the
+registry untouched and records why."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from engine.config.store import diff_configs
+from engine.db.schema import utcnow
+from engine.learner import records
+from engine.learner.candidates import hyperparameters, make_pipeline
+from engine.learner.dataset import LearningError, build_dataset, data_hash, window
+from engine.learner.evaluate import CandidateResult, Dataset, evaluate_candidate
+from engine.learner.report import candidate_summary, importance, score_candidates
+from engine.registry import NewVersion
+from engine.registry.registry import library_versions
+from engine.validation import WalkForwardSplit
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    """What a session produced: its id, outcome, the new version (if any) and its metrics."""
+
+    session_id: int
+    status: str
+    version_id: int | None
+    version_ref: str | None
+    activated: bool
+    metrics: dict[str, float]
+    message: str
+
+
+class _Tracker:
+    """Reports (stage, percent) to the callback and, throttled, to the session record."""
+
+    def __init__(self, desk: Any, session_id: int, callback: Progress | None) -> None:
+        self.desk, self.session_id, self.callback = desk, session_id, callback
+        self.stage_started: dict[str, float] = {}
+        self.timings: dict[str, float] = {}
+        self._last_write = 0.0
+        self._current = ""
+
+    def stage(self, name: str, percent: float) -> None:
+        now = time.perf_counter()
+        if self._current:
+            self.timings[self._current] = round(now - self.stage_started[self._current], 3)
+        self._current = name
+        self.stage_started[name] = now
+        self.report(name, percent, force=True)
+
+    def report(self, message: str, percent: float, *, force: bool = False) -> None:
+        if self.callback:
+            self.callback(message, percent)
+        now = time.perf_counter()
+        if force or now - self._last_write > 0.5:
+            records.update(
+                self.desk.db,
+                self.session_id,
+                stage=self._current,
+                percent=round(percent * 100, 1),
+                message=message,
+            )
+            self._last_write = now
+
+    def close(self) -> None:
+        self.stage("", 1.0)
+
+
+def run_session(
+    desk: Any,
+    *,
+    trigger: str = "manual",
+    actor: str = "system",
+    progress: Progress | None = None,
+    session_id: int | None = None,
+    until: datetime | None = None,
+    symbol: str | None = None,
+    timeframe: str | None = None,
+    learning_overrides: dict[str, Any] | None = None,
+) -> SessionOutcome:
+    """Run one learning session now; returns its outcome (a failure is recorded and raised).
+    `learning_overrides` changes `learning.*` settings for this session only (recorded)."""
+    cfg = desk.config()
+    if learning_overrides:
+        learning = cfg.learning.model_copy(update=learning_overrides)
+        cfg = cfg.model_copy(update={"learning": type(cfg.learning).model_validate(learning)})
+    sym, tf = symbol or cfg.learning.symbol, (timeframe or cfg.learning.timeframe).upper()
+    if session_id is None:
+        session_id = records.create(
+            desk.db, trigger=trigger, requested_by=actor, symbol=sym, timeframe=tf, status="running"
+        )
+    config_json = cfg.model_dump(mode="json")
+    previous = records.last_finished(desk.db)
+    records.update(
+        desk.db,
+        session_id,
+        status="running",
+        started_at=utcnow(),
+        seed=cfg.learning.random_seed,
+        config_json=config_json,
+        config_hash=_hash(config_json),
+        config_diff_json=diff_configs(previous.result.get("config", {}), config_json)
+        if previous
+        else {},
+        library_versions_json=library_versions(),
+    )
+    tracker = _Tracker(desk, session_id, progress)
+    try:
+        outcome = _run(
+            desk,
+            cfg,
+            session_id,
+            tracker,
+            sym=sym,
+            tf=tf,
+            until=until,
+            trigger=trigger,
+            config_json=config_json,
+        )
+    except Exception as err:
+        records.update(
+            desk.db,
+            session_id,
+            status="failed",
+            error=str(err),
+            finished_at=utcnow(),
+            message=f"failed: {err}",
+            result_json={"stage_seconds": tracker.timings},
+        )
+        raise
+    return outcome
+
+
+def _run(
+    desk: Any,
+    cfg: Any,
+    session_id: int,
+    tracker: _Tracker,
+    *,
+    sym: str,
+    tf: str,
+    until: datetime | None,
+    trigger: str,
+    config_json: dict[str, Any],
+) -> SessionOutcome:
+    learn = cfg.learning
+    tracker.stage("loading bars", 0.01)
+    bars = desk.bars(sym, tf, last=None)
+    if until is not None:
+        bars = bars[bars["time"] <= until].reset_index(drop=True)
+    bars = bars.tail(learn.max_train_bars).reset_index(drop=True)
+    if bars.empty:
+        raise LearningError(
+            f"no {sym} {tf} bars stored: import some with `aurum import-bars FILE --symbol {sym} "
+            f"--timeframe {tf}` first"
+        )
+    start, end = window(bars)
+    records.update(desk.db, session_id, window_start=start, window_end=end)
+    tracker.stage("features and labels", 0.05)
+    data = build_dataset(bars, cfg, timeframe=tf)
+    splitter = WalkForwardSplit(
+        learn.n_folds, purge=learn.purge_bars, embargo=learn.embargo_bars, label_end=data.label_end
+    )
+    candidates = _evaluate_all(data, splitter, cfg, tracker)
+    tracker.stage("baseline and selection", 0.85)
+    trials = desk.trial_count() + len(candidates)
+    ranked = score_candidates(candidates, data, cfg, n_trials=trials)
+    winner = ranked[0] if ranked and ranked[0].metrics.get("eligible") else None
+    summary = {
+        "trigger": trigger,
+        "config": config_json,
+        "n_trials": trials,
+        "samples": len(data.y),
+        "bars": len(bars),
+        "label_balance": {
+            str(k): int(v) for k, v in zip(*np.unique(data.y, return_counts=True), strict=True)
+        },
+        "candidates": [candidate_summary(c, winner) for c in candidates],
+    }
+    if winner is None:
+        tracker.close()
+        reason = "no candidate made enough out-of-sample trades to be ranked"
+        summary["stage_seconds"] = tracker.timings
+        records.update(
+            desk.db,
+            session_id,
+            status="no_improvement",
+            result_json=summary,
+            finished_at=utcnow(),
+            message=reason,
+        )
+        return SessionOutcome(session_id, "no_improvement", None, None, False, {}, reason)
+    tracker.stage(f"refitting {winner.algorithm} on the whole window", 0.9)
+    model = make_pipeline(
+        winner.algorithm, winner.params, max_features=learn.max_features, seed=learn.random_seed
+    ).fit(data.X, data.y)
+    tracker.stage("out-of-sample permutation importance", 0.94)
+    importances = importance(winner, data, seed=learn.random_seed)
+    selected = [
+        n
+        for n, keep in zip(data.feature_names, model.named_steps["select"].support_, strict=True)
+        if keep
+    ]
+    tracker.stage("registering the version", 0.97)
+    info = _register(
+        desk,
+        model,
+        winner,
+        data,
+        cfg,
+        sym=sym,
+        tf=tf,
+        session_id=session_id,
+        details={**summary, "selected_features": selected, "importances": importances},
+    )
+    activated = _maybe_activate(desk, cfg, info.id)
+    tracker.close()
+    summary.update(
+        stage_seconds=tracker.timings,
+        selected_features=selected,
+        importances=importances,
+        winner=winner.algorithm,
+    )
+    records.update(
+        desk.db,
+        session_id,
+        status="succeeded",
+        version_id=info.id,
+        result_json=summary,
+        finished_at=utcnow(),
+        message=f"registered {info.ref}" + (" and activated it" if activated else ""),
+    )
+    metrics = {k: v for k, v in winner.metrics.items() if isinstance(v, float | int)}
+    return SessionOutcome(
+        session_id, "succeeded", info.id, info.ref, activated, metrics, f"registered {info.ref}"
+    )
+
+
+def _evaluate_all(
+    data: Dataset, splitter: WalkForwardSplit, cfg: Any, tracker: _Tracker
+) -> list[CandidateResult]:
+    learn = cfg.learning
+    total = len(learn.algorithms) * learn.n_folds
+    done = 0
+
+    def tick(message: str) -> None:
+        nonlocal done
+        done += 1
+        tracker.report(message, 0.08 + 0.77 * done / total, force=True)
+
+    out = []
+    for algorithm in learn.algorithms:
+        tracker.stage(f"walk-forward: {algorithm}", 0.08 + 0.77 * done / total)
+        params = hyperparameters(algorithm, learn.hyperparameters.get(algorithm), learn.random_seed)
+        out.append(
+            evaluate_candidate(
+                data,
+                splitter,
+                algorithm,
+                params,
+                max_features=learn.max_features,
+                min_confidence=learn.min_confidence,
+                seed=learn.random_seed,
+                tick=tick,
+            )
+        )
+    return out
+
+
+def _register(
+    desk: Any,
+    model: Any,
+    winner: CandidateResult,
+    data: Dataset,
+    cfg: Any,
+    *,
+    sym: str,
+    tf: str,
+    session_id: int,
+    details: dict[str, Any],
+) -> Any:
+    learn = cfg.learning
+    trades = winner.trades
+    assert trades is not None
+    closes = list(trades["exit_time"]) if len(trades) else []
+    metric_values = {k: float(v) for k, v in winner.metrics.items() if k != "eligible"}
+    details = {
+        **details,
+        "session_id": session_id,
+        "feature_spec": cfg.features.model_dump(mode="json"),
+        "labels": {
+            "take_profit": learn.take_profit,
+            "stop_loss": learn.stop_loss,
+            "unit": learn.barrier_unit,
+            "horizon": learn.max_holding_bars,
+        },
+        "min_confidence": learn.min_confidence,
+        "costs": cfg.costs.model_dump(mode="json"),
+        "folds": [f.__dict__ for f in winner.folds],
+        "classification": winner.classification,
+        "timeframe": tf,
+    }
+    start, end = window(data.bars)
+    return desk.registry.register(
+        model,
+        NewVersion(
+            lineage=f"{sym}-{tf}-scalper",
+            symbol=sym,
+            timeframe=tf,
+            algorithm=winner.algorithm,
+            params=winner.params,
+            features=data.feature_names,
+            train_start=start,
+            train_end=end,
+            data_hash=data_hash(data.bars),
+            notes=f"learning session #{session_id}",
+            metrics=metric_values,
+            metrics_trades=len(trades),
+            metrics_period=(closes[0].to_pydatetime(), closes[-1].to_pydatetime())
+            if closes
+            else (None, None),
+            details=json.loads(json.dumps(details, default=_jsonable)),
+            session_id=session_id,
+        ),
+    )
+
+
+def _maybe_activate(desk: Any, cfg: Any, version_id: int) -> bool:
+    """Until promotion gates exist: activate when the lineage has no active version."""
+    info = desk.registry.get(version_id)
+    if not cfg.auto_model_switching:
+        return False
+    active = desk.registry.active_version(info.lineage)
+    if active is not None:
+        return False
+    desk.activate(version_id, actor="learner", reason="first model of this lineage")
+    return True
+
+
+def _hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

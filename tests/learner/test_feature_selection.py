@@ -1,0 +1,32 @@
+"""The voting selector keeps the informative columns and is a well-behaved transformer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.learner.feature_selection import VotingSelector
+from engine.learner.signals import BUY, HOLD, SELL, signals_from_proba
+
+
+def test_voting_keeps_the_columns_that_carry_the_label():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 30))
+    score = x[:, 3] + x[:, 7]
+    y = np.where(score > 0.5, 1, np.where(score < -0.5, -1, 0))
+    selector = VotingSelector(4, random_state=0).fit(x, y)
+    kept = set(np.flatnonzero(selector.get_support()))
+    assert {3, 7} <= kept and len(kept) == 4
+    assert selector.transform(x).shape == (3000, 4)
+
+
+def test_asking_for_more_features_than_exist_keeps_all():
+    x = np.random.default_rng(1).normal(size=(100, 5))
+    y = (x[:, 0] > 0).astype(int)
+    assert VotingSelector(10).fit(x, y).get_support().all()
+
+
+def test_signals_need_the_threshold_and_the_larger_side():
+    proba = np.array([[0.1, 0.3, 0.6], [0.5, 0.3, 0.2], [0.3, 0.4, 0.3], [0.46, 0.08, 0.46]])
+    sig = signals_from_proba(proba, np.array([-1, 0, 1]), min_confidence=0.45)
+    assert list(sig.signal) == [BUY, SELL, HOLD, HOLD]
+    assert list(sig.confidence) == [0.6, 0.5, 0.0, 0.0]
