@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 help:
 	@echo "make run    - set up, seed a demo desk if empty, show the leaderboard"
-	@echo "make test   - set up and run the whole test suite"
+	@echo "make test   - set up, lint (ruff, mypy) and run the whole test suite"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
 
@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/aurum demo --if-empty
 	$(BIN)/aurum models
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

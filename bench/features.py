@@ -117,9 +117,11 @@ def report(result: dict[str, Any]) -> str:
     parts = sorted(result["breakdown_seconds"].items(), key=lambda kv: -kv[1])
     lines += [f"    {name:<12}{sec * 1000:8.1f}" for name, sec in parts]
     m = result["machine"]
-    lines.append(f"  machine: {m['cpus']} cpus, load {m['load_average'][0]:.2f}, "
-                 f"python {m['python']}, numpy {m['numpy']}, pandas {m['pandas']}, "
-                 f"TA-Lib {m['talib']}")  # fmt: skip
+    lines.append(
+        f"  machine: {m['cpus']} cpus, load {m['load_average'][0]:.2f}, "
+        f"python {m['python']}, numpy {m['numpy']}, pandas {m['pandas']}, "
+        f"TA-Lib {m['talib']}"
+    )
     return "\n".join(lines)
 
 

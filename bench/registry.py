@@ -118,8 +118,9 @@ def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     return statistics.median(_once_ms(fn) for _ in range(repeats))
 
 
-def paired_ms(a: Callable[[], object], b: Callable[[], object],
-              repeats: int) -> tuple[float, float]:  # fmt: skip
+def paired_ms(
+    a: Callable[[], object], b: Callable[[], object], repeats: int
+) -> tuple[float, float]:
     """Medians of `a` and `b`, interleaved so drift hits both alike (one warm-up each)."""
     a()
     b()
@@ -244,9 +245,13 @@ class AurumSide:
 
         self.count += 1
         spec = NewVersion(
-            lineage=LINEAGE, symbol="XAUUSD", timeframe="M5", algorithm=algorithm,
-            metrics=fake_metrics(self.count), metrics_trades=200 + self.count,
-        )  # fmt: skip
+            lineage=LINEAGE,
+            symbol="XAUUSD",
+            timeframe="M5",
+            algorithm=algorithm,
+            metrics=fake_metrics(self.count),
+            metrics_trades=200 + self.count,
+        )
         self.ids.append(self.registry.register(distinct(model, self.count), spec).id)
 
     def fill(self, model: Any, total: int) -> None:
@@ -318,10 +323,12 @@ class MlflowSide:
         reqs = None if infer else ["scikit-learn"]
         with quiet():
             mlflow.sklearn.log_model(
-                distinct(model, self.count), name="model",
-                registered_model_name=MLFLOW_NAME, pip_requirements=reqs,
+                distinct(model, self.count),
+                name="model",
+                registered_model_name=MLFLOW_NAME,
+                pip_requirements=reqs,
                 skops_trusted_types=FOREST_TYPES,
-            )  # fmt: skip
+            )
 
     def fill(self, total: int) -> None:
         """Add versions pointing at version 1's logged model until there are `total`."""
@@ -492,9 +499,14 @@ def bench_components(run: Run) -> None:
 
 
 STEPS: tuple[Callable[[Run], None], ...] = (
-    bench_register, bench_load, bench_scaling, bench_activate, bench_fresh, bench_infer,
+    bench_register,
+    bench_load,
+    bench_scaling,
+    bench_activate,
+    bench_fresh,
+    bench_infer,
     bench_components,
-)  # fmt: skip
+)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -505,11 +517,16 @@ def environment(ml: str | None, tmp: str) -> dict[str, Any]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             libs[dist] = metadata.version(dist)
     return {
-        "python": platform.python_version(), "platform": platform.platform(),
-        "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version, "libraries": libs,
-        "mlflow_compared": ml is not None, "temp_dir": tmp,
-        "load_average_end": [round(x, 2) for x in os.getloadavg()], **source_state(),
-    }  # fmt: skip
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "libraries": libs,
+        "mlflow_compared": ml is not None,
+        "temp_dir": tmp,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        **source_state(),
+    }
 
 
 def source_state() -> dict[str, Any]:
@@ -520,8 +537,10 @@ def source_state() -> dict[str, Any]:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
         return done.stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD"), "engine_dirty": bool(git("status", "--short",
-            "engine"))}  # fmt: skip
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "engine_dirty": bool(git("status", "--short", "engine")),
+    }
 
 
 def _fmt(value: float | None, suffix: str = "") -> str:
@@ -532,13 +551,29 @@ def _fmt(value: float | None, suffix: str = "") -> str:
 
 def table(rows: list[Row]) -> str:
     """The result table as Markdown (also readable on a terminal)."""
-    head = ["operation", "Aurum ms", "floor ms", "× floor", "MLflow ms", "× MLflow", "target",
-            "result"]  # fmt: skip
+    head = [
+        "operation",
+        "Aurum ms",
+        "floor ms",
+        "× floor",
+        "MLflow ms",
+        "× MLflow",
+        "target",
+        "result",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         verdict = {True: "pass", False: "FAIL", None: "—"}[r.passed]
-        cells = [r.operation, _fmt(r.aurum_ms), _fmt(r.floor_ms), _fmt(r.vs_floor, "×"),
-                 _fmt(r.mlflow_ms), _fmt(r.vs_mlflow, "×"), r.target or "—", verdict]  # fmt: skip
+        cells = [
+            r.operation,
+            _fmt(r.aurum_ms),
+            _fmt(r.floor_ms),
+            _fmt(r.vs_floor, "×"),
+            _fmt(r.mlflow_ms),
+            _fmt(r.vs_mlflow, "×"),
+            r.target or "—",
+            verdict,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -553,9 +588,13 @@ def report(run: Run, env: dict[str, Any]) -> None:
     for note in run.notes:
         print(f"\n{note}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"environment": env, "plan": asdict(run.plan),
-               "rows": [asdict(r) for r in run.rows], "components": run.components,
-               "notes": run.notes}  # fmt: skip
+    payload = {
+        "environment": env,
+        "plan": asdict(run.plan),
+        "rows": [asdict(r) for r in run.rows],
+        "components": run.components,
+        "notes": run.notes,
+    }
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"written: {RESULTS}")
 
@@ -564,8 +603,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = parse_args(argv)
     os.environ.pop("AURUM_DATABASE_URL", None)  # the bench home's own SQLite file, always
     ml = mlflow_version()
-    print(f"registry bench: versions {plan.versions}, MLflow {ml or 'not installed (skipped)'}, "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"registry bench: versions {plan.versions}, MLflow {ml or 'not installed (skipped)'}, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     with tempfile.TemporaryDirectory(prefix="aurum-bench-") as tmp:
         root = Path(tmp)
         forest, tiny = make_models()

@@ -15,9 +15,12 @@ from engine.services import Desk, init_home
 def fast_desk(root: Path, *, n_bars: int, momentum: float, seed: int = 42) -> Desk:
     init_home(str(root))
     desk = Desk.open(str(root))
-    for key, value in [("learning.n_folds", "3"), ("learning.min_train_bars", "1500"),
-                       ("learning.algorithms", '["logistic_regression", "hist_gradient_boosting"]'),
-                       ("selection.min_trades", "20")]:  # fmt: skip
+    for key, value in [
+        ("learning.n_folds", "3"),
+        ("learning.min_train_bars", "1500"),
+        ("learning.algorithms", '["logistic_regression", "hist_gradient_boosting"]'),
+        ("selection.min_trades", "20"),
+    ]:
         desk.set_config(key, value, actor="test")
     bars = generate_bars(n_bars=n_bars, seed=seed, momentum=momentum)
     with desk.db.session(write=True) as s:

@@ -22,7 +22,8 @@ def test_a_session_registers_its_winner_with_everything_recorded(trained: Any):
     details = info.details
     assert len(details["folds"]) == 3
     assert {c["algorithm"] for c in details["candidates"]} == {
-        "logistic_regression", "hist_gradient_boosting"
+        "logistic_regression",
+        "hist_gradient_boosting",
     }
     assert sum(c["winner"] for c in details["candidates"]) == 1
     assert 1 <= len(details["selected_features"]) <= 20
@@ -104,8 +105,9 @@ def test_not_enough_bars_fails_clearly_and_leaves_the_registry_alone(tmp_path: P
     desk.close()
 
 
-def test_a_crash_mid_session_is_recorded_and_registers_nothing(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch):
+def test_a_crash_mid_session_is_recorded_and_registers_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     import engine.learner.session as session_module
 
     desk = fast_desk(tmp_path / "crash", n_bars=6000, momentum=0.0)
