@@ -117,21 +117,21 @@ def log_live_trades(desk: Any, version_id: int, bars: pd.DataFrame, live_from: i
         unit=labels["unit"],
         confidence=conf,
     )
-    for t in trades.itertuples(index=False):
+    for t in trades.to_dict("records"):
         desk.log_trade(
             {
-                "ticket": f"demo-v{info.version}-{t.entry_index}",
+                "ticket": f"demo-v{info.version}-{t['entry_index']}",
                 "symbol": info.symbol,
-                "side": t.side,
-                "open_time": t.entry_time,
-                "close_time": t.exit_time,
-                "open_price": t.entry_price,
-                "close_price": t.exit_price,
+                "side": t["side"],
+                "open_time": t["entry_time"],
+                "close_time": t["exit_time"],
+                "open_price": t["entry_price"],
+                "close_price": t["exit_price"],
                 "volume": cfg.costs.lot_size,
-                "profit": t.gross_profit,
-                "commission": -t.costs,
+                "profit": t["gross_profit"],
+                "commission": -float(t["costs"]),
                 "version_id": info.id,
-                "confidence": round(float(t.confidence), 4),
+                "confidence": round(float(t["confidence"]), 4),
             },
             actor="demo",
         )

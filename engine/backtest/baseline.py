@@ -82,16 +82,19 @@ def baseline_summary(
         bars, signals, take_profit, stop_loss, horizon, costs, unit, atr
     )
     runs = [
-        _random_trades(market, model, cost_model, np.random.default_rng(s))["net_profit"]
+        _random_trades(market, model, cost_model, np.random.default_rng(s))["net_profit"].to_numpy(
+            float
+        )
         for s in seed_list
     ]
     totals = np.array([net_profit(r) for r in runs])
-    model_total = net_profit(model["net_profit"])
+    model_net = model["net_profit"].to_numpy(float)
+    model_total = net_profit(model_net)
     return BaselineSummary(
         seeds=len(seed_list),
         trades=len(model),
         model_net_profit=model_total,
-        model_expectancy=expectancy(model["net_profit"]),
+        model_expectancy=expectancy(model_net),
         mean_net_profit=float(totals.mean()),
         std_net_profit=float(totals.std(ddof=1)) if len(totals) > 1 else 0.0,
         mean_expectancy=float(np.mean([expectancy(r) for r in runs])) if len(model) else np.nan,

@@ -171,7 +171,8 @@ def bar_length(times: pd.DatetimeIndex) -> pd.Timedelta:
     """The bar length: the median step between bar open times (zero with fewer than 2 bars)."""
     if len(times) < 2:
         return pd.Timedelta(0)
-    return pd.Timedelta((times[1:] - times[:-1]).median())
+    steps = np.diff(pd.DatetimeIndex(times).as_unit("ns").asi8)
+    return pd.Timedelta(int(np.median(steps)), unit="ns")
 
 
 def signal_array(signals: Any, n: int) -> np.ndarray:

@@ -108,7 +108,7 @@ def upsert_bars(
     known = times.isin(stored["ts"])
     fresh = frame.loc[~known.to_numpy()]
     overlap = frame.loc[known.to_numpy()].reset_index(drop=True)
-    aligned = stored.set_index("ts").loc[pd.to_datetime(overlap["time"], utc=True)]
+    aligned = stored.set_index("ts").loc[pd.DatetimeIndex(overlap["time"])]
     changed = overlap.loc[_changed_mask(overlap, aligned.reset_index(drop=True))]
     if len(fresh):
         session.connection().execute(insert(BARS), _records(fresh, symbol, timeframe))
