@@ -177,7 +177,11 @@ def cmd_show(args: argparse.Namespace) -> None:
             f"notes       {v.notes}",
             "metrics (backtest):",
         ]
-        lines += [f"  {k:<18}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
+        lines += [f"  {k:<22}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
+        if v.details:
+            from engine.cli.learning_commands import version_detail_lines
+
+            lines += version_detail_lines(v.details)
         return "\n".join(lines)
 
     _emit(args, _version_json(v), text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from engine.cli.commands import _desk, _progress
 from engine.cli.main import _actor, _emit
@@ -126,3 +127,50 @@ def cmd_signal(args: argparse.Namespace) -> None:
         )
 
     _emit(args, signal, text)
+
+
+def version_detail_lines(details: dict[str, Any]) -> list[str]:
+    """Folds, candidates with the baseline, selected features and importances of a version."""
+    lines: list[str] = []
+    folds = details.get("folds") or []
+    if folds:
+        rows = [
+            [
+                f["fold"],
+                f"{f['test_start'][:16]} → {f['test_end'][:16]}",
+                f["train_samples"],
+                f["trades"],
+                f"${f['net_profit']:,.2f}",
+                fmt_metric("win_rate", f["win_rate"]),
+                f"{f['roc_auc']:.3f}",
+                f"{f['log_loss']:.3f}",
+            ]
+            for f in folds
+        ]
+        lines += [
+            "walk-forward folds (out of sample, after costs):",
+            table(
+                [
+                    "fold",
+                    "test window (UTC)",
+                    "train n",
+                    "trades",
+                    "net",
+                    "win rate",
+                    "ROC AUC",
+                    "log loss",
+                ],
+                rows,
+            ),
+        ]
+    lines += _candidate_lines(details)
+    importances = details.get("importances") or {}
+    top = [(k, v) for k, v in importances.items() if v][:10]  # type: ignore[attr-defined]
+    if top:
+        lines.append(
+            "out-of-sample permutation importance (log-loss increase): "
+            + ", ".join(f"{k} {v:+.4f}" for k, v in top)
+        )
+    if details.get("selected_features"):
+        lines.append("selected features: " + ", ".join(details["selected_features"]))  # type: ignore[arg-type]
+    return lines
