@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engine.audit import add_audit
 from engine.config.schema import Phase3Config
 from engine.config.store import ConfigChangeRecord, ConfigStore
 from engine.db.connection import Database, open_database
@@ -136,16 +137,12 @@ class Desk:
         return self.registry.get(ref)
 
     def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
-        record = self.registry.activate(ref, actor=actor, reason=reason)
-        self.audit(actor, "model.activate", record.to_ref, {"from": record.from_ref, "why": reason})
-        return record
+        return self.registry.activate(ref, actor=actor, reason=reason)
 
     def rollback(
         self, lineage: str | None = None, *, actor: str, reason: str = ""
     ) -> ActivationRecord:
-        record = self.registry.rollback(lineage, actor=actor, reason=reason)
-        self.audit(actor, "model.rollback", record.to_ref, {"from": record.from_ref, "why": reason})
-        return record
+        return self.registry.rollback(lineage, actor=actor, reason=reason)
 
     def set_pinned(self, ref: str | int, pinned: bool, *, actor: str) -> VersionInfo:
         info = self.registry.set_pinned(ref, pinned)
@@ -305,14 +302,7 @@ class Desk:
     # --- audit --------------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None:
         with self.db.session(write=True) as s:
-            s.add(
-                AuditEvent(
-                    actor=actor,
-                    action=action,
-                    target=target,
-                    detail_json=json.dumps(dict(detail), default=str),
-                )
-            )
+            add_audit(s, actor, action, target, detail)
 
     def audit_log(self, limit: int = 200) -> list[AuditRecord]:
         with self.db.session() as s:

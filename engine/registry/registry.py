@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from engine.audit import add_audit
 from engine.db.connection import Database
 from engine.errors import AurumError, NotFoundError
 from engine.registry import activation, artifacts, cleanup, versions
@@ -209,16 +210,25 @@ class ModelRegistry:
     def activate(
         self, ref: str | int, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
+        """Move the pointer and record the event and its audit row in one transaction."""
         with self.db.session(write=True) as s:
             event = activation.activate(s, ref, actor=actor, reason=reason)
-            return activation.to_record(s, event)
+            record = activation.to_record(s, event)
+            add_audit(
+                s, actor, "model.activate", record.to_ref, {"from": record.from_ref, "why": reason}
+            )
+            return record
 
     def rollback(
         self, lineage: str | None = None, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
         with self.db.session(write=True) as s:
             event = activation.rollback(s, lineage, actor=actor, reason=reason)
-            return activation.to_record(s, event)
+            record = activation.to_record(s, event)
+            add_audit(
+                s, actor, "model.rollback", record.to_ref, {"from": record.from_ref, "why": reason}
+            )
+            return record
 
     def history(self, lineage: str | None = None, limit: int = 200) -> list[ActivationRecord]:
         with self.db.session() as s:

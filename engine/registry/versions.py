@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from engine.db.schema import Alias, CurrentMetrics, Lineage, ModelVersion, VersionMetric, utcnow
 from engine.home import safe_name
@@ -134,7 +134,7 @@ def active_ids(session: Session) -> dict[int, int]:
     return {lineage_id: version_id for lineage_id, version_id in rows}
 
 
-def effective_status(row: ModelVersion, active: set[int]) -> str:
+def effective_status(row: Any, active: set[int]) -> str:
     if row.id in active:
         return "active"
     if row.status == "cleaned":
@@ -143,7 +143,7 @@ def effective_status(row: ModelVersion, active: set[int]) -> str:
 
 
 def to_info(
-    row: ModelVersion,
+    row: Any,
     lineage: Lineage,
     active: set[int],
     metrics: tuple[dict[str, float | None], int] | None = None,
@@ -191,24 +191,22 @@ def list_versions(
     """Every version (newest first) with its current metrics of `source`; with `live_from`,
     a version's live metrics replace its backtest ones once it has that many live trades.
     Details (folds, candidates) are not loaded here: `get` has them."""
-    query = (
-        select(ModelVersion, Lineage)
-        .join(Lineage, Lineage.id == ModelVersion.lineage_id)
-        .options(defer(ModelVersion.details_json))
-    )
+    columns = [c for c in ModelVersion.__table__.c if c.name != "details_json"]
+    query = select(*columns).join(Lineage, Lineage.id == ModelVersion.lineage_id)
     if lineage:
         query = query.where(Lineage.name == lineage)
     rows = session.execute(query.order_by(ModelVersion.id.desc())).all()
-    ids = None if lineage is None else [r[0].id for r in rows]
+    lineages = {lin.id: lin for lin in session.scalars(select(Lineage))}
+    ids = None if lineage is None else [r.id for r in rows]
     metrics = latest_metrics(session, ids, source)
     live = latest_metrics(session, ids, "live") if live_from is not None else {}
     active = set(active_ids(session).values())
     out = []
-    for v, lin in rows:
+    for v in rows:
         src, values = source, metrics.get(v.id)
         if live_from is not None and v.id in live and live[v.id][1] >= live_from:
             src, values = "live", live[v.id]
-        out.append(to_info(v, lin, active, values, src, with_details=False))
+        out.append(to_info(v, lineages[v.lineage_id], active, values, src, with_details=False))
     return out
 
 
