@@ -74,7 +74,7 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
             refs.append(outcome.version_ref)
     active = desk.registry.active_version()
     if refs and active is not None and active.ref != refs[-1]:
-        desk.activate(refs[-1], actor="demo", reason="demo: newer model trained on more data")
+        desk.activate(refs[-1], actor="demo", reason="demo: activated by hand to show the history")
         active = desk.registry.active_version()
     trades = 0
     if active is not None:

@@ -26,8 +26,8 @@ class TradeInput(BaseModel):
     side: Literal["buy", "sell"]
     open_time: datetime
     close_time: datetime
-    open_price: float = Field(gt=0, allow_inf_nan=False)
-    close_price: float = Field(gt=0, allow_inf_nan=False)
+    open_price: float | None = Field(None, gt=0, allow_inf_nan=False)
+    close_price: float | None = Field(None, gt=0, allow_inf_nan=False)
     volume: float = Field(gt=0, le=1000, allow_inf_nan=False, description="Lots.")
     profit: float = Field(allow_inf_nan=False)
     commission: float = Field(0.0, allow_inf_nan=False)

@@ -1,4 +1,5 @@
-"""The status report: what is active, how it does, what the desk recommends (also in logs/)."""
+"""The status report: what is active, how it does, what the learner did, what to do next.
+Returned as JSON-ready data and written to logs/phase3_report_<UTC time>.json."""
 
 from __future__ import annotations
 
@@ -8,20 +9,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from engine.jsonable import to_jsonable
 
 
 def build_report(desk: Any) -> dict[str, Any]:
-    """A JSON-ready report with the seed's `phase3_status` section first."""
+    """Every field comes from stored state; the seed's keys come first."""
     cfg = desk.config()
     active = desk.registry.active_version()
     counts = desk.counts()
     live: dict[str, float] = desk.live_metrics(active.id) if active else {}
     history = desk.activation_history()
-    recommendations = _recommendations(cfg, active, live, counts)
+    service = desk.service_status()
+    sessions = desk.learning_sessions(limit=20)
+    last_done = next((s for s in sessions if s.status not in ("queued", "running")), None)
+    flagged = _flagged(desk)
+    state = {
+        "cfg": cfg,
+        "active": active,
+        "live": live,
+        "counts": counts,
+        "service": service,
+        "last_session": last_done,
+        "flagged": flagged,
+        "drift": _last_drift(desk),
+    }
     return to_jsonable(
         {
-            "generated_at": datetime.now(UTC),
+            "timestamp": datetime.now(UTC),
             "phase3_status": {
                 "adaptive_learning_enabled": cfg.adaptive_learning_enabled,
                 "auto_model_switching": cfg.auto_model_switching,
@@ -29,6 +45,7 @@ def build_report(desk: Any) -> dict[str, Any]:
                 "active_model_id": None if active is None else active.id,
                 "registered_versions": counts["versions"],
                 "logged_trades": counts["trades"],
+                "services_running": service.alive,
             },
             "active_model": None
             if active is None
@@ -36,29 +53,93 @@ def build_report(desk: Any) -> dict[str, Any]:
                 "ref": active.ref,
                 "algorithm": active.algorithm,
                 "status": active.status,
+                "trained_to": active.train_end,
                 "backtest": active.metrics,
                 "live": live,
             },
-            "last_activation": asdict(history[0]) if history else None,
-            "recommendations": recommendations,
-            "conventions": "Sharpe/Sortino on daily returns, annualised with sqrt(252)",
+            "model_registry": {
+                "versions": counts["versions"],
+                "lineages": [lin.name for lin in desk.registry.lineages()],
+                "last_activation": asdict(history[0]) if history else None,
+            },
+            "adaptive_learning": {
+                "last_session": None
+                if last_done is None
+                else {
+                    "id": last_done.id,
+                    "trigger": last_done.trigger,
+                    "status": last_done.status,
+                    "message": last_done.message,
+                    "finished_at": last_done.finished_at,
+                },
+                "queued_or_running": sum(s.status in ("queued", "running") for s in sessions),
+                "flagged_challengers": flagged,
+            },
+            "services": {
+                "leader": service.leader,
+                "heartbeat_age_seconds": service.heartbeat_age_seconds,
+                "next_runs": service.next_runs,
+            },
+            "config": cfg.model_dump(mode="json"),
+            "monitoring_available": cfg.monitoring_integration,
+            "recommendations": recommendations(state),
+            "conventions": "Sharpe/Sortino on daily returns, annualised with sqrt(252); times UTC",
         }
     )
 
 
-def _recommendations(
-    cfg: Any, active: Any, live: dict[str, float], counts: dict[str, int]
-) -> list[str]:
+def _flagged(desk: Any) -> list[dict[str, Any]]:
+    from engine.db.schema import PromotionDecision
+
+    with desk.db.session() as s:
+        rows = s.scalars(
+            select(PromotionDecision)
+            .where(PromotionDecision.decision == "flagged")
+            .order_by(PromotionDecision.id.desc())
+            .limit(5)
+        ).all()
+        return [
+            {
+                "challenger_id": r.challenger_id,
+                "champion_id": r.champion_id,
+                "reasons": json.loads(r.reasons_json),
+            }
+            for r in rows
+        ]
+
+
+def _last_drift(desk: Any) -> str | None:
+    from engine.db.schema import TriggerCheck
+
+    with desk.db.session() as s:
+        row = s.scalars(select(TriggerCheck).order_by(TriggerCheck.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        for item in json.loads(row.results_json):
+            if item.get("name") == "drift" and item.get("fired"):
+                return str(item.get("reason"))
+    return None
+
+
+def recommendations(state: dict[str, Any]) -> list[str]:
+    """Rules over the state; each names what to do."""
+    cfg, active, live, counts = state["cfg"], state["active"], state["live"], state["counts"]
     out = []
     if counts["versions"] == 0:
-        out.append("No models yet: run `aurum demo` for a demo desk, or import bars and train.")
+        out.append(
+            "No models yet: import bars (`aurum import-bars`) and train, or run `aurum demo`."
+        )
     elif active is None:
         out.append("No active model: activate one with `aurum activate VERSION`.")
+    if not state["service"].alive:
+        out.append(
+            "The background services are not running: start `aurum services` (or `make run`)."
+        )
     trades = int(live.get("trades", 0) or 0)
     if active is not None and trades < cfg.selection.min_live_trades:
         out.append(
-            f"The active model has {trades} live trades; its live numbers become meaningful "
-            f"from {cfg.selection.min_live_trades}."
+            f"The active model has {trades} live trades; its live numbers count from "
+            f"{cfg.selection.min_live_trades}."
         )
     win = live.get("win_rate")
     if (
@@ -68,16 +149,27 @@ def _recommendations(
     ):
         out.append(
             f"Live win rate {win:.1%} is below performance_threshold "
-            f"{cfg.performance_threshold:.0%}: consider retraining or rolling back."
+            f"{cfg.performance_threshold:.0%}: retrain or roll back."
         )
-    if counts["versions"] > cfg.max_models_to_keep and cfg.auto_cleanup_models:
-        out.append("More versions than max_models_to_keep: cleanup will remove old model files.")
+    if active is not None and active.train_end is not None:
+        age_days = (datetime.now(UTC) - active.train_end).days
+        if age_days > 30:
+            out.append(
+                f"The active model was trained on data that ends {age_days} days ago: retrain."
+            )
+    if state["drift"]:
+        out.append(f"Feature drift detected ({state['drift']}): a retrain is due.")
+    if state["flagged"]:
+        out.append(
+            "A challenger passed the promotion gates but auto_model_switching is off: "
+            "review it and activate it by hand."
+        )
     return out
 
 
 def write_report(report: dict[str, Any], logs_dir: Path) -> Path:
     logs_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = logs_dir / f"phase3_report_{stamp}.json"
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return path

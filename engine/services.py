@@ -237,6 +237,27 @@ class Desk:
         )
         return outcome
 
+    def request_learning(self, *, actor: str, trigger: str = "manual") -> int:
+        """Queue a learning session for the background worker; returns its id."""
+        from engine.learner import records
+
+        cfg = self.config()
+        session_id = records.create(
+            self.db,
+            trigger=trigger,
+            requested_by=actor,
+            symbol=cfg.learning.symbol,
+            timeframe=cfg.learning.timeframe,
+        )
+        self.audit(actor, "learning.request", f"#{session_id}", {"trigger": trigger})
+        return session_id
+
+    def service_status(self) -> Any:
+        """Who leads the background services, how fresh its heartbeat is, its next runs."""
+        from engine.scheduler.lease import state
+
+        return state(self.db)
+
     def learning_sessions(self, limit: int = 50) -> list[Any]:
         from engine.learner import records
 

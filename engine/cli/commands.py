@@ -303,3 +303,11 @@ def cmd_signal(args: argparse.Namespace) -> None:
     from engine.cli.learning_commands import cmd_signal as run
 
     run(args)
+
+
+def cmd_services(args: argparse.Namespace) -> None:
+    from engine.scheduler.foreground import run_foreground
+
+    code = run_foreground(args.home, wait_for_lease=not args.no_wait)
+    if code:
+        raise SystemExit(code)

@@ -13,6 +13,19 @@ HEADLINE = ("trades", "win_rate", "profit_factor", "expectancy", "sharpe", "max_
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    if args.queue:
+        with _desk(args) as desk:
+            session_id = desk.request_learning(actor=_actor(args))
+            leader = desk.service_status().leader
+        print(
+            f"queued learning session #{session_id}; "
+            + (
+                f"the services ({leader}) will pick it up within seconds"
+                if leader
+                else "no services are running: start them with `aurum services` or `make run`"
+            )
+        )
+        return
     with _desk(args) as desk:
         outcome = desk.learn(
             actor=_actor(args), progress=_progress, symbol=args.symbol, timeframe=args.timeframe

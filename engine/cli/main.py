@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "sessions": "the history of learning sessions",
     "session": "one learning session: candidates, folds, baseline, outcome",
     "signal": "the active model's signal for FILE's latest bar",
+    "services": "run the background services in the foreground",
     "models": "the leaderboard of model versions",
     "show": "one model version: metadata, metrics, features",
     "activate": "make a version the active one",
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
     p["train"].add_argument("--symbol", help="default: learning.symbol in the config")
     p["train"].add_argument("--timeframe", help="default: learning.timeframe in the config")
+    p["train"].add_argument(
+        "--queue", action="store_true", help="queue the session for the background worker instead"
+    )
+    p["services"].add_argument(
+        "--no-wait", action="store_true", help="exit (code 3) when another instance holds the lease"
+    )
     p["session"].add_argument("session_id", metavar="ID", type=int)
     sig = p["signal"]
     sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")

@@ -173,6 +173,18 @@ class SchedulerConfig(_Section):
     cooldown_minutes: int = Field(
         60, ge=0, le=10_080, description="Least time between two triggered learning sessions."
     )
+    drift_psi_threshold: float = Field(
+        0.25, gt=0, le=5, description="Population stability index above which a feature drifted."
+    )
+    drift_recent_bars: int = Field(
+        500, ge=100, le=100_000, description="Newest bars compared with the training window."
+    )
+    change_delta: float = Field(
+        0.05, ge=0, le=1, description="Page-Hinkley tolerance on live wins (1) and losses (0)."
+    )
+    change_threshold: float = Field(
+        5.0, gt=0, le=1000, description="Page-Hinkley alarm level on live wins and losses."
+    )
     report_interval_hours: int = Field(
         24, ge=1, le=720, description="How often the status report is written to logs/."
     )

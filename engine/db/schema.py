@@ -161,8 +161,8 @@ class Trade(Base):
     side: Mapped[str] = mapped_column(String(4))
     open_time: Mapped[datetime] = mapped_column(UTCDateTime())
     close_time: Mapped[datetime] = mapped_column(UTCDateTime())
-    open_price: Mapped[float] = mapped_column(Float)
-    close_price: Mapped[float] = mapped_column(Float)
+    open_price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    close_price: Mapped[float | None] = mapped_column(Float, nullable=True)
     volume: Mapped[float] = mapped_column(Float)
     profit: Mapped[float] = mapped_column(Float)
     commission: Mapped[float] = mapped_column(Float, default=0.0)
@@ -239,3 +239,40 @@ class LearningSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ServiceLease(Base):
+    """Leadership of the background services: one holder at a time, kept alive by heartbeats."""
+
+    __tablename__ = "service_leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_runs_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class TriggerCheck(Base):
+    """One evaluation of the retraining triggers: which fired and why."""
+
+    __tablename__ = "trigger_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    fired: Mapped[str] = mapped_column(String(128), default="")
+    results_json: Mapped[str] = mapped_column(Text, default="[]")
+    session_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PromotionDecision(Base):
+    """Champion/challenger: whether a new version replaced the active one, and why."""
+
+    __tablename__ = "promotion_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    challenger_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"), nullable=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    evidence_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -68,6 +68,7 @@ class CandidateResult:
     classification: dict[str, float] = field(default_factory=dict)
     last_fold_model: Any = None
     last_fold_test: np.ndarray | None = None
+    oos_bars: np.ndarray | None = None
     seconds: float = 0.0
     error: str = ""
 
@@ -115,7 +116,7 @@ def evaluate_candidate(
     n_bars = len(data.bars)
     all_signals = np.zeros(n_bars, dtype=np.int8)
     all_conf = np.zeros(n_bars)
-    oos_y, oos_p = [], []
+    oos_y, oos_p, oos_bars = [], [], []
     started = time.perf_counter()
     for k, (train, test) in enumerate(splitter.split(data.X)):
         fit_start = time.perf_counter()
@@ -133,6 +134,7 @@ def evaluate_candidate(
         all_conf += fold_conf
         scores = classification_scores(data.y[test], proba, classes)
         oos_y.append(data.y[test])
+        oos_bars.append(data.bar_index[test])
         oos_p.append(_align(proba, classes))
         net = trades["net_profit"].to_numpy(float)
         result.folds.append(
@@ -154,6 +156,7 @@ def evaluate_candidate(
         result.last_fold_model, result.last_fold_test = pipe, test
         tick(f"{algorithm}: fold {k + 1}/{splitter.n_splits}")
     result.signals, result.confidence = all_signals, all_conf
+    result.oos_bars = np.concatenate(oos_bars)
     result.trades = simulate_on(data.market, all_signals, data.costs, all_conf)
     full_classes = np.array([-1, 0, 1])
     result.classification = classification_scores(

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import selection
 from engine.config.store import diff_configs
 from engine.db.schema import utcnow
 from engine.learner import records
@@ -213,7 +214,14 @@ def _run(
         for n, keep in zip(data.feature_names, model.named_steps["select"].support_, strict=True)
         if keep
     ]
-    tracker.stage("registering the version", 0.97)
+    tracker.stage("champion/challenger comparison", 0.96)
+    decision = selection.judge(desk, cfg, data, winner, f"{sym}-{tf}-scalper")
+    summary["promotion"] = {
+        "decision": decision.decision,
+        "reasons": decision.reasons,
+        "evidence": decision.evidence,
+    }
+    tracker.stage("registering the version", 0.98)
     info = _register(
         desk,
         model,
@@ -225,7 +233,15 @@ def _run(
         session_id=session_id,
         details={**summary, "selected_features": selected, "importances": importances},
     )
-    activated = _maybe_activate(desk, cfg, info.id)
+    selection.record(desk, decision, info.id, session_id)
+    activated = False
+    if decision.promote:
+        desk.activate(
+            info.id,
+            actor="learner",
+            reason=f"promoted by learning session #{session_id}: " + "; ".join(decision.reasons),
+        )
+        activated = True
     tracker.close()
     summary.update(
         stage_seconds=tracker.timings,
@@ -240,7 +256,7 @@ def _run(
         version_id=info.id,
         result_json=summary,
         finished_at=utcnow(),
-        message=f"registered {info.ref}" + (" and activated it" if activated else ""),
+        message=f"registered {info.ref}; {decision.decision}: {decision.reasons[-1]}",
     )
     metrics = {k: v for k, v in winner.metrics.items() if isinstance(v, float | int)}
     return SessionOutcome(
@@ -335,18 +351,6 @@ def _register(
             session_id=session_id,
         ),
     )
-
-
-def _maybe_activate(desk: Any, cfg: Any, version_id: int) -> bool:
-    """Until promotion gates exist: activate when the lineage has no active version."""
-    info = desk.registry.get(version_id)
-    if not cfg.auto_model_switching:
-        return False
-    active = desk.registry.active_version(info.lineage)
-    if active is not None:
-        return False
-    desk.activate(version_id, actor="learner", reason="first model of this lineage")
-    return True
 
 
 def _hash(data: dict[str, Any]) -> str:

@@ -1,0 +1,1 @@
+"""Background services: leader lease, learning worker, evaluation, cleanup and reports."""

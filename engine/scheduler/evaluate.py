@@ -1,0 +1,145 @@
+"""One evaluation cycle: live metrics snapshots, triggers, and a queued session when one fires."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from engine.db.schema import LearningSession, Trade, TriggerCheck, utcnow
+from engine.triggers import (
+    TriggerResult,
+    change_trigger,
+    data_trigger,
+    drift_trigger,
+    performance_trigger,
+    time_trigger,
+)
+
+log = logging.getLogger("aurum.evaluate")
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    triggers: list[TriggerResult]
+    queued_session: int | None
+    note: str
+
+
+def evaluate_cycle(desk: Any) -> EvaluationResult:
+    """Snapshot live metrics of the active version, check triggers, queue a session if due."""
+    cfg = desk.config()
+    active = desk.registry.active_version()
+    live: dict[str, float] = {}
+    if active is not None:
+        live = desk.refresh_live_metrics(active.id)
+    last_start, new_trades, busy = _session_state(desk)
+    now = utcnow()
+    results = [
+        time_trigger(last_start, now, cfg.retraining_frequency_hours),
+        data_trigger(new_trades, cfg.min_trades_for_update),
+    ]
+    if active is not None:
+        results += _model_triggers(desk, cfg, active, live)
+    fired = [r for r in results if r.fired]
+    queued, note = None, "no trigger fired"
+    if fired:
+        queued, note = _maybe_queue(desk, cfg, fired, last_start, busy)
+    with desk.db.session(write=True) as s:
+        s.add(
+            TriggerCheck(
+                fired=",".join(r.name for r in fired)[:128],
+                session_id=queued,
+                results_json=json.dumps(
+                    [r.as_dict() for r in results]
+                    + [{"name": "decision", "fired": queued is not None, "reason": note}]
+                ),
+            )
+        )
+    log.info("evaluation: %s", note)
+    return EvaluationResult(results, queued, note)
+
+
+def _session_state(desk: Any) -> tuple[Any, int, bool]:
+    with desk.db.session() as s:
+        last = s.scalar(select(func.max(LearningSession.created_at)))
+        busy = bool(
+            s.scalar(
+                select(func.count(LearningSession.id)).where(
+                    LearningSession.status.in_(("queued", "running"))
+                )
+            )
+        )
+        trades = select(func.count(Trade.id))
+        if last is not None:
+            trades = trades.where(Trade.logged_at > last)
+        return last, int(s.scalar(trades) or 0), busy
+
+
+def _model_triggers(
+    desk: Any, cfg: Any, active: Any, live: dict[str, float]
+) -> list[TriggerResult]:
+    out = []
+    if cfg.postmortem_integration:
+        out.append(
+            performance_trigger(
+                int(live.get("trades", 0) or 0),
+                live.get("win_rate"),
+                min_trades=cfg.selection.min_live_trades,
+                threshold=cfg.performance_threshold,
+            )
+        )
+        wins = [1.0 if t.net_profit > 0 else 0.0 for t in desk.trades(active.id, source="live")]
+        out.append(
+            change_trigger(
+                wins, delta=cfg.scheduler.change_delta, threshold=cfg.scheduler.change_threshold
+            )
+        )
+    drift = _drift(desk, cfg, active)
+    if drift is not None:
+        out.append(drift)
+    return out
+
+
+def _drift(desk: Any, cfg: Any, active: Any) -> TriggerResult | None:
+    """PSI of each selected feature: the version's training window vs the newest bars."""
+    from engine.features import FeatureSpec, build_features
+
+    spec_data = (active.details or {}).get("feature_spec")
+    if not spec_data or active.train_end is None:
+        return None
+    bars = desk.bars(active.symbol, active.timeframe)
+    if bars.empty:
+        return None
+    feats = build_features(bars, FeatureSpec.model_validate(spec_data), timeframe=active.timeframe)
+    names = list((active.details or {}).get("selected_features") or feats.columns)
+    values = feats[names].to_numpy(dtype=float)
+    times = bars["time"]
+    in_train = ((times >= active.train_start) & (times <= active.train_end)).to_numpy()
+    after = (times > active.train_end).to_numpy()
+    recent = values[after][-cfg.scheduler.drift_recent_bars :]
+    if len(recent) < 100:
+        return TriggerResult("drift", False, f"{len(recent)} bars since training; judged from 100")
+    return drift_trigger(
+        values[in_train], np.asarray(recent), names, threshold=cfg.scheduler.drift_psi_threshold
+    )
+
+
+def _maybe_queue(
+    desk: Any, cfg: Any, fired: list[TriggerResult], last_start: Any, busy: bool
+) -> tuple[int | None, str]:
+    names = ", ".join(r.name for r in fired)
+    if not cfg.adaptive_learning_enabled:
+        return None, f"fired ({names}) but adaptive_learning_enabled is off"
+    if busy:
+        return None, f"fired ({names}) but a session is already queued or running"
+    cooldown = timedelta(minutes=cfg.scheduler.cooldown_minutes)
+    if last_start is not None and utcnow() - last_start < cooldown:
+        return None, f"fired ({names}) but within the {cfg.scheduler.cooldown_minutes} min cooldown"
+    session_id = desk.request_learning(actor="services", trigger=fired[0].name)
+    return session_id, f"fired ({names}): queued learning session #{session_id}"

@@ -1,0 +1,125 @@
+"""The background services (APScheduler 3, memory job store; durable state in our tables).
+
+Jobs: heartbeat (the leader lease), learning worker (queued sessions, one at a time), evaluate
+(live metrics, triggers), cleanup and report. Only the lease holder acts; the others wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from engine.scheduler import lease
+
+log = logging.getLogger("aurum.services")
+
+
+class AurumServices:
+    """One process's services; `start()` runs them in background threads, `stop()` ends them."""
+
+    def __init__(self, home: str | None = None) -> None:
+        from engine.services import Desk
+
+        self.desk = Desk.open(home)
+        self.holder = lease.holder_name()
+        self.is_leader = False
+        self._scheduler: Any = None
+        self._worker_lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        cfg = self.desk.config()
+        sched = BackgroundScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        )
+        sched.add_job(
+            self.heartbeat,
+            "interval",
+            seconds=cfg.scheduler.heartbeat_seconds,
+            id="heartbeat",
+            next_run_time=datetime.now().astimezone(),
+        )
+        sched.add_job(self.work, "interval", seconds=3, id="learning_worker")
+        sched.add_job(
+            self.evaluate, "interval", minutes=cfg.model_evaluation_interval_minutes, id="evaluate"
+        )
+        sched.add_job(self.cleanup, "interval", hours=24, id="cleanup")
+        sched.add_job(
+            self.report, "interval", hours=cfg.scheduler.report_interval_hours, id="report"
+        )
+        sched.start()
+        self._scheduler = sched
+        log.info("services started as %s", self.holder)
+
+    def stop(self) -> None:
+        """Stop scheduling, let a running job finish, give the lease back."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self.is_leader:
+            lease.release(self.desk.db, self.holder)
+            self.is_leader = False
+        self.stopped.set()
+        log.info("services stopped")
+
+    def next_runs(self) -> dict[str, str]:
+        if self._scheduler is None:
+            return {}
+        return {
+            job.id: job.next_run_time.isoformat()
+            for job in self._scheduler.get_jobs()
+            if job.next_run_time is not None
+        }
+
+    # --- jobs ------------------------------------------------------------------------------
+    def heartbeat(self) -> None:
+        ttl = self.desk.config().scheduler.lease_seconds
+        if self.is_leader:
+            self.is_leader = lease.renew(self.desk.db, self.holder, ttl, self.next_runs())
+            if not self.is_leader:
+                log.warning("lost the lease to another process; standing by")
+            return
+        self.is_leader = lease.acquire(self.desk.db, self.holder, ttl)
+        if self.is_leader:
+            log.info("took the services lease")
+            lease.renew(self.desk.db, self.holder, ttl, self.next_runs())
+        else:
+            current = lease.state(self.desk.db)
+            log.info("services lease held by %s; waiting", current.holder)
+
+    def work(self) -> None:
+        if not self.is_leader or not self._worker_lock.acquire(blocking=False):
+            return
+        try:
+            from engine.scheduler.worker import run_next
+
+            run_next(self.desk)
+        finally:
+            self._worker_lock.release()
+
+    def evaluate(self) -> None:
+        if not self.is_leader:
+            return
+        from engine.scheduler.evaluate import evaluate_cycle
+
+        evaluate_cycle(self.desk)
+
+    def cleanup(self) -> None:
+        cfg = self.desk.config()
+        if self.is_leader and cfg.auto_cleanup_models:
+            report = self.desk.cleanup(cfg.max_models_to_keep, actor="services")
+            log.info("cleanup removed %d model file(s)", len(report.removed))
+
+    def report(self) -> None:
+        if not self.is_leader or not self.desk.config().monitoring_integration:
+            return
+        from engine.reports import build_report, write_report
+
+        path = write_report(build_report(self.desk), self.desk.paths.logs_dir)
+        log.info("report written to %s", path)

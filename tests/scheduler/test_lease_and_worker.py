@@ -1,0 +1,49 @@
+"""The leader lease and the learning worker against a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from engine.db.schema import ServiceLease, utcnow
+from engine.scheduler import lease
+from engine.scheduler.worker import run_next
+from engine.services import Desk
+
+
+def test_one_holder_at_a_time_and_takeover_after_expiry(desk: Desk):
+    assert lease.acquire(desk.db, "A", 60)
+    assert not lease.acquire(desk.db, "B", 60)
+    assert lease.state(desk.db).leader == "A"
+    assert lease.renew(desk.db, "A", 60, {"evaluate": "soon"})
+    assert not lease.renew(desk.db, "B", 60, {})
+    with desk.db.session(write=True) as s:  # A dies: its lease runs out
+        row = s.get(ServiceLease, lease.LEASE)
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    assert lease.state(desk.db).leader is None
+    assert lease.acquire(desk.db, "B", 60)
+    assert not lease.renew(desk.db, "A", 60, {})  # A must stop acting
+    lease.release(desk.db, "B")
+    assert not lease.state(desk.db).alive
+
+
+def test_the_worker_runs_a_queued_request_and_records_a_failure(desk: Desk):
+    session_id = desk.request_learning(actor="alice")
+    assert desk.learning_session(session_id).status == "queued"
+    assert run_next(desk) == session_id  # no bars: the session fails, the worker does not
+    done = desk.learning_session(session_id)
+    assert done.status == "failed" and "aurum import-bars" in done.error
+    assert run_next(desk) is None  # queue empty
+
+
+def test_the_worker_trains_a_queued_request(tmp_path: Any):
+    from tests.learner.conftest import fast_desk
+
+    desk = fast_desk(tmp_path / "w", n_bars=6000, momentum=0.25)
+    session_id = desk.request_learning(actor="alice")
+    assert run_next(desk) == session_id
+    done = desk.learning_session(session_id)
+    assert done.status in {"succeeded", "no_improvement"} and done.requested_by == "alice"
+    assert done.percent == 100.0
+    desk.close()
