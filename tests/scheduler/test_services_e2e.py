@@ -1,0 +1,108 @@
+"""Real processes: services take the lease, a second instance stands aside, queued and
+triggered sessions run, promotion is decided, rollback is served, the report is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.learner.conftest import fast_desk
+
+AURUM = str(Path(sys.executable).parent / "aurum")
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_services_end_to_end(tmp_path: Path):
+    home = tmp_path / "desk"
+    desk = fast_desk(home, n_bars=7000, momentum=0.25)
+    for key, value in [
+        ("scheduler.heartbeat_seconds", "1"),
+        ("scheduler.lease_seconds", "5"),
+        ("scheduler.cooldown_minutes", "0"),
+        ("selection.min_live_trades", "10"),
+        ("performance_threshold", "0.45"),
+    ]:
+        desk.set_config(key, value, actor="test")
+    env = {**os.environ, "AURUM_HOME": str(home)}
+    leader = subprocess.Popen([AURUM, "services"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: desk.service_status().alive, 30, "the services to take the lease")
+        assert desk.service_status().holder.endswith(f":{leader.pid}")
+        second = subprocess.run(
+            [AURUM, "services", "--no-wait"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 3 and "already running" in second.stderr
+        queued = subprocess.run(
+            [AURUM, "train", "--queue"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert queued.returncode == 0 and "will pick it up" in queued.stdout
+        wait_for(
+            lambda: desk.learning_session(1).status in {"succeeded", "failed", "no_improvement"},
+            180,
+            "session 1",
+        )
+        first = desk.learning_session(1)
+        assert first.status == "succeeded", first.error
+        champion = desk.registry.active_version()
+        assert champion is not None and champion.id == first.version_id
+
+        from engine.controller import Phase3Controller
+
+        phase3 = Phase3Controller(str(home))
+        for k in range(12):  # a losing streak on the live model
+            phase3.log_trade_with_model_info(
+                {"ticket": f"L{k}", "signal_type": "buy", "profit_loss": -20.0}
+            )
+        from engine.scheduler.evaluate import evaluate_cycle
+
+        result = evaluate_cycle(desk)
+        fired = {t.name for t in result.triggers if t.fired}
+        assert "performance" in fired and result.queued_session == 2
+        wait_for(
+            lambda: desk.learning_session(2).status in {"succeeded", "failed", "no_improvement"},
+            180,
+            "session 2",
+        )
+        second_session = desk.learning_session(2)
+        assert second_session.trigger == "performance"
+        promotion = second_session.result.get("promotion", {})
+        assert promotion.get("decision") in {"promoted", "rejected"} and promotion.get("reasons")
+        if promotion["decision"] == "promoted":
+            rolled = subprocess.run(
+                [AURUM, "rollback", "--reason", "e2e"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert rolled.returncode == 0
+        _, meta = phase3.get_active_model_for_prediction()
+        assert meta["model_id"] == champion.id  # served again on the next call
+        report = phase3.generate_phase3_report()
+        assert report["phase3_status"]["services_running"] is True
+        assert report["adaptive_learning"]["last_session"]["id"] == 2
+    finally:
+        leader.send_signal(signal.SIGTERM)
+        leader.wait(timeout=120)
+    assert leader.returncode == 0
+    assert not desk.service_status().alive  # the lease was given back
+    written = list((home / "logs").glob("phase3_report_*.json"))
+    assert written and "recommendations" in json.loads(written[-1].read_text())
+    desk.close()
