@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import text
+
 from engine.errors import RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.services import Desk
+
+_ACTIVE_IDS = text("SELECT version_id FROM aliases WHERE alias = 'active'")
 
 
 class Phase3Controller:
@@ -21,7 +25,7 @@ class Phase3Controller:
         self.home = home
         self.model_registry = self.desk.registry
         self.adaptive_learning = AdaptiveLearner(self.desk)
-        self._cached: tuple[int, Any, dict[str, Any]] | None = None
+        self._cached: tuple[int, Any, dict[str, Any], Any] | None = None
         self._lock = threading.Lock()
         self._services: Any = None
         self._stop: asyncio.Event | None = None
@@ -34,6 +38,7 @@ class Phase3Controller:
         with self._lock:
             if self._cached is not None and self._cached[0] == active_id:
                 return self._cached[1], self._cached[2]
+            self._cached = None
             model, info = self.desk.registry.load_model(active_id)
             metadata = {
                 "model_id": info.id,
@@ -46,16 +51,12 @@ class Phase3Controller:
                 "feature_spec": info.details.get("feature_spec"),
                 "min_confidence": info.details.get("min_confidence"),
             }
-            self._cached = (active_id, model, metadata)
+            self._cached = (active_id, model, metadata, info)
             return model, metadata
 
     def _active_id(self) -> int:
-        from sqlalchemy import select
-
-        from engine.db.schema import Alias
-
-        with self.desk.db.session() as s:  # one indexed read: cheap enough for every call
-            ids = s.scalars(select(Alias.version_id).where(Alias.alias == "active")).all()
+        with self.desk.db.engine.connect() as conn:  # one indexed read, also sees other processes
+            ids = conn.execute(_ACTIVE_IDS).scalars().all()
         if not ids:
             raise RegistryError(
                 "no active model: train one (`aurum train`) or activate a version "
@@ -71,9 +72,9 @@ class Phase3Controller:
         """The active model's signal (side, confidence, SL, TP, version) for the latest bar."""
         from engine.learner.predict import signal_for_bars
 
-        model, meta = self.get_active_model_for_prediction()
-        info = self.desk.version(meta["model_id"])
-        return signal_for_bars(model, info, bars)
+        model, _ = self.get_active_model_for_prediction()
+        assert self._cached is not None
+        return signal_for_bars(model, self._cached[3], bars)
 
     # --- trades ----------------------------------------------------------------------------
     def log_trade_with_model_info(self, trade: dict[str, Any]) -> Any:

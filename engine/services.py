@@ -18,6 +18,7 @@ from engine.config.schema import Phase3Config
 from engine.config.store import ConfigChangeRecord, ConfigStore
 from engine.db.connection import Database, open_database
 from engine.db.schema import AuditEvent, ModelVersion, Trade
+from engine.errors import TradeError
 from engine.home import AurumHome, resolve_home
 from engine.ledger import LedgerTrade, LoggedTrade, live_metrics, log_trade, parse_trade, trades_for
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
@@ -284,6 +285,28 @@ class Desk:
         trade = parse_trade(data)
         with self.db.session(write=True) as s:
             logged = log_trade(s, trade)
+        return logged
+
+    def log_trades(
+        self, rows: list[Mapping[str, Any]], *, actor: str = "trading-side"
+    ) -> list[LoggedTrade]:
+        """Many trades in one transaction, all or nothing: every row is validated first and a
+        bad one is refused with its position (1-based) before anything is written."""
+        parsed = []
+        for k, data in enumerate(rows, start=1):
+            try:
+                parsed.append(parse_trade(data))
+            except TradeError as err:
+                raise TradeError(f"row {k}: {err}") from None
+        with self.db.session(write=True) as s:
+            logged = [log_trade(s, trade) for trade in parsed]
+            add_audit(
+                s,
+                actor,
+                "trades.log_batch",
+                f"{len(logged)} trades",
+                {"new": sum(t.outcome == "new" for t in logged)},
+            )
         return logged
 
     def trades(

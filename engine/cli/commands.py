@@ -311,3 +311,14 @@ def cmd_services(args: argparse.Namespace) -> None:
     code = run_foreground(args.home, wait_for_lease=not args.no_wait)
     if code:
         raise SystemExit(code)
+
+
+def cmd_import_trades(args: argparse.Namespace) -> None:
+    from engine.trade_import import import_trades
+
+    with _desk(args) as desk:
+        report = import_trades(desk, args.file, actor=_actor(args))
+    print(
+        f"imported {report.rows} trades from {report.file}: {report.new} new, "
+        f"{report.unchanged} already logged"
+    )

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "init": "create or upgrade the database, write the default config",
     "demo": "seed a demo desk: generated bars, fitted models, trades",
     "import-bars": "import an MT5 'Export bars' file or a CSV of bars (all-or-nothing)",
+    "import-trades": "import a trade history CSV into the ledger (all-or-nothing)",
     "bars": "the stored bar series (symbol, timeframe, count, first/last)",
     "train": "run one learning session now, with a progress bar",
     "sessions": "the history of learning sessions",
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
     imp.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
     imp.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
+    p["import-trades"].add_argument("file", metavar="FILE", help="CSV, one closed trade per row")
     p["train"].add_argument("--symbol", help="default: learning.symbol in the config")
     p["train"].add_argument("--timeframe", help="default: learning.timeframe in the config")
     p["train"].add_argument(
