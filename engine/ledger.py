@@ -189,3 +189,49 @@ def live_metrics(
         n_trials=max(1, n_trials),
     )
     return summary.as_dict()
+
+
+def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTrade]:
+    """Many trades with three statements instead of three per trade; same rules as `log_trade`."""
+    from sqlalchemy import Table, insert
+
+    version_ids = {t.version_id for t in trades if t.version_id is not None}
+    if version_ids:
+        known = set(
+            session.scalars(select(ModelVersion.id).where(ModelVersion.id.in_(version_ids)))
+        )
+        missing = sorted(version_ids - known)
+        if missing:
+            raise TradeError(f"trades name model version(s) {missing}, which do not exist")
+    tickets = [t.ticket for t in trades]
+    if len(set(tickets)) != len(tickets):
+        raise TradeError("the batch repeats a ticket; tickets are unique")
+    existing = {
+        row.ticket: row for row in session.scalars(select(Trade).where(Trade.ticket.in_(tickets)))
+    }
+    fresh = [t for t in trades if t.ticket not in existing]
+    if fresh:
+        table: Table = Trade.__table__  # type: ignore[assignment]
+        session.connection().execute(insert(table), [t.model_dump() for t in fresh])
+    rows = session.execute(select(Trade.ticket, Trade.id).where(Trade.ticket.in_(tickets)))
+    ids = {ticket: trade_id for ticket, trade_id in rows}
+    out = []
+    for trade in trades:
+        row = existing.get(trade.ticket)
+        if row is not None:
+            changed = [f for f in _COMPARED if not _same(getattr(row, f), getattr(trade, f))]
+            if changed:
+                raise TradeError(
+                    f"ticket {trade.ticket} was already logged with different "
+                    f"{', '.join(changed)}; tickets are unique"
+                )
+        out.append(
+            LoggedTrade(
+                ids[trade.ticket],
+                trade.ticket,
+                trade.version_id,
+                trade.net_profit,
+                "unchanged" if row is not None else "new",
+            )
+        )
+    return out

@@ -20,7 +20,15 @@ from engine.db.connection import Database, open_database
 from engine.db.schema import AuditEvent, ModelVersion, Trade
 from engine.errors import TradeError
 from engine.home import AurumHome, resolve_home
-from engine.ledger import LedgerTrade, LoggedTrade, live_metrics, log_trade, parse_trade, trades_for
+from engine.ledger import (
+    LedgerTrade,
+    LoggedTrade,
+    live_metrics,
+    log_trade,
+    log_trade_batch,
+    parse_trade,
+    trades_for,
+)
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
 from engine.registry.refs import find_version
 
@@ -299,7 +307,7 @@ class Desk:
             except TradeError as err:
                 raise TradeError(f"row {k}: {err}") from None
         with self.db.session(write=True) as s:
-            logged = [log_trade(s, trade) for trade in parsed]
+            logged = log_trade_batch(s, parsed)
             add_audit(
                 s,
                 actor,

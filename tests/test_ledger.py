@@ -108,3 +108,17 @@ def test_random_dicts_give_a_trade_error_and_write_nothing(desk: Desk, data: dic
     with pytest.raises(TradeError):
         desk.log_trade(data)
     assert desk.counts()["trades"] == before
+
+
+def test_a_batch_is_all_or_nothing_and_idempotent(desk: Desk, small_model: Any):
+    v = desk.registry.register(small_model, spec())
+    rows = [trade(f"B{k}", 1.0 + k, day=k, version_id=v.id) for k in range(3)]
+    assert [t.outcome for t in desk.log_trades(rows)] == ["new"] * 3
+    assert [t.outcome for t in desk.log_trades(rows)] == ["unchanged"] * 3
+    with pytest.raises(TradeError, match="row 2"):
+        desk.log_trades([trade("C1", 1.0), {**trade("C2", 1.0), "side": "x"}])
+    with pytest.raises(TradeError, match="do not exist"):
+        desk.log_trades([trade("C3", 1.0), trade("C4", 1.0, version_id=999)])
+    with pytest.raises(TradeError, match="repeats a ticket"):
+        desk.log_trades([trade("C5", 1.0), trade("C5", 1.0)])
+    assert desk.counts()["trades"] == 3
