@@ -29,6 +29,7 @@ from engine.ledger import (
     parse_trade,
     trades_for,
 )
+from engine.ranking import rank_versions
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
 from engine.registry.refs import find_version
 
@@ -140,7 +141,7 @@ class Desk:
         """Versions with their current numbers: live when enough live trades, else backtest."""
         min_live = self.config().selection.min_live_trades
         board = self.registry.list_versions(lineage=lineage, live_from=min_live)
-        return sorted(board, key=_rank_key)
+        return rank_versions(board, self.config().selection)
 
     def version(self, ref: str | int) -> VersionInfo:
         return self.registry.get(ref)
@@ -372,9 +373,3 @@ class Desk:
                 "versions": int(s.scalar(select(func.count(ModelVersion.id))) or 0),
                 "trades": int(s.scalar(select(func.count(Trade.id))) or 0),
             }
-
-
-def _rank_key(v: VersionInfo) -> tuple[int, float, int]:
-    sharpe = v.metrics.get("sharpe")
-    score = -(sharpe if sharpe is not None and sharpe == sharpe else float("-inf"))
-    return (0 if v.is_active else 1, score, -v.id)

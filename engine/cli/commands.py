@@ -129,7 +129,14 @@ def cmd_models(args: argparse.Namespace) -> None:
         if not board:
             return "No models yet. Run `aurum demo` for a demo desk, or import bars and train."
         rows = [
-            [v.id, v.ref, v.algorithm, v.status, v.metrics_source or "—"]
+            [
+                v.id,
+                v.ref,
+                v.algorithm,
+                v.status,
+                v.metrics_source or "—",
+                f"{v.score:.2f}" if v.score is not None else "n/a",
+            ]
             + [fmt_metric(m, v.metrics.get(m)) for m in LEADERBOARD_METRICS]
             for v in board
         ]
@@ -139,6 +146,7 @@ def cmd_models(args: argparse.Namespace) -> None:
             "algorithm",
             "status",
             "source",
+            "score",
             "trades",
             "win rate",
             "PF",
@@ -147,7 +155,13 @@ def cmd_models(args: argparse.Namespace) -> None:
             "max DD %",
             "PSR",
         ]
-        return table(headers, rows) + "\nSharpe: daily returns annualised with √252."
+        notes = (
+            "score: weighted percentile of Sharpe, profit factor, win rate, expectancy and "
+            "max drawdown (selection.weight_*); n/a = fewer than selection.min_trades trades."
+            "\nSharpe: daily returns annualised with √252; source: live once a version has "
+            "selection.min_live_trades live trades, else backtest (out of sample)."
+        )
+        return table(headers, rows) + "\n" + notes
 
     _emit(args, lambda: [_version_json(v) for v in board], text)
 
@@ -322,3 +336,35 @@ def cmd_import_trades(args: argparse.Namespace) -> None:
         f"imported {report.rows} trades from {report.file}: {report.new} new, "
         f"{report.unchanged} already logged"
     )
+
+
+def cmd_dashboard(args: argparse.Namespace) -> None:
+    """Run `streamlit run dashboard/app.py`; the app hosts the services when none is running."""
+    import os
+    import subprocess
+
+    from engine.home import PROJECT_ROOT, resolve_home
+
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    env = dict(os.environ)
+    if args.home:
+        env["AURUM_HOME"] = str(resolve_home(args.home).root)
+    print(f"Aurum dashboard: http://{args.address}:{args.port}  (Ctrl-C stops it)", flush=True)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        f"--server.port={args.port}",
+        f"--server.address={args.address}",
+        "--server.headless=true",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
+    try:
+        code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:
+        code = 0
+    if code:
+        raise SystemExit(code)

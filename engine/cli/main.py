@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "session": "one learning session: candidates, folds, baseline, outcome",
     "signal": "the active model's signal for FILE's latest bar",
     "services": "run the background services in the foreground",
+    "dashboard": "start the browser dashboard (default http://127.0.0.1:8501)",
     "models": "the leaderboard of model versions",
     "show": "one model version: metadata, metrics, features",
     "activate": "make a version the active one",
@@ -84,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-wait", action="store_true", help="exit (code 3) when another instance holds the lease"
     )
     p["session"].add_argument("session_id", metavar="ID", type=int)
+    p["dashboard"].add_argument("--port", type=int, default=8501, help="default 8501")
+    p["dashboard"].add_argument(
+        "--address", default="127.0.0.1", help="default 127.0.0.1 (this machine only)"
+    )
     sig = p["signal"]
     sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")
     sig.add_argument("--timeframe", help="the file's timeframe (default: learning.timeframe)")

@@ -47,6 +47,9 @@ class VersionInfo:
     metrics_trades: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     session_id: int | None = None
+    score: float | None = None
+    eligible: bool = True
+    ineligible_reason: str = ""
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,71 @@
+"""Leaderboard ranking: direction-aware percentile scores and the eligibility gate."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from engine.ranking import percentile_ranks, rank_versions
+from engine.registry.types import VersionInfo
+
+SEL = SimpleNamespace(
+    min_trades=30,
+    weight_sharpe=2.0,
+    weight_profit_factor=0.0,
+    weight_win_rate=0.0,
+    weight_expectancy=0.0,
+    weight_max_drawdown=1.0,
+)
+
+
+def version(vid: int, trades: int, **metrics: float) -> VersionInfo:
+    return VersionInfo(
+        id=vid,
+        lineage="L",
+        symbol="XAUUSD",
+        timeframe="M5",
+        version=vid,
+        algorithm="lr",
+        params={},
+        features=[],
+        train_start=None,
+        train_end=None,
+        data_hash="",
+        library_versions={},
+        artifact_path="x",
+        artifact_format="skops",
+        artifact_size=1,
+        artifact_sha256="",
+        status="candidate",
+        pinned=False,
+        notes="",
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        metrics=dict(metrics),
+        metrics_source="backtest",
+        metrics_trades=trades,
+    )
+
+
+def test_percentile_ranks_respect_direction_ties_and_missing_values():
+    assert percentile_ranks([1.0, 3.0, 2.0], True) == [0.0, 1.0, 0.5]
+    assert percentile_ranks([1.0, 3.0, 2.0], False) == [1.0, 0.0, 0.5]
+    assert percentile_ranks([math.inf, 2.0, None], True) == [1.0, 0.5, 0.0]
+    assert percentile_ranks([2.0, 2.0, 1.0], True) == [0.75, 0.75, 0.0]
+
+
+def test_weighted_score_orders_versions_and_gates_thin_evidence():
+    board = rank_versions(
+        [
+            version(1, 100, sharpe=1.0, max_drawdown_pct=5.0),  # good sharpe, mid drawdown
+            version(2, 100, sharpe=2.0, max_drawdown_pct=9.0),  # best sharpe, worst drawdown
+            version(3, 100, sharpe=0.5, max_drawdown_pct=2.0),  # worst sharpe, best drawdown
+            version(4, 10, sharpe=9.0, max_drawdown_pct=1.0),  # too few trades
+        ],
+        SEL,
+    )
+    # sharpe ranks v3 0, v1 0.5, v2 1; drawdown ranks v2 0, v1 0.5, v3 1; weights 2:1
+    assert [v.id for v in board] == [2, 1, 3, 4]
+    assert [v.score for v in board[:3]] == [0.6667, 0.5, 0.3333]
+    assert board[-1].id == 4 and not board[-1].eligible and board[-1].score is None
+    assert "fewer than 30 trades" in board[-1].ineligible_reason
