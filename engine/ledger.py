@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -176,21 +178,6 @@ def trades_for(
     ]
 
 
-def live_metrics(
-    trades: list[LedgerTrade], *, initial_equity: float, n_trials: int = 1
-) -> dict[str, float]:
-    """The catalogue metrics of a version's ledger trades (one definition: engine.metrics)."""
-    from engine.metrics.summary import summarize
-
-    summary = summarize(
-        [t.net_profit for t in trades],
-        [t.close_time for t in trades],
-        initial_equity=initial_equity,
-        n_trials=max(1, n_trials),
-    )
-    return summary.as_dict()
-
-
 def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTrade]:
     """Many trades with three statements instead of three per trade; same rules as `log_trade`."""
     from sqlalchemy import Table, insert
@@ -235,3 +222,47 @@ def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTr
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class ResultSeries:
+    """A version's closed-trade results in close-time order: what metrics need, nothing more."""
+
+    net_profit: np.ndarray
+    close_time: pd.DatetimeIndex
+
+    def __len__(self) -> int:
+        return len(self.net_profit)
+
+
+def result_series(session: Session, version_id: int, *, source: str = "live") -> ResultSeries:
+    """One columnar query (no ORM objects): fast enough for 100,000 trades."""
+    table = Trade.__table__
+    query = (
+        select(table.c.close_time, table.c.profit + table.c.commission + table.c.swap)
+        .where(table.c.version_id == version_id, table.c.source == source)
+        .order_by(table.c.close_time, table.c.id)
+    )
+    rows = session.connection().execute(query).all()
+    if not rows:
+        return ResultSeries(np.zeros(0), pd.DatetimeIndex([], tz="UTC"))
+    times, profits = zip(*rows, strict=True)
+    return ResultSeries(
+        np.asarray(profits, dtype=float),
+        pd.DatetimeIndex(times).tz_convert("UTC")
+        if pd.DatetimeIndex(times).tz is not None
+        else pd.DatetimeIndex(times).tz_localize("UTC"),
+    )
+
+
+def series_metrics(
+    series: ResultSeries, *, initial_equity: float, n_trials: int = 1
+) -> dict[str, float]:
+    from engine.metrics.summary import summarize
+
+    return summarize(
+        series.net_profit,
+        series.close_time,
+        initial_equity=initial_equity,
+        n_trials=max(1, n_trials),
+    ).as_dict()

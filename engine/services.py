@@ -23,10 +23,12 @@ from engine.home import AurumHome, resolve_home
 from engine.ledger import (
     LedgerTrade,
     LoggedTrade,
-    live_metrics,
+    ResultSeries,
     log_trade,
     log_trade_batch,
     parse_trade,
+    result_series,
+    series_metrics,
     trades_for,
 )
 from engine.ranking import rank_versions
@@ -325,25 +327,35 @@ class Desk:
             version_id = None if ref is None else find_version(s, ref)[0].id
             return trades_for(s, version_id, source=source)
 
-    def live_metrics(self, ref: str | int) -> dict[str, float]:
-        trades = self.trades(ref, source="live")
-        return live_metrics(
-            trades,
+    def live_results(self, ref: str | int) -> ResultSeries:
+        """A version's live results (net profit, close time) as arrays, in time order."""
+        with self.db.session() as s:
+            return result_series(s, find_version(s, ref)[0].id)
+
+    def live_metrics(self, ref: str | int, results: ResultSeries | None = None) -> dict[str, float]:
+        series = results if results is not None else self.live_results(ref)
+        return series_metrics(
+            series,
             initial_equity=self.config().account.initial_balance,
             n_trials=self.trial_count(),
         )
 
-    def refresh_live_metrics(self, ref: str | int) -> dict[str, float]:
+    def refresh_live_metrics(
+        self, ref: str | int, results: ResultSeries | None = None
+    ) -> dict[str, float]:
         """Store a snapshot of the version's live metrics in its metrics history."""
-        trades = self.trades(ref, source="live")
-        metrics = self.live_metrics(ref)
-        if trades:
+        series = results if results is not None else self.live_results(ref)
+        metrics = self.live_metrics(ref, series)
+        if len(series):
             self.registry.record_metrics(
                 ref,
                 metrics,
                 source="live",
-                trades=len(trades),
-                period=(trades[0].close_time, trades[-1].close_time),
+                trades=len(series),
+                period=(
+                    series.close_time[0].to_pydatetime(),
+                    series.close_time[-1].to_pydatetime(),
+                ),
             )
         return metrics
 

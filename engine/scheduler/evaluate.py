@@ -36,17 +36,19 @@ def evaluate_cycle(desk: Any) -> EvaluationResult:
     cfg = desk.config()
     active = desk.registry.active_version()
     live: dict[str, float] = {}
+    results = None
     if active is not None:
-        live = desk.refresh_live_metrics(active.id)
+        results = desk.live_results(active.id)
+        live = desk.refresh_live_metrics(active.id, results)
     last_start, new_trades, busy = _session_state(desk)
     now = utcnow()
-    results = [
+    checks = [
         time_trigger(last_start, now, cfg.retraining_frequency_hours),
         data_trigger(new_trades, cfg.min_trades_for_update),
     ]
     if active is not None:
-        results += _model_triggers(desk, cfg, active, live)
-    fired = [r for r in results if r.fired]
+        checks += _model_triggers(desk, cfg, active, live, results)
+    fired = [r for r in checks if r.fired]
     queued, note = None, "no trigger fired"
     if fired:
         queued, note = _maybe_queue(desk, cfg, fired, last_start, busy)
@@ -56,13 +58,13 @@ def evaluate_cycle(desk: Any) -> EvaluationResult:
                 fired=",".join(r.name for r in fired)[:128],
                 session_id=queued,
                 results_json=json.dumps(
-                    [r.as_dict() for r in results]
+                    [r.as_dict() for r in checks]
                     + [{"name": "decision", "fired": queued is not None, "reason": note}]
                 ),
             )
         )
     log.info("evaluation: %s", note)
-    return EvaluationResult(results, queued, note)
+    return EvaluationResult(checks, queued, note)
 
 
 def _session_state(desk: Any) -> tuple[Any, int, bool]:
@@ -82,7 +84,7 @@ def _session_state(desk: Any) -> tuple[Any, int, bool]:
 
 
 def _model_triggers(
-    desk: Any, cfg: Any, active: Any, live: dict[str, float]
+    desk: Any, cfg: Any, active: Any, live: dict[str, float], results: Any
 ) -> list[TriggerResult]:
     out = []
     if cfg.postmortem_integration:
@@ -94,7 +96,7 @@ def _model_triggers(
                 threshold=cfg.performance_threshold,
             )
         )
-        wins = [1.0 if t.net_profit > 0 else 0.0 for t in desk.trades(active.id, source="live")]
+        wins = (results.net_profit > 0).astype(float).tolist()
         out.append(
             change_trigger(
                 wins, delta=cfg.scheduler.change_delta, threshold=cfg.scheduler.change_threshold
