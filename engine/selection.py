@@ -29,6 +29,12 @@ class Decision:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def headline(self) -> str:
+        """The reason that decided it: the first failed gate, else the first reason."""
+        failed = [r for r in self.reasons if r.endswith(": fail") or "only" in r or "needs" in r]
+        return (failed or self.reasons or [""])[0]
+
+    @property
     def promote(self) -> bool:
         return self.decision == "promoted"
 

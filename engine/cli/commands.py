@@ -361,6 +361,7 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
         "--server.headless=true",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
+        "--client.toolbarMode=viewer",
     ]
     try:
         code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)

@@ -256,7 +256,7 @@ def _run(
         version_id=info.id,
         result_json=summary,
         finished_at=utcnow(),
-        message=f"registered {info.ref}; {decision.decision}: {decision.reasons[-1]}",
+        message=f"registered {info.ref}; {decision.decision}: {decision.headline}",
     )
     metrics = {k: v for k, v in winner.metrics.items() if isinstance(v, float | int)}
     return SessionOutcome(
