@@ -56,6 +56,7 @@ def build_report(desk: Any) -> dict[str, Any]:
                 "trained_to": active.train_end,
                 "backtest": active.metrics,
                 "live": live,
+                "live_by_session": _by_session(desk, active.id),
             },
             "model_registry": {
                 "versions": counts["versions"],
@@ -86,6 +87,13 @@ def build_report(desk: Any) -> dict[str, Any]:
             "conventions": "Sharpe/Sortino on daily returns, annualised with sqrt(252); times UTC",
         }
     )
+
+
+def _by_session(desk: Any, version_id: int) -> list[dict[str, Any]]:
+    from engine.metrics.breakdown import results_by_session
+
+    series = desk.live_results(version_id)
+    return [asdict(r) for r in results_by_session(series.close_time, series.net_profit)]
 
 
 def _flagged(desk: Any) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ _HOME = {
     "payoff_ratio": "trading",
     "profit_factor": "trading",
     "win_rate": "trading",
+    "SessionResult": "breakdown",
+    "results_by_session": "breakdown",
+    "session_index": "breakdown",
 }
 
 __all__ = sorted(_HOME)

@@ -76,3 +76,19 @@ def test_catalogue_specs_are_frozen_and_drawdowns_lower_is_better() -> None:
     assert lower == {"max_drawdown", "max_drawdown_pct"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         METRICS["sharpe"].label = "x"  # type: ignore[misc]
+
+
+def test_results_by_session_use_the_utc_hours_of_the_session_features():
+    from datetime import UTC, datetime
+
+    from engine.metrics.breakdown import results_by_session
+
+    times = [datetime(2025, 3, 3, h, 30, tzinfo=UTC) for h in (2, 8, 9, 14, 22)]
+    rows = {r.session: r for r in results_by_session(times, [10.0, -5.0, 15.0, 7.0, -1.0])}
+    assert (rows["asia"].trades, rows["asia"].net_profit) == (1, 10.0)
+    assert (rows["london"].trades, rows["london"].net_profit, rows["london"].win_rate) == (
+        2,
+        10.0,
+        0.5,
+    )
+    assert rows["ny"].expectancy == 7.0 and rows["rollover"].trades == 1
