@@ -5,8 +5,7 @@ Names are imported lazily so that light commands do not pay for pandas/scipy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from engine.lazy import lazy_exports
 
 _HOME = {
     "DataError": "errors",
@@ -24,11 +23,4 @@ _HOME = {
     "timeframe_seconds": "timeframes",
 }
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _HOME)

@@ -5,8 +5,7 @@ Names are imported lazily so that light commands do not pay for pandas/scipy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from engine.lazy import lazy_exports
 
 _HOME = {
     "build_features": "build",
@@ -17,11 +16,4 @@ _HOME = {
     "warmup_bars": "spec",
 }
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _HOME)

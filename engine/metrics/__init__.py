@@ -5,8 +5,7 @@ Names are imported lazily so that light commands (`aurum models`) do not pay for
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from engine.lazy import lazy_exports
 
 _HOME = {
     "METRICS": "catalog",
@@ -40,11 +39,4 @@ _HOME = {
     "session_index": "breakdown",
 }
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine.metrics' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"engine.metrics.{module}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _HOME)
