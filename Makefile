@@ -5,19 +5,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: run test lint bench demo clean-home help
+.PHONY: e2e chromium
 
 help:
 	@echo "make run    - set up, seed a demo desk if empty, show the leaderboard"
 	@echo "make test   - set up, lint (ruff, mypy) and run the whole test suite"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
+	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,boost]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -36,3 +38,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/registry.py
+
+# Browser tests use Debian's Chromium (never `playwright install`: its download fails here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+e2e: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/e2e -m slow

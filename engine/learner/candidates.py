@@ -98,9 +98,9 @@ def make_estimator(algorithm: str, params: dict[str, Any]) -> Any:
         from lightgbm import LGBMClassifier
 
         return LGBMClassifier(**params)
-    from xgboost import XGBClassifier
+    from engine.learner.xgb import XGBLabelClassifier
 
-    return XGBClassifier(**params)
+    return XGBLabelClassifier(**params)
 
 
 def make_pipeline(

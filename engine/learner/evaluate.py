@@ -79,6 +79,7 @@ def classification_scores(
     """Log loss, one-vs-rest ROC AUC, accuracy and the Brier score of P(long wins)."""
     from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
+    proba = normalized(proba)
     out = {"accuracy": float(accuracy_score(y, classes[np.argmax(proba, axis=1)]))}
     try:
         out["log_loss"] = float(log_loss(y, proba, labels=classes))
@@ -94,6 +95,12 @@ def classification_scores(
     p_long = proba[:, long_col[0]] if long_col.size else np.zeros(len(y))
     out["brier_long"] = float(np.mean((p_long - (y == 1)) ** 2))
     return out
+
+
+def normalized(proba: np.ndarray) -> np.ndarray:
+    """Rows summing to exactly 1 in float64 (boosters return float32 that drift by ~1e-7)."""
+    p = np.asarray(proba, dtype=float)
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def _stamp(bars: pd.DataFrame, bar: int) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.backtest import baseline_summary
-from engine.learner.evaluate import CandidateResult, Dataset
+from engine.learner.evaluate import CandidateResult, Dataset, normalized
 from engine.metrics.catalog import is_better
 from engine.metrics.summary import summarize
 
@@ -90,7 +90,7 @@ def importance(
     rows = test if len(test) <= max_rows else np.sort(rng.choice(test, max_rows, replace=False))
     x, y = data.X[rows], data.y[rows]
     classes = model.classes_
-    base = log_loss(y, model.predict_proba(x), labels=classes)
+    base = log_loss(y, normalized(model.predict_proba(x)), labels=classes)
     support = model.named_steps["select"].support_
     scores = dict.fromkeys(data.feature_names, 0.0)
     for j in np.flatnonzero(support):
@@ -98,6 +98,6 @@ def importance(
         for _ in range(repeats):
             shuffled = x.copy()
             shuffled[:, j] = rng.permutation(shuffled[:, j])
-            losses.append(log_loss(y, model.predict_proba(shuffled), labels=classes))
+            losses.append(log_loss(y, normalized(model.predict_proba(shuffled)), labels=classes))
         scores[data.feature_names[j]] = round(float(np.mean(losses) - base), 6)
     return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True))

@@ -26,6 +26,11 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn._loss.loss.HalfMultinomialLoss",
         "numpy.dtype",
         "engine.learner.feature_selection.VotingSelector",
+        # the `boost` extra: the boosters' own (native) model formats, carried inside skops
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+        "xgboost.core.Booster",
+        "engine.learner.xgb.XGBLabelClassifier",
         "collections.OrderedDict",
         "builtins.slice",
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,3 @@ def decoded(value: Any) -> list[Any]:
         flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
         return flat.tolist()
     return list(value)
-
-
-@pytest.fixture
-def page() -> Callable[[str], AppTest]:
-    return open_page

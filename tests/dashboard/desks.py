@@ -3,6 +3,7 @@ on generated bars, fast settings), copied for each test that changes it."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from functools import cache
@@ -41,7 +42,9 @@ def seeded_template() -> Path:
     """The demo desk, seeded once per process (about 20 s); never modified by a test."""
     from engine.demo import seed_demo
 
-    root = Path(tempfile.mkdtemp(prefix="aurum-dashboard-demo-")) / "home"
+    folder = Path(tempfile.mkdtemp(prefix="aurum-dashboard-demo-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    root = folder / "home"
     empty_home(root)
     with Desk.open(str(root)) as desk:
         seed_demo(desk, n_bars=DEMO_BARS)

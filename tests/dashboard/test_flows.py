@@ -100,6 +100,16 @@ def test_out_of_bounds_config_value_is_refused_at_the_field(home: Path, desk: De
     assert len(desk.config_history()) == 1
 
 
+def test_the_form_reloads_when_the_file_changes_elsewhere(home: Path, desk: Desk):
+    at = open_page("configuration")
+    desk.set_config("max_models_to_keep", "15", actor="cli")
+    at.run()
+    assert "changed since this form was drawn" in messages(at)
+    assert at.number_input(key="cfg:max_models_to_keep").value == 15
+    at.run()
+    assert "changed since this form was drawn" not in messages(at)
+
+
 def test_cross_field_rule_is_refused_with_the_keys_named(home: Path, desk: Desk):
     at = open_page("configuration")
     at.number_input(key="cfg:learning.purge_bars").set_value(3).run()
@@ -122,6 +132,7 @@ def test_valid_change_is_saved_recorded_and_revertible(home: Path, desk: Desk):
     assert (change.actor, change.reason) == (actor(), "keep more models")
     assert change.diff == {"max_models_to_keep": (10, 12)}
     assert at.number_input(key="cfg:max_models_to_keep").value == 12
+    assert "changed since this form was drawn" not in messages(at)
 
     at.selectbox(key="change_pick").set_value(change.id).run()
     at.button(key="revert_config").click().run()
@@ -206,3 +217,29 @@ def test_trade_history_import_logs_valid_files_only(home: Path, desk: Desk, brok
     at.button(key="trades_import").click().run()
     assert "Trades: 2 new, 0 already logged." in messages(at)
     assert desk.counts()["trades"] == before + 2
+
+
+REAL_MT5 = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / ("XAUUSD_M5_2025-01-02_2025-10-27_mt5.tsv")
+)
+
+
+@pytest.mark.realdata
+def test_a_real_mt5_export_is_imported_from_the_page(fresh_home: Path):
+    if not REAL_MT5.exists():
+        pytest.skip(f"real MT5 export not found at {REAL_MT5} (a clone has no ../shared/data)")
+    at = open_page("data")
+    at.selectbox(key="bars_tz").set_value("Europe/Athens")
+    at.file_uploader(key="bars_file").set_value(
+        (REAL_MT5.name, REAL_MT5.read_bytes(), "text/tab-separated-values")
+    ).run()
+    assert "58,230 valid mt5 bars, 2025-01-01 23:00 → 2025-10-27 20:55 UTC" in messages(at)
+    at.checkbox(key="bars_confirm").check().run()
+    at.button(key="bars_import").click().run()
+    assert "Imported 58,230 XAUUSD M5 bars: 58,230 new" in messages(at)
+    with Desk.open(str(fresh_home)) as desk:
+        (series,) = desk.bar_series()
+        assert (series.symbol, series.timeframe, series.bars) == ("XAUUSD", "M5", 58_230)

@@ -71,7 +71,8 @@ def test_leaderboard_ranks_every_version_with_its_metrics(home: Path, desk: Desk
     board = desk.leaderboard()
     table = frame(at, "rank", "version")
     assert list(table["version"]) == [v.ref for v in board]
-    assert table["status"].iloc[0] == "active"
+    scores = [float("nan") if v.score is None else v.score for v in board]
+    assert list(table["score"]) == pytest.approx(scores, nan_ok=True)
     for row, v in zip(table.to_dict("records"), board, strict=True):
         assert row["win rate %"] == pytest.approx(v.metrics["win_rate"] * 100)
         assert row["Sharpe"] == pytest.approx(v.metrics["sharpe"])
