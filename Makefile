@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 .PHONY: e2e chromium
 
 help:
-	@echo "make run    - set up, seed a demo desk if empty, show the leaderboard"
+	@echo "make run    - set up, seed a demo desk if empty, open the dashboard on 127.0.0.1:8501"
 	@echo "make test   - set up, lint (ruff, mypy) and run the whole test suite"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(BIN)/aurum init
 	$(BIN)/aurum demo --if-empty
 	$(BIN)/aurum models
+	$(BIN)/aurum dashboard
 
 test: lint
 	$(BIN)/python -m pytest
@@ -38,6 +39,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/features.py
+	$(BIN)/python bench/learning.py
+	$(BIN)/python bench/services.py
+	$(BIN)/python bench/pages.py
 
 # Browser tests use Debian's Chromium (never `playwright install`: its download fails here).
 chromium:

@@ -6,7 +6,7 @@ Each method is one unit of work with its own transaction(s); errors are engine e
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -299,7 +299,7 @@ class Desk:
         return logged
 
     def log_trades(
-        self, rows: list[Mapping[str, Any]], *, actor: str = "trading-side"
+        self, rows: Sequence[Mapping[str, Any]], *, actor: str = "trading-side"
     ) -> list[LoggedTrade]:
         """Many trades in one transaction, all or nothing: every row is validated first and a
         bad one is refused with its position (1-based) before anything is written."""

@@ -64,21 +64,37 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def import_trades(desk: Any, path: str | Path, *, actor: str) -> TradeImportReport:
-    """Validate every row (errors name the line), then log them in one transaction."""
+@dataclass(frozen=True)
+class TradeFile:
+    """A read trade-history file: the valid rows and, per bad row, its line and reason."""
+
+    rows: list[dict[str, Any]]
+    problems: list[str]
+
+
+def read_trade_file(path: str | Path) -> TradeFile:
+    """Check every row with the ledger's rules (header = line 1); file-level problems raise."""
     file = Path(path)
-    rows = _rows(file)
-    problems = []
-    for line, row in rows:
+    good, problems = [], []
+    for line, row in _rows(file):
         try:
             parse_trade(row)
         except TradeError as err:
             problems.append(f"line {line}: {str(err).removeprefix('trade refused: ')}")
-    if problems:
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            continue
+        good.append(row)
+    return TradeFile(good, problems)
+
+
+def import_trades(desk: Any, path: str | Path, *, actor: str) -> TradeImportReport:
+    """All or nothing: any bad row refuses the file (lines named), else one transaction."""
+    file = Path(path)
+    read = read_trade_file(file)
+    if read.problems:
+        more = f"\n... and {len(read.problems) - 20} more" if len(read.problems) > 20 else ""
         raise TradeError(
-            f"{file.name}: refused, nothing was imported:\n" + "\n".join(problems[:20]) + more
+            f"{file.name}: refused, nothing was imported:\n" + "\n".join(read.problems[:20]) + more
         )
-    logged = desk.log_trades([row for _, row in rows], actor=actor)
+    logged = desk.log_trades(read.rows, actor=actor)
     new = sum(t.outcome == "new" for t in logged)
     return TradeImportReport(file.name, len(logged), new, len(logged) - new)

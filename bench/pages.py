@@ -1,0 +1,298 @@
+"""Dashboard page benchmark: each page's script run (AppTest) on a large generated desk.
+
+The desk: 1,000 versions (with realistic details: candidates, folds, importances), 100,000 trades
+(20,000 on the active version), 500 learning sessions, 1,000,000 M5 bars, 5,000 audit events.
+Bars go in through the engine's upsert; the other tables through SQLAlchemy Core bulk inserts
+(registering 1,000 real models would only time the learner).
+
+Run `python bench/pages.py [--repeats N] [--home DIR]`; figures go to stdout and
+bench/results/pages.json. "cold" = first run after clearing the dashboard's read caches (what a
+page costs after an action or when the cache expired), "warm" = the next run (a click).
+Target: each page's script run <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "pages.json"
+APP = ROOT / "dashboard" / "app.py"
+PAGES = (
+    "overview",
+    "leaderboard",
+    "performance",
+    "learning",
+    "models",
+    "configuration",
+    "data",
+    "audit",
+)
+LINEAGE = "XAUUSD-M5-scalper"
+SIZES = {"versions": 1_000, "trades": 100_000, "active_trades": 20_000, "sessions": 500,
+         "bars": 1_000_000, "audit": 5_000, "activations": 200}  # fmt: skip
+FEATURES = [f"feature_{i}" for i in range(37)]
+METRIC_NAMES = ("trades", "net_profit", "win_rate", "win_rate_low", "win_rate_high",
+                "profit_factor", "expectancy", "average_win", "average_loss", "max_drawdown",
+                "max_drawdown_pct", "sharpe", "sortino", "calmar", "psr", "dsr")  # fmt: skip
+
+
+def metrics(rng: np.random.Generator) -> dict[str, float]:
+    win = float(rng.uniform(0.35, 0.6))
+    return {
+        "trades": float(rng.integers(50, 500)),
+        "net_profit": float(rng.normal(0, 800)),
+        "win_rate": win,
+        "win_rate_low": win - 0.05,
+        "win_rate_high": win + 0.05,
+        "profit_factor": float(rng.uniform(0.6, 1.6)),
+        "expectancy": float(rng.normal(0, 3)),
+        "average_win": float(rng.uniform(20, 60)),
+        "average_loss": float(-rng.uniform(15, 50)),
+        "max_drawdown": float(rng.uniform(100, 3000)),
+        "max_drawdown_pct": float(rng.uniform(1, 30)),
+        "sharpe": float(rng.normal(0, 3)),
+        "sortino": float(rng.normal(0, 4)),
+        "calmar": float(rng.normal(0, 10)),
+        "psr": float(rng.uniform(0, 1)),
+        "dsr": float(rng.uniform(0, 1)),
+    }
+
+
+def folds(rng: np.random.Generator, n: int = 5) -> list[dict[str, Any]]:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        {"fold": k + 1, "train_start": str(start),
+         "train_end": str(start + timedelta(days=9 * k + 8)),
+         "test_start": str(start + timedelta(days=9 * k + 9)),
+         "test_end": str(start + timedelta(days=9 * k + 17)), "train_samples": 1700 * (k + 1),
+         "test_samples": 1700, "trades": int(rng.integers(20, 200)),
+         "net_profit": float(rng.normal(0, 500)), "win_rate": float(rng.uniform(0.3, 0.6)),
+         "log_loss": 1.1, "roc_auc": 0.52, "accuracy": 0.36, "brier_long": 0.22, "fit_seconds": 0.8}
+        for k in range(n)
+    ]  # fmt: skip
+
+
+def result(rng: np.random.Generator) -> dict[str, Any]:
+    """A session result as big as a real one: three candidates, folds, importances, config."""
+    from engine.config.schema import Phase3Config
+
+    candidates = [
+        {"algorithm": name, "params": {"n_estimators": 200}, "metrics": metrics(rng),
+         "classification": {"roc_auc": 0.52, "log_loss": 1.1}, "folds": folds(rng),
+         "seconds": 3.0, "reason": "lower out-of-sample score than the winner", "winner": i == 0}
+        for i, name in enumerate(("random_forest", "logistic_regression", "hist_gradient_boosting"))
+    ]  # fmt: skip
+    return {
+        "trigger": "schedule", "config": Phase3Config().model_dump(mode="json"), "n_trials": 900,
+        "samples": 48000, "bars": 50000, "label_balance": {"-1": 16000, "0": 16000, "1": 16000},
+        "candidates": candidates, "selected_features": FEATURES[:20],
+        "importances": {f: float(rng.normal(0, 0.001)) for f in FEATURES},
+        "promotion": {"decision": "rejected", "reasons": ["PSR 0.61 vs required 0.90: fail"],
+                      "evidence": {"challenger": metrics(rng), "champion": metrics(rng)}},
+        "stage_seconds": {"loading bars": 0.1}, "winner": "random_forest",
+    }  # fmt: skip
+
+
+def build(home: Path, seed: int = 0) -> dict[str, float]:
+    """Create the large desk in `home`; returns seconds spent per table."""
+    from sqlalchemy import insert
+
+    from engine.config.schema import Phase3Config
+    from engine.data.store import upsert_bars
+    from engine.data.synthetic import generate_bars
+    from engine.db import schema as t
+    from engine.demo import demo_start
+    from engine.services import Desk, init_home
+
+    rng = np.random.default_rng(seed)
+    spent: dict[str, float] = {}
+    init_home(str(home))
+    desk = Desk.open(str(home))
+    data = desk.config().model_dump()
+    data["scheduler"]["enabled"] = False
+    desk.config_store.save(Phase3Config.model_validate(data), actor="bench")
+    now = datetime.now(UTC)
+
+    def timed(name: str, rows: list[dict[str, Any]], table: Any) -> None:
+        began = time.perf_counter()
+        with desk.db.session(write=True) as s:
+            s.execute(insert(table.__table__), rows)
+        spent[name] = round(time.perf_counter() - began, 2)
+
+    n_v, n_s = SIZES["versions"], SIZES["sessions"]
+    timed("lineages", [{"id": 1, "name": LINEAGE, "symbol": "XAUUSD", "timeframe": "M5",
+                        "purpose": "scalper", "created_at": now}], t.Lineage)  # fmt: skip
+    sessions = []
+    for i in range(1, n_s + 1):
+        started = now - timedelta(hours=2 * (n_s - i) + 1)
+        sessions.append(
+            {"id": i, "trigger": "schedule", "requested_by": "services", "status": "succeeded",
+             "stage": "", "percent": 100.0, "message": "registered", "symbol": "XAUUSD",
+             "timeframe": "M5", "window_start": started - timedelta(days=90), "window_end": started,
+             "result_json": json.dumps(result(rng)), "created_at": started, "started_at": started,
+             "finished_at": started + timedelta(seconds=float(rng.uniform(20, 300)))}
+        )  # fmt: skip
+    timed("learning_sessions", sessions, t.LearningSession)
+    details = json.dumps({**result(rng), "folds": folds(rng), "labels": {"horizon": 12}})
+    versions = [
+        {"id": i, "lineage_id": 1, "version": i, "algorithm": "random_forest",
+         "params_json": json.dumps({"n_estimators": 200, "max_depth": 8}),
+         "features_json": json.dumps(FEATURES), "train_start": now - timedelta(days=120),
+         "train_end": now - timedelta(days=30), "data_hash": f"{i:064x}",
+         "artifact_path": f"{LINEAGE}/{i:064x}.skops", "artifact_size": 600_000,
+         "artifact_sha256": f"{i:064x}", "status": "archived", "details_json": details,
+         "session_id": (i - 1) % n_s + 1, "created_at": now - timedelta(hours=n_v - i)}
+        for i in range(1, n_v + 1)
+    ]  # fmt: skip
+    timed("model_versions", versions, t.ModelVersion)
+    current, history = [], []
+    for i in range(1, n_v + 1):
+        values = metrics(rng)
+        current.append({"version_id": i, "source": "backtest", "metrics_json": json.dumps(values),
+                        "trades": int(values["trades"]), "updated_at": now})  # fmt: skip
+        for snapshot in range(3):
+            history += [
+                {"version_id": i, "source": "backtest", "name": k, "value": v,
+                 "trades": int(values["trades"]), "recorded_at": now - timedelta(days=snapshot)}
+                for k, v in values.items()
+            ]  # fmt: skip
+    timed("current_metrics", current, t.CurrentMetrics)
+    timed("version_metrics", history, t.VersionMetric)
+    active = n_v
+    first = n_v - SIZES["activations"]
+    events = [
+        {"id": k, "lineage_id": 1, "kind": "activate",
+         "from_version_id": None if k == 1 else first + k - 1,
+         "to_version_id": first + k, "actor": "services",
+         "reason": "promoted", "created_at": now - timedelta(hours=SIZES["activations"] - k)}
+        for k in range(1, SIZES["activations"] + 1)
+    ]  # fmt: skip
+    timed("activation_events", events, t.ActivationEvent)
+    timed("aliases", [{"lineage_id": 1, "alias": "active", "version_id": active,
+                       "updated_at": now}], t.Alias)  # fmt: skip
+    trades = []
+    owners = np.concatenate(
+        [np.full(SIZES["active_trades"], active),
+         rng.integers(n_v - 100, n_v, SIZES["trades"] - SIZES["active_trades"])]
+    )  # fmt: skip
+    start = now - timedelta(days=200)
+    for k, owner in enumerate(owners):
+        opened = start + timedelta(minutes=int(k % SIZES["active_trades"]) * 14)
+        trades.append(
+            {"ticket": f"bench-{k}", "symbol": "XAUUSD", "side": "buy" if k % 2 else "sell",
+             "open_time": opened, "close_time": opened + timedelta(minutes=10),
+             "open_price": 2650.0, "close_price": 2651.0, "volume": 0.1,
+             "profit": float(rng.normal(0.5, 20)), "commission": -0.7, "swap": 0.0,
+             "version_id": int(owner), "confidence": 0.5, "source": "live", "logged_at": now}
+        )  # fmt: skip
+    timed("trades", trades, t.Trade)
+    audit = [
+        {"actor": "services",
+         "action": ("model.activate", "config.save", "learning.session")[k % 3],
+         "target": f"#{k}", "detail_json": json.dumps({"k": k}),
+         "created_at": now - timedelta(minutes=SIZES["audit"] - k)}
+        for k in range(SIZES["audit"])
+    ]  # fmt: skip
+    timed("audit_events", audit, t.AuditEvent)
+    began = time.perf_counter()
+    bars = generate_bars(
+        start=demo_start(SIZES["bars"]).strftime("%Y-%m-%d"), n_bars=SIZES["bars"], seed=seed
+    )
+    with desk.db.session(write=True) as s:
+        upsert_bars(s, bars, symbol="XAUUSD", timeframe="M5")
+    spent["bars"] = round(time.perf_counter() - began, 2)
+    for version_id in (active, active - 1):
+        desk.refresh_live_metrics(version_id)
+    desk.close()
+    return spent
+
+
+def time_pages(repeats: int) -> dict[str, dict[str, float]]:
+    """Median seconds of each page's script run, cold (caches cleared) and warm."""
+    import streamlit as st
+    from streamlit.logger import set_log_level
+    from streamlit.testing.v1 import AppTest
+
+    set_log_level("error")  # AppTest without a server warns "No runtime found" on each clear
+
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    cold: dict[str, list[float]] = {p: [] for p in PAGES}
+    warm: dict[str, list[float]] = {p: [] for p in PAGES}
+    for _ in range(repeats):
+        for page in PAGES:
+            at.switch_page(f"views/{page}.py")
+            st.cache_data.clear()
+            began = time.perf_counter()
+            at.run()
+            cold[page].append(time.perf_counter() - began)
+            if at.exception or at.error:
+                raise RuntimeError(f"{page}: {[e.value for e in (*at.exception, *at.error)]}")
+            began = time.perf_counter()
+            at.run()
+            warm[page].append(time.perf_counter() - began)
+    return {
+        p: {"cold": round(statistics.median(cold[p]), 3),
+            "warm": round(statistics.median(warm[p]), 3)}
+        for p in PAGES
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--home", help="reuse (or create) the large desk here")
+    args = parser.parse_args()
+    home = (
+        Path(args.home)
+        if args.home
+        else Path(tempfile.mkdtemp(prefix="aurum-bench-pages-")) / "home"
+    )
+    built: dict[str, float] = {}
+    if not (home / "models" / "aurum.db").exists():
+        print(f"building the large desk in {home} ...", flush=True)
+        built = build(home)
+        print("built: " + ", ".join(f"{k} {v:.1f}s" for k, v in built.items()), flush=True)
+    os.environ["AURUM_HOME"] = str(home)
+    timings = time_pages(args.repeats)
+    print(f"\npage script run, median of {args.repeats} (seconds; target <= 1 s)")
+    print(f"{'page':<15}{'cold':>8}{'warm':>8}")
+    for page, t in timings.items():
+        flag = "" if t["cold"] <= 1.0 else "  (over target)"
+        print(f"{page:<15}{t['cold']:>8.3f}{t['warm']:>8.3f}{flag}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "sizes": SIZES,
+                "build_seconds": built,
+                "timings": timings,
+                "repeats": args.repeats,
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "when": datetime.now(UTC).isoformat(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nresults: {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

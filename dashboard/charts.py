@@ -1,0 +1,429 @@
+"""Chart builders: data in, Plotly figure out (no Streamlit, no database; tests call them).
+
+Every metric comes from `engine.metrics` (one definition each). Axes say their units: USD,
+% of peak equity, UTC times; Sharpe-like numbers are daily, annualised with √252.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.features.names import SESSIONS
+from engine.metrics.breakdown import results_by_session, session_index
+from engine.metrics.catalog import METRICS
+from engine.metrics.trading import (
+    drawdown_series,
+    equity_curve,
+    max_drawdown,
+    profit_factor,
+    win_rate,
+)
+
+GOLD = "#d4af37"
+GREEN = "#2e9e5b"
+RED = "#d0473b"
+GREY = "#8a8f98"
+OUTCOME_COLOURS = {
+    "succeeded": GREEN,
+    "no_improvement": GOLD,
+    "failed": RED,
+    "running": "#4c8bf5",
+    "queued": GREY,
+}
+SERIES = tuple[Sequence[datetime], Sequence[float]]
+MAX_POINTS = 4000
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        xaxis_title=x,
+        yaxis_title=y,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def metric_axis_label(metric: str) -> str:
+    """A metric's label with its unit, e.g. "Win rate (%)", "Sharpe (daily, ×√252)"."""
+    spec = METRICS.get(metric)
+    if spec is None:
+        return metric
+    units = {
+        "currency": " (USD)",
+        "fraction": " (%)",
+        "probability": " (%)",
+        "percent": " (% of peak equity)",
+        "count": "",
+    }
+    if metric in ("sharpe", "sortino"):
+        return f"{spec.label} (daily, ×√252)"
+    return spec.label + units.get(spec.unit, "")
+
+
+def metric_plot_value(metric: str, value: float | None) -> float | None:
+    """A metric value as plotted: fractions as percent, nan/inf as a gap."""
+    if value is None or not math.isfinite(value):
+        return None
+    spec = METRICS.get(metric)
+    if spec is not None and spec.unit in ("fraction", "probability"):
+        return value * 100.0
+    return value
+
+
+def thin(n: int, values: np.ndarray, *, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices that keep a long line's shape: each bucket's lowest and highest point, plus the
+    ends (a 20,000-trade equity curve drawn with ~4,000 points looks the same)."""
+    if n <= max_points:
+        return np.arange(n)
+    buckets = np.array_split(np.arange(n), max_points // 2)
+    keep = [0, n - 1]
+    for b in buckets:
+        keep += [int(b[np.argmin(values[b])]), int(b[np.argmax(values[b])])]
+    return np.unique(keep)
+
+
+def _with_start(times: Sequence[datetime] | pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The x of an equity-like curve: the first close time twice (start, then each trade)."""
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return pd.DatetimeIndex(index[:1].append(index))
+
+
+def equity_figure(curves: Mapping[str, SERIES], *, initial_equity: float) -> go.Figure:
+    """Overlaid equity curves: account equity (USD) after each trade, by close time (UTC).
+
+    Each curve is (close times, net profits) in time order; it starts at `initial_equity`
+    at its first close time.
+    """
+    fig = go.Figure()
+    for name, (times, profits) in curves.items():
+        if len(profits) == 0:
+            continue
+        equity = equity_curve(profits, initial_equity=initial_equity)
+        x = _with_start(times)
+        keep = thin(len(equity), equity)
+        fig.add_trace(
+            go.Scatter(x=x[keep], y=equity[keep], mode="lines", name=name, line={"width": 2})
+        )
+    return _layout(fig, "Equity curve", "trade close time (UTC)", "equity (USD)")
+
+
+def drawdown_figure(
+    times: Sequence[datetime], profits: Sequence[float], *, initial_equity: float
+) -> go.Figure:
+    """Underwater curve in % of peak equity, with the max-drawdown episode shaded and marked."""
+    fig = go.Figure()
+    if len(profits) == 0:
+        return _layout(fig, "Drawdown", "trade close time (UTC)", "drawdown (% of peak equity)")
+    equity = equity_curve(profits, initial_equity=initial_equity)
+    peaks = np.maximum.accumulate(equity)
+    safe = np.where(peaks > 0, peaks, np.nan)
+    under = drawdown_series(equity) / safe * 100.0
+    x = _with_start(times)
+    keep = thin(len(under), under)
+    fig.add_trace(
+        go.Scatter(
+            x=x[keep],
+            y=under[keep],
+            mode="lines",
+            fill="tozeroy",
+            name="drawdown",
+            line={"color": RED, "width": 1.5},
+        )
+    )
+    worst = max_drawdown(profits, initial_equity=initial_equity)
+    if worst.amount > 0:
+        end = worst.recovery_index if worst.recovery_index is not None else len(x) - 1
+        fig.add_vrect(
+            x0=x[worst.peak_index],
+            x1=x[end],
+            fillcolor=GOLD,
+            opacity=0.15,
+            line_width=0,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[x[worst.valley_index]],
+                y=[under[worst.valley_index]],
+                mode="markers",
+                marker={"color": GOLD, "size": 11, "symbol": "x"},
+                name=f"max drawdown ${worst.amount:,.2f} ({worst.percent:.1f} % of peak)",
+            )
+        )
+    return _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
+
+
+def rolling_figure(
+    times: Sequence[datetime], profits: Sequence[float], *, window: int = 20, points: int = 300
+) -> go.Figure:
+    """Rolling win rate (%) and profit factor over the last `window` trades.
+
+    Evaluated at up to `points` evenly spaced trades so long ledgers stay fast; an infinite
+    profit factor (no losing trade in the window) is left as a gap.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    p = np.asarray(profits, dtype=float)
+    if p.size >= window:
+        ends = np.unique(np.linspace(window, p.size, min(points, p.size - window + 1)).astype(int))
+        rates = [win_rate(p[e - window : e]).rate * 100.0 for e in ends]
+        factors = [profit_factor(p[e - window : e]) for e in ends]
+        x = [times[e - 1] for e in ends]
+        fig.add_trace(
+            go.Scatter(x=x, y=rates, name=f"win rate, last {window} trades (%)"),
+            secondary_y=False,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[f if math.isfinite(f) else None for f in factors],
+                name=f"profit factor, last {window} trades",
+                line={"dash": "dot", "color": GOLD},
+            ),
+            secondary_y=True,
+        )
+    _layout(fig, f"Rolling {window}-trade win rate and profit factor", "trade close time (UTC)", "")
+    fig.update_yaxes(title_text="win rate (%)", secondary_y=False)
+    fig.update_yaxes(title_text="profit factor", secondary_y=True)
+    return fig
+
+
+def results_histogram(profits: Sequence[float], *, bins: int = 40) -> go.Figure:
+    """Distribution of net trade results (USD), wins and losses in their own colours."""
+    p = np.asarray(profits, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=p[p > 0], name="wins", marker_color=GREEN, nbinsx=bins))
+    fig.add_trace(go.Histogram(x=p[p <= 0], name="losses", marker_color=RED, nbinsx=bins))
+    fig.update_layout(barmode="overlay", hovermode="closest")
+    fig.update_traces(opacity=0.8)
+    return _layout(fig, "Trade results", "net result per trade (USD)", "trades")
+
+
+def session_of_hour(hour: int) -> str:
+    """The trading session of a UTC hour (the engine's definition, as in its session features)."""
+    return SESSIONS[int(session_index([datetime(2026, 1, 5, hour, tzinfo=UTC)])[0])]
+
+
+def by_session_figure(
+    times: Sequence[datetime] | pd.DatetimeIndex, profits: Sequence[float], *, when: str = "close"
+) -> go.Figure:
+    """Net result (USD) and trade count by trading session and by UTC hour of the trade's
+    `when` time (close or open)."""
+    hours = np.asarray(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).hour, dtype=int)
+    p = np.asarray(profits, dtype=float)
+    sessions = results_by_session(times, p)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.3, 0.7],
+        subplot_titles=("by trading session (UTC hours)", f"by hour of trade {when} (UTC)"),
+    )
+    by_session = [r.net_profit for r in sessions]
+    counts = [r.trades for r in sessions]
+    fig.add_trace(
+        go.Bar(
+            x=[r.session for r in sessions],
+            y=by_session,
+            name="net by session (USD)",
+            marker_color=[GREEN if v >= 0 else RED for v in by_session],
+            customdata=counts,
+            hovertemplate="%{x}: %{y:$,.2f} over %{customdata} trades<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    by_hour = [float(p[hours == h].sum()) for h in range(24)]
+    fig.add_trace(
+        go.Bar(
+            x=list(range(24)),
+            y=by_hour,
+            name="net by hour (USD)",
+            marker_color=[GREEN if v >= 0 else RED for v in by_hour],
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_layout(
+        title="Results by session and hour",
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+    )
+    fig.update_yaxes(title_text="net result (USD)", row=1, col=1)
+    fig.update_xaxes(title_text=f"hour of trade {when} (UTC)", row=1, col=2)
+    return fig
+
+
+def metric_across_versions(
+    labels: Sequence[str], values: Sequence[float | None], metric: str
+) -> go.Figure:
+    """One metric for several versions (bar per version), in the metric's unit."""
+    y = [metric_plot_value(metric, v) for v in values]
+    fig = go.Figure(
+        go.Bar(
+            x=list(labels),
+            y=y,
+            marker_color=[GREY if v is None else (GREEN if v >= 0 else RED) for v in y],
+        )
+    )
+    fig.update_layout(hovermode="closest")
+    return _layout(
+        fig, metric_axis_label(metric) + " by version", "version", metric_axis_label(metric)
+    )
+
+
+def sessions_timeline(sessions: Sequence[Any]) -> go.Figure:
+    """Learning sessions by start time (UTC) and duration, coloured by outcome."""
+    fig = go.Figure()
+    for status, colour in OUTCOME_COLOURS.items():
+        rows = [s for s in sessions if s.status == status]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[s.started_at or s.created_at for s in rows],
+                y=[s.duration_seconds or 0.0 for s in rows],
+                mode="markers",
+                name=status.replace("_", " "),
+                marker={"color": colour, "size": 10},
+                customdata=[[s.id, s.trigger] for s in rows],
+                hovertemplate="session #%{customdata[0]} (%{customdata[1]}): %{y:.1f} s"
+                "<extra></extra>",
+            )
+        )
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, "Learning sessions", "started (UTC)", "duration (s)")
+
+
+def folds_figure(folds: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Walk-forward folds: out-of-sample net result (USD, after costs) and win rate (%)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    labels = [f"fold {f['fold']}<br>{str(f['test_start'])[:10]}" for f in folds]
+    nets = [float(f["net_profit"]) for f in folds]
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=nets,
+            name="net result (USD)",
+            marker_color=[GREEN if v >= 0 else RED for v in nets],
+        ),
+        secondary_y=False,
+    )
+    rates = [metric_plot_value("win_rate", f.get("win_rate")) for f in folds]
+    fig.add_trace(
+        go.Scatter(x=labels, y=rates, name="win rate (%)", mode="lines+markers"),
+        secondary_y=True,
+    )
+    _layout(fig, "Walk-forward folds (out of sample, after costs)", "test window (UTC)", "")
+    fig.update_yaxes(title_text="net result (USD)", secondary_y=False)
+    fig.update_yaxes(title_text="win rate (%)", secondary_y=True)
+    return fig
+
+
+def baseline_figure(candidates: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Each candidate's expectancy against the no-skill random baseline (USD per trade)."""
+    names = [c["algorithm"] + (" ★" if c.get("winner") else "") for c in candidates]
+    model = [metric_plot_value("expectancy", c["metrics"].get("expectancy")) for c in candidates]
+    base = [
+        metric_plot_value("expectancy", c["metrics"].get("baseline_expectancy")) for c in candidates
+    ]
+    fig = go.Figure(
+        [
+            go.Bar(x=names, y=model, name="model", marker_color=GOLD),
+            go.Bar(x=names, y=base, name="random baseline (same trade count)", marker_color=GREY),
+        ]
+    )
+    fig.update_layout(barmode="group", hovermode="closest")
+    return _layout(fig, "Model vs random baseline", "candidate", "expectancy (USD per trade)")
+
+
+def importance_figure(importances: Mapping[str, float], *, top: int = 20) -> go.Figure:
+    """Out-of-sample permutation importance (log-loss increase), the largest `top` features."""
+    items = sorted(importances.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    items.reverse()
+    fig = go.Figure(
+        go.Bar(
+            x=[v for _, v in items],
+            y=[k for k, _ in items],
+            orientation="h",
+            marker_color=[GOLD if v > 0 else GREY for _, v in items],
+        )
+    )
+    fig.update_layout(hovermode="closest", height=max(300, 22 * len(items) + 80))
+    return _layout(fig, "Feature importance", "log-loss increase when shuffled", "feature")
+
+
+def metrics_history_figure(history: Sequence[Mapping[str, Any]], metric: str) -> go.Figure:
+    """How one metric of a version evolved, per source (backtest, live), by recording time."""
+    fig = go.Figure()
+    for source in sorted({h["source"] for h in history}):
+        rows = [h for h in history if h["source"] == source and h["name"] == metric]
+        if rows:
+            fig.add_trace(
+                go.Scatter(
+                    x=[h["recorded_at"] for h in rows],
+                    y=[metric_plot_value(metric, h["value"]) for h in rows],
+                    mode="lines+markers",
+                    name=source,
+                    customdata=[h["trades"] for h in rows],
+                    hovertemplate="%{y:.3f} over %{customdata} trades<extra></extra>",
+                )
+            )
+    return _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric))
+
+
+def activation_timeline(records: Sequence[Any]) -> go.Figure:
+    """Which version was active when: a step line over the activation and rollback events."""
+    rows = sorted(records, key=lambda r: r.created_at)
+    fig = go.Figure()
+    if rows:
+        fig.add_trace(
+            go.Scatter(
+                x=[r.created_at for r in rows],
+                y=[r.to_ref for r in rows],
+                mode="lines+markers",
+                line={"shape": "hv", "color": GOLD},
+                marker={
+                    "size": 11,
+                    "color": [RED if r.kind == "rollback" else GREEN for r in rows],
+                },
+                customdata=[[r.kind, r.actor, r.reason or "—"] for r in rows],
+                hovertemplate="%{customdata[0]} by %{customdata[1]}: %{customdata[2]}"
+                "<extra></extra>",
+                name="active version",
+            )
+        )
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return _layout(fig, "Activation history (red = rollback)", "when (UTC)", "active version")
+
+
+def coverage_figure(days: Any, counts: Any, *, title: str) -> go.Figure:
+    """Bars stored per UTC day; days with no bars show as gaps (zero height, marked red)."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(days),
+            y=list(counts),
+            marker_color=[RED if c == 0 else GOLD for c in counts],
+        )
+    )
+    empty = [d for d, c in zip(days, counts, strict=True) if c == 0]
+    if empty:
+        fig.add_trace(
+            go.Scatter(
+                x=empty,
+                y=[0] * len(empty),
+                mode="markers",
+                marker={"color": RED, "symbol": "line-ew-open", "size": 14},
+                name="no bars",
+            )
+        )
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return _layout(fig, title, "day (UTC)", "bars stored")

@@ -1,0 +1,52 @@
+"""Confirmation dialogs for actions that change what trades: each asks for a reason when the
+history records one, names what will happen, and does nothing until confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard.desk import after_action, shown_errors
+
+ASK = "confirm_action"
+
+
+def ask(kind: str, **details: object) -> None:
+    """Open the dialog `kind` on this and the following runs, until confirmed or cancelled."""
+    st.session_state[ASK] = {"kind": kind, **details}
+
+
+def pending(kind: str) -> dict[str, object] | None:
+    wanted = st.session_state.get(ASK)
+    return wanted if wanted and wanted.get("kind") == kind else None
+
+
+def cancel() -> None:
+    st.session_state.pop(ASK, None)
+
+
+def confirm_buttons(
+    kind: str,
+    label: str,
+    act: Callable[[str], str],
+    *,
+    reason_required: bool = True,
+) -> None:
+    """A reason field, then Confirm (runs `act(reason)`, which returns the success message)."""
+    reason = st.text_input(
+        "Reason (recorded in the history)" if reason_required else "Note (optional)",
+        key=f"{kind}_reason",
+    )
+    go, stop = st.columns(2)
+    if go.button(label, type="primary", key=f"{kind}_confirm"):
+        if reason_required and not reason.strip():
+            st.error("Give a reason: it is recorded with the action.")
+            return
+        with shown_errors():
+            message = act(reason.strip())
+            cancel()
+            after_action(message)
+    if stop.button("Cancel", key=f"{kind}_cancel"):
+        cancel()
+        st.rerun()

@@ -1,0 +1,71 @@
+"""The dashboard's one Desk, who is acting, and where engine errors are shown.
+
+One `Desk` is cached per (AURUM_HOME, AURUM_DATABASE_URL) for the whole server process; pages
+read through `dashboard.reads` (cached) and act through the Desk, then clear the read cache.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from engine.errors import AurumError
+from engine.services import Desk
+
+DEFAULT_ACTOR = "dashboard"
+
+
+def desk_key() -> tuple[str, str]:
+    """What identifies the desk this process shows: the home and the database URL."""
+    return os.environ.get("AURUM_HOME", ""), os.environ.get("AURUM_DATABASE_URL", "")
+
+
+@st.cache_resource(show_spinner=False)
+def _open_desk(home: str, database_url: str) -> Desk:
+    """Open the desk once per key (the URL is part of the key; `Desk.open` reads it from env)."""
+    return Desk.open(home or None)
+
+
+def get_desk() -> Desk:
+    """The cached Desk; a missing or stale database stops the page with the engine's advice."""
+    try:
+        return _open_desk(*desk_key())
+    except AurumError as err:
+        st.error(str(err))
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def actor() -> str:
+    """Who acts: the OS user running the dashboard (there is no login yet), else "dashboard"."""
+    try:
+        return getpass.getuser() or DEFAULT_ACTOR
+    except (KeyError, OSError):
+        return DEFAULT_ACTOR
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Show an engine error as an error box (its message is written for the trader)."""
+    try:
+        yield
+    except AurumError as err:
+        st.error(str(err))
+
+
+def after_action(message: str) -> None:
+    """Forget cached reads so every page shows the new state, keep a toast, and re-run."""
+    st.cache_data.clear()
+    st.session_state["flash"] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """The message left by the last action (shown once, on the re-run after it)."""
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)

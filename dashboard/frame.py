@@ -1,0 +1,95 @@
+"""The frame around every page: the active model and the background services, in the sidebar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+
+from dashboard import reads
+from dashboard.desk import _open_desk
+from engine.cli.render import fmt_metric
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    return f"{seconds / 60:.0f} min ago"
+
+
+def _when(moment: datetime | str | None) -> str:
+    if moment is None:
+        return "not scheduled"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    delta = (moment - datetime.now(UTC)).total_seconds()
+    ahead = "due" if delta <= 0 else f"in {delta / 60:.0f} min"
+    if delta > 7200:
+        ahead = f"in {delta / 3600:.0f} h"
+    return f"{moment:%H:%M} UTC ({ahead})"
+
+
+def active_model_box(active: Any) -> None:
+    st.caption("ACTIVE MODEL")
+    if active is None:
+        st.markdown("**none** — activate a version on the *Models* page")
+        return
+    st.markdown(f"**{active.ref}**  \n{active.algorithm} · {active.symbol} {active.timeframe}")
+    sharpe = active.metrics.get("sharpe")
+    st.caption(
+        f"backtest Sharpe {fmt_metric('sharpe', sharpe)} · "
+        f"win rate {fmt_metric('win_rate', active.metrics.get('win_rate'))}"
+    )
+
+
+def services_box(status: Any, note: str, *, caption: bool = True, compact: bool = True) -> None:
+    if caption:
+        st.caption("BACKGROUND SERVICES")
+    if not getattr(status, "known", True):
+        st.markdown(f"status not reported by this engine · {note}")
+        return
+    badge = ":green-badge[running]" if status.alive else ":red-badge[not running]"
+    st.markdown(f"{badge}  \nleader: `{status.leader or '—'}`")
+    if note:
+        st.caption(f"in this process: {note}")
+    runs = [
+        f"{job.replace('_', ' ')} {_when(moment)}"
+        for job, moment in (status.next_runs or {}).items()
+    ]
+    st.caption(f"heartbeat {_age(status.heartbeat_age_seconds)}")
+    if runs and compact:
+        st.caption("next: " + " · ".join(runs))
+    else:
+        for line in runs:
+            st.caption(line)
+
+
+def sidebar(services_note: str) -> None:
+    """Active model and services, on every page (cached reads: this costs no query per click)."""
+    k = reads.key()
+    with st.sidebar:
+        active = reads.active_version(k)
+        active_model_box(active)
+        st.divider()
+        services_box(reads.service_status(k), services_note)
+
+
+def start_services(home: str, database_url: str) -> str:
+    """Start the background services in this process when the config enables them."""
+    return _services(home, database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _services(home: str, database_url: str) -> str:
+    desk = _open_desk(home, database_url)
+    if not desk.config().scheduler.enabled:
+        return "disabled (scheduler.enabled is off)"
+    try:
+        from engine.scheduler.embedded import start_embedded
+    except ImportError:  # an engine without background services
+        return "not available in this engine"
+    start_embedded(home or None)
+    return "started with the dashboard"

@@ -1,0 +1,130 @@
+"""Cached reads of the desk: every page re-runs on each click, the database is asked once.
+
+Each function takes the desk key (home, database URL) so caches never mix desks; actions clear
+the whole cache (`dashboard.desk.after_action`). Short time-to-live values let changes made by
+the background services (automatic switching, scheduled sessions) appear without a click.
+Learning progress is never cached: the Learning page polls it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.desk import _open_desk, desk_key
+from engine.learner.records import SessionInfo
+from engine.ledger import LedgerTrade
+from engine.registry import ActivationRecord, VersionInfo
+from engine.services import AuditRecord
+
+Key = tuple[str, str]
+SHORT = 15  # seconds: what the background services may change at any time
+LONG = 120  # seconds: what only changes through an action (which clears the cache anyway)
+
+
+def key() -> Key:
+    return desk_key()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def leaderboard(k: Key, lineage: str | None = None) -> list[VersionInfo]:
+    return _open_desk(*k).leaderboard(lineage)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def version(k: Key, ref: str) -> VersionInfo:
+    return _open_desk(*k).version(ref)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def active_version(k: Key) -> VersionInfo | None:
+    return _open_desk(*k).registry.active_version()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def rollback_target(k: Key) -> VersionInfo | None:
+    return _open_desk(*k).registry.rollback_target()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def activation_history(k: Key) -> list[ActivationRecord]:
+    return _open_desk(*k).activation_history()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def trades(k: Key, ref: str, source: str | None = "live") -> list[LedgerTrade]:
+    return _open_desk(*k).trades(ref, source=source)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def live_results(k: Key, ref: str) -> Any:
+    """A version's live results (net profit, close time) as arrays: what the charts need."""
+    return _open_desk(*k).live_results(ref)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def live_metrics(k: Key, ref: str) -> dict[str, float]:
+    return _open_desk(*k).live_metrics(ref, live_results(k, ref))
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def metrics_history(k: Key, ref: str) -> list[dict[str, Any]]:
+    return _open_desk(*k).registry.metrics_history(ref)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def learning_sessions(k: Key, limit: int = 100) -> list[SessionInfo]:
+    return _open_desk(*k).learning_sessions(limit)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def audit_log(k: Key, limit: int = 500) -> list[AuditRecord]:
+    return _open_desk(*k).audit_log(limit)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def report(k: Key) -> dict[str, Any]:
+    from engine.reports import build_report
+
+    return build_report(_open_desk(*k))
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def bar_series(k: Key) -> list[Any]:
+    return _open_desk(*k).bar_series()
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def bar_times(k: Key, symbol: str, timeframe: str, last: int) -> pd.Series:
+    """Open times (UTC) of the newest `last` bars of a series, for the coverage chart."""
+    frame = _open_desk(*k).bars(symbol, timeframe, last=last)
+    return frame["time"]
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def config_history(k: Key) -> list[Any]:
+    return _open_desk(*k).config_history()
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """What the sidebar shows when the engine cannot report on its services."""
+
+    leader: str | None
+    heartbeat_age_seconds: float | None
+    alive: bool
+    next_runs: dict[str, datetime | None]
+    known: bool = True
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def service_status(k: Key) -> Any:
+    """`desk.service_status()`; an engine without it reports the services as unknown."""
+    status = getattr(_open_desk(*k), "service_status", None)
+    if status is None:
+        return ServiceStatus(None, None, False, {}, known=False)
+    return status()

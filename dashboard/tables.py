@@ -1,0 +1,380 @@
+"""Table builders: engine dataclasses in, pandas DataFrames out (no Streamlit, no database).
+
+Numbers stay numbers (percent columns hold percent, money columns USD) so tables sort and
+tests can assert on values; `column_config` says how Streamlit shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from engine.cli.render import fmt_metric
+from engine.metrics.catalog import METRICS
+
+LEADERBOARD_COLUMNS = {
+    "win_rate": "win rate %",
+    "profit_factor": "profit factor",
+    "sharpe": "Sharpe",
+    "sortino": "Sortino",
+    "max_drawdown_pct": "max DD % of peak",
+    "expectancy": "expectancy USD",
+    "psr": "confidence (PSR) %",
+    "dsr": "DSR %",
+}
+HEADLINE = (
+    "trades",
+    "net_profit",
+    "win_rate",
+    "profit_factor",
+    "expectancy",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "max_drawdown_pct",
+    "psr",
+)
+
+
+def _num(value: Any) -> float | None:
+    """A finite float, +/-inf kept, None for missing or nan."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _shown(metric: str, value: Any) -> float | None:
+    """A metric as a table number: fractions and probabilities in percent."""
+    number = _num(value)
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    if number is not None and unit in ("fraction", "probability"):
+        return number * 100.0
+    return number
+
+
+def _utc(value: datetime | None) -> str:
+    return "—" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def leaderboard_frame(versions: Sequence[Any]) -> pd.DataFrame:
+    """The ranked versions with their current numbers (order kept: the engine's ranking)."""
+    rows = []
+    for rank, v in enumerate(versions, start=1):
+        m = v.metrics
+        low, high = (
+            _shown("win_rate_low", m.get("win_rate_low")),
+            _shown("win_rate_high", m.get("win_rate_high")),
+        )
+        row: dict[str, Any] = {
+            "rank": rank,
+            "score": _num(getattr(v, "score", None)),
+            "version": v.ref,
+            "status": v.status,
+            "source": v.metrics_source or "—",
+            "algorithm": v.algorithm,
+            "symbol": v.symbol,
+            "timeframe": v.timeframe,
+            "trades": int(v.metrics_trades or 0),
+        }
+        for metric, column in LEADERBOARD_COLUMNS.items():
+            row[column] = _shown(metric, m.get(metric))
+        row["win rate 95 % interval"] = (
+            "—" if low is None or high is None else f"{low:.1f}–{high:.1f} %"
+        )
+        row["not ranked because"] = getattr(v, "ineligible_reason", "") or ""
+        row["created (UTC)"] = _utc(v.created_at)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def leaderboard_columns() -> dict[str, Any]:
+    """How the leaderboard's numbers are shown (units in the headers, conventions in help)."""
+    number = st.column_config.NumberColumn
+    return {
+        "score": number(
+            format="%.3f",
+            help="Weighted percentile score (selection.weight_*), 0 = worst, 1 = best",
+        ),
+        "win rate %": number(format="%.1f", help="Share of trades with profit > 0"),
+        "profit factor": number(format="%.2f", help="Gross profit / |gross loss|"),
+        "Sharpe": number(format="%.2f", help="Daily returns, annualised with √252"),
+        "Sortino": number(format="%.2f", help="Daily returns, annualised with √252"),
+        "max DD % of peak": number(format="%.1f", help="Largest fall, % of the peak equity"),
+        "expectancy USD": number(format="%.2f", help="Mean net result per trade (USD)"),
+        "confidence (PSR) %": number(
+            format="%.0f", help="Probability that the true Sharpe is above 0"
+        ),
+        "DSR %": number(format="%.0f", help="PSR deflated for the number of models tried"),
+    }
+
+
+def comparison_frame(comparison: Any) -> pd.DataFrame:
+    """Side by side: one row per metric, one column per version, the better value starred."""
+    rows = []
+    for row in comparison.rows:
+        line = {"metric": row.label, "better": "higher" if row.higher_is_better else "lower"}
+        for ref in comparison.refs:
+            text = fmt_metric(row.metric, row.values.get(ref))
+            line[ref] = f"★ {text}" if row.best == ref else text
+        rows.append(line)
+    return pd.DataFrame(rows, columns=["metric", *comparison.refs, "better"])
+
+
+def side_by_side(
+    columns: Mapping[str, Mapping[str, Any]], names: Sequence[str] = HEADLINE
+) -> pd.DataFrame:
+    """Headline metrics of several sources (backtest, live, champion...) with units."""
+    return pd.DataFrame(
+        [
+            {
+                "metric": METRICS[name].label,
+                **{
+                    title: fmt_metric(name, _num(values.get(name))) if values else "—"
+                    for title, values in columns.items()
+                },
+            }
+            for name in names
+        ]
+    )
+
+
+def headline_frame(backtest: Mapping[str, Any], live: Mapping[str, Any]) -> pd.DataFrame:
+    """Backtest (out of sample) against live numbers of one version, with units."""
+    return side_by_side({"backtest (out of sample)": backtest, "live": live})
+
+
+def candidates_frame(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A session's candidates: out-of-sample numbers after costs and why each won or lost."""
+    rows = []
+    for c in candidates:
+        m = c.get("metrics", {})
+        cls = c.get("classification", {})
+        rows.append(
+            {
+                "candidate": ("★ " if c.get("winner") else "") + c["algorithm"],
+                "trades": int(m.get("trades") or 0),
+                "win rate %": _shown("win_rate", m.get("win_rate")),
+                "profit factor": _num(m.get("profit_factor")),
+                "expectancy USD": _num(m.get("expectancy")),
+                "baseline expectancy USD": _num(m.get("baseline_expectancy")),
+                "beats baseline %": _shown("psr", m.get("beats_baseline_share")),
+                "Sharpe": _num(m.get("sharpe")),
+                "max DD % of peak": _num(m.get("max_drawdown_pct")),
+                "PSR %": _shown("psr", m.get("psr")),
+                "ROC AUC": _num(cls.get("roc_auc")),
+                "seconds": _num(c.get("seconds")),
+                "verdict": c.get("reason", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def folds_frame(folds: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "fold": f["fold"],
+                "test window (UTC)": f"{str(f['test_start'])[:16]} → {str(f['test_end'])[:16]}",
+                "train samples": f.get("train_samples"),
+                "trades": f.get("trades"),
+                "net USD": _num(f.get("net_profit")),
+                "win rate %": _shown("win_rate", f.get("win_rate")),
+                "ROC AUC": _num(f.get("roc_auc")),
+                "log loss": _num(f.get("log_loss")),
+            }
+            for f in folds
+        ]
+    )
+
+
+def features_frame(selected: Iterable[str], importances: Mapping[str, float]) -> pd.DataFrame:
+    """Every feature with its importance, and whether the final model kept it."""
+    chosen = set(selected)
+    names = list(importances) or sorted(chosen)
+    rows = [
+        {"feature": n, "importance": _num(importances.get(n)), "selected": n in chosen}
+        for n in names
+    ]
+    frame = pd.DataFrame(rows, columns=["feature", "importance", "selected"])
+    return frame.sort_values("importance", ascending=False, na_position="last").reset_index(
+        drop=True
+    )
+
+
+def sessions_frame(sessions: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "session": s.id,
+                "trigger": s.trigger,
+                "by": s.requested_by,
+                "started (UTC)": _utc(s.started_at or s.created_at),
+                "duration s": None if s.duration_seconds is None else round(s.duration_seconds, 1),
+                "outcome": s.status.replace("_", " "),
+                "version": s.version_id,
+                "message": s.error or s.message,
+            }
+            for s in sessions
+        ],
+        columns=[
+            "session",
+            "trigger",
+            "by",
+            "started (UTC)",
+            "duration s",
+            "outcome",
+            "version",
+            "message",
+        ],
+    )
+
+
+def activations_frame(records: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "when (UTC)": _utc(r.created_at),
+                "kind": r.kind,
+                "from": r.from_ref or "—",
+                "to": r.to_ref,
+                "by": r.actor,
+                "reason": r.reason,
+            }
+            for r in records
+        ],
+        columns=["when (UTC)", "kind", "from", "to", "by", "reason"],
+    )
+
+
+def audit_frame(records: Sequence[Any], sessions: Sequence[Any] = ()) -> pd.DataFrame:
+    """Every audited action, plus the start of each learning session, newest first."""
+    rows = [
+        {
+            "when (UTC)": r.created_at,
+            "actor": r.actor,
+            "action": r.action,
+            "target": r.target,
+            "details": json.dumps(r.detail, default=str) if r.detail else "",
+        }
+        for r in records
+    ]
+    rows += [
+        {
+            "when (UTC)": s.started_at,
+            "actor": s.requested_by,
+            "action": "learning.start",
+            "target": f"#{s.id}",
+            "details": json.dumps({"trigger": s.trigger, "data": f"{s.symbol} {s.timeframe}"}),
+        }
+        for s in sessions
+        if s.started_at is not None
+    ]
+    frame = pd.DataFrame(rows, columns=["when (UTC)", "actor", "action", "target", "details"])
+    if frame.empty:
+        return frame
+    frame = frame.sort_values("when (UTC)", ascending=False).reset_index(drop=True)
+    frame["when (UTC)"] = frame["when (UTC)"].map(_utc)
+    return frame
+
+
+def diff_frame(diff: Mapping[str, tuple[Any, Any]]) -> pd.DataFrame:
+    """A config diff as key / before / after (values as JSON so lists and nulls read well)."""
+    return pd.DataFrame(
+        [{"key": k, "before": json.dumps(b), "after": json.dumps(a)} for k, (b, a) in diff.items()],
+        columns=["key", "before", "after"],
+    )
+
+
+def config_history_frame(changes: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "change": c.id,
+                "when (UTC)": _utc(c.created_at),
+                "by": c.actor,
+                "reason": c.reason,
+                "keys": ", ".join(c.diff),
+            }
+            for c in changes
+        ],
+        columns=["change", "when (UTC)", "by", "reason", "keys"],
+    )
+
+
+def version_facts(v: Any) -> pd.DataFrame:
+    """One version's identity: what it is, what it learnt from, where its file is."""
+    facts = [
+        ("version", v.ref),
+        ("status", v.status + (" (pinned)" if v.pinned and v.status != "pinned" else "")),
+        ("algorithm", v.algorithm),
+        ("symbol / timeframe", f"{v.symbol} {v.timeframe}"),
+        ("training window (UTC)", f"{_utc(v.train_start)} → {_utc(v.train_end)}"),
+        ("data hash", v.data_hash or "—"),
+        ("artifact sha256", v.artifact_sha256 or "—"),
+        ("artifact size", f"{v.artifact_size / 1024:,.1f} KiB" if v.artifact_size else "—"),
+        ("learning session", f"#{v.session_id}" if v.session_id else "—"),
+        ("registered (UTC)", _utc(v.created_at)),
+        ("notes", v.notes or "—"),
+    ]
+    return pd.DataFrame(facts, columns=["field", "value"])
+
+
+def trades_frame(trades: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "ticket": t.ticket,
+                "side": t.side,
+                "opened (UTC)": _utc(t.open_time),
+                "closed (UTC)": _utc(t.close_time),
+                "net USD": round(t.net_profit, 2),
+                "lots": t.volume,
+                "confidence %": None if t.confidence is None else round(t.confidence * 100, 1),
+            }
+            for t in trades
+        ],
+        columns=[
+            "ticket",
+            "side",
+            "opened (UTC)",
+            "closed (UTC)",
+            "net USD",
+            "lots",
+            "confidence %",
+        ],
+    )
+
+
+def daily_counts(times: pd.Series) -> pd.DataFrame:
+    """Bars per UTC day from the first to the last day, zero on days with none (the gaps)."""
+    if times.empty:
+        return pd.DataFrame({"day": [], "bars": []})
+    days = pd.to_datetime(times, utc=True).dt.floor("D")
+    counts = days.value_counts().sort_index()
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
+    counts = counts.reindex(full, fill_value=0)
+    return pd.DataFrame({"day": full.date, "bars": counts.to_numpy(dtype=int)})
+
+
+def number_formats(frame: pd.DataFrame) -> dict[str, Any]:
+    """Display formats by column name: "%" columns one decimal, "USD" two, other floats three."""
+    number = st.column_config.NumberColumn
+    out: dict[str, Any] = {}
+    for column in frame.columns:
+        if not pd.api.types.is_float_dtype(frame[column]):
+            continue
+        name = str(column)
+        if "%" in name:
+            out[name] = number(format="%.1f")
+        elif "USD" in name:
+            out[name] = number(format="%.2f")
+        else:
+            out[name] = number(format="%.3f")
+    return out

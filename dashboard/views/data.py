@@ -1,0 +1,153 @@
+"""Data: import MT5/CSV bars (preview in UTC, progress, refusals with line numbers), coverage per
+series with gaps visible, and trade-history import."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import streamlit as st
+
+from dashboard import charts, reads
+from dashboard.desk import actor, after_action, get_desk, show_flash, shown_errors
+from dashboard.tables import daily_counts
+from dashboard.uploads import save_upload
+from engine.data.importers import ParsedBars, read_bars
+from engine.data.timeframes import TIMEFRAMES
+from engine.trade_import import read_trade_file
+
+ZONES = (
+    "UTC",
+    "Europe/Athens",
+    "Europe/Nicosia",
+    "Europe/London",
+    "Europe/Helsinki",
+    "America/New_York",
+)
+st.title("Data")
+desk = get_desk()
+k = reads.key()
+show_flash()
+
+
+@st.cache_data(show_spinner="Reading and validating the file…", max_entries=8)
+def preview(path: str, timeframe: str, fmt: str | None, tz: str) -> ParsedBars:
+    return read_bars(path, timeframe=timeframe, fmt=fmt, tz=tz)
+
+
+def import_bars_section() -> None:
+    cfg = desk.config()
+    upload = st.file_uploader(
+        "MT5 'Export bars' file or CSV", type=["csv", "txt", "tsv"], key="bars_file"
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    symbol = c1.text_input("Symbol", cfg.learning.symbol, key="bars_symbol")
+    tfs = list(TIMEFRAMES)
+    timeframe = c2.selectbox(
+        "Timeframe", tfs, index=tfs.index(cfg.learning.timeframe), key="bars_tf"
+    )
+    tz = c3.selectbox(
+        "Time zone of the file's times",
+        ZONES,
+        key="bars_tz",
+        help="MT5 exports server time; the bars are stored in UTC.",
+        accept_new_options=True,
+    )
+    fmt_label = c4.selectbox("Format", ["detect", "mt5", "csv"], key="bars_fmt")
+    if upload is None:
+        st.caption("Upload a file to preview it. Nothing is written until you import.")
+        return
+    path = save_upload(upload.name, upload.getvalue())
+    parsed = preview(str(path), timeframe, None if fmt_label == "detect" else fmt_label, tz)
+    frame = parsed.frame
+    gaps = Counter(g.kind for g in parsed.gaps)
+    st.success(
+        f"{parsed.rows:,} valid {parsed.source_format} bars, "
+        f"{frame['time'].iloc[0]:%Y-%m-%d %H:%M} → "
+        f"{frame['time'].iloc[-1]:%Y-%m-%d %H:%M} UTC. Gaps: "
+        + (", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in gaps.items()) or "none")
+    )
+    head = frame.head(10).assign(time=frame["time"].head(10).dt.strftime("%Y-%m-%d %H:%M"))
+    st.dataframe(head.rename(columns={"time": "time (UTC)"}), hide_index=True, key="bars_preview")
+    sure = st.checkbox(
+        f"Import these {parsed.rows:,} bars as {symbol} {timeframe}", key="bars_confirm"
+    )
+    if st.button("Import bars", type="primary", disabled=not sure, key="bars_import"):
+        bar = st.progress(0.0, text="starting")
+        report = desk.import_bars(
+            str(path),
+            symbol=symbol,
+            timeframe=timeframe,
+            fmt=parsed.source_format,
+            tz=tz,
+            actor=actor(),
+            progress=lambda stage, fraction: bar.progress(min(1.0, fraction), text=stage),
+        )
+        path.unlink(missing_ok=True)  # the upload's temporary copy
+        after_action(
+            f"Imported {report.rows:,} {report.symbol} {report.timeframe} bars: "
+            f"{report.new:,} new, "
+            f"{report.updated:,} updated, {report.unchanged:,} unchanged."
+        )
+
+
+def coverage_section() -> None:
+    series = reads.bar_series(k)
+    if not series:
+        st.info("No bars stored yet: import an MT5 export above, or load a demo with `aurum demo`.")
+        return
+    st.dataframe(
+        [
+            {
+                "symbol": s.symbol,
+                "timeframe": s.timeframe,
+                "bars": s.bars,
+                "first (UTC)": f"{s.first:%Y-%m-%d %H:%M}",
+                "last (UTC)": f"{s.last:%Y-%m-%d %H:%M}",
+            }
+            for s in series
+        ],
+        hide_index=True,
+        key="series_table",
+    )
+    names = [f"{s.symbol} {s.timeframe}" for s in series]
+    pick = st.selectbox("Series", names, key="coverage_series")
+    days = st.slider("Days shown", 7, 365, 60, key="coverage_days")
+    s = series[names.index(pick)]
+    last = days * 86_400 // TIMEFRAMES[s.timeframe]
+    counts = daily_counts(reads.bar_times(k, s.symbol, s.timeframe, int(last)))
+    st.plotly_chart(
+        charts.coverage_figure(counts["day"], counts["bars"], title=f"{pick}: bars per day (UTC)"),
+        key="coverage_chart",
+    )
+
+
+def import_trades_section() -> None:
+    upload = st.file_uploader("Trade history CSV", type=["csv"], key="trades_file")
+    st.caption(
+        "Columns: ticket, side, open_time, close_time, open_price, close_price, volume, "
+        "profit, and "
+        "optionally symbol, commission, swap, version_id, confidence, source (times in UTC)."
+    )
+    if upload is None:
+        return
+    parsed = read_trade_file(save_upload(upload.name, upload.getvalue()))
+    if parsed.problems:
+        st.error("Refused, nothing was logged:\n\n" + "\n\n".join(parsed.problems[:20]))
+        return
+    sure = st.checkbox(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
+    if st.button("Import trades", disabled=not sure, key="trades_import"):
+        with st.spinner(f"Logging {len(parsed.rows)} trades in one transaction…"):
+            logged = desk.log_trades(parsed.rows, actor=actor())
+        new = sum(t.outcome == "new" for t in logged)
+        after_action(f"Trades: {new} new, {len(logged) - new} already logged.")
+
+
+with shown_errors():
+    st.subheader("Import bars")
+    import_bars_section()
+with shown_errors():
+    st.subheader("Coverage")
+    coverage_section()
+with shown_errors():
+    st.subheader("Import trade history")
+    import_trades_section()

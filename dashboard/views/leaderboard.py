@@ -1,0 +1,101 @@
+"""Leaderboard: every version ranked, filters, and 2–5 versions compared side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard import charts, reads
+from dashboard.desk import get_desk, shown_errors
+from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
+from engine.metrics.catalog import METRICS
+
+st.title("Leaderboard")
+desk = get_desk()
+k = reads.key()
+
+
+def equity_series(ref: str) -> tuple[str, tuple[Any, Any]]:
+    """Live trades when the version has them, else its walk-forward folds (one point each)."""
+    live = reads.live_results(k, ref)
+    if len(live):
+        return f"{ref} (live)", (live.close_time, live.net_profit)
+    folds = reads.version(k, ref).details.get("folds") or []
+    return f"{ref} (backtest, per fold)", (
+        [f["test_end"] for f in folds],
+        [float(f["net_profit"]) for f in folds],
+    )
+
+
+with shown_errors():
+    board = reads.leaderboard(k)
+    if not board:
+        st.info("No versions yet: import bars on the **Data** page and retrain, or `aurum demo`.")
+        st.stop()
+    filters = st.columns(4)
+    chosen = {}
+    for col, (label, attr) in zip(
+        filters,
+        (
+            ("Symbol", "symbol"),
+            ("Timeframe", "timeframe"),
+            ("Algorithm", "algorithm"),
+            ("Status", "status"),
+        ),
+        strict=True,
+    ):
+        options = sorted({getattr(v, attr) for v in board})
+        chosen[attr] = col.multiselect(label, options, key=f"filter_{attr}", placeholder="all")
+    shown = [v for v in board if all(not sel or getattr(v, a) in sel for a, sel in chosen.items())]
+    st.caption(
+        f"{len(shown)} of {len(board)} versions, ranked by the engine's weighted score "
+        "(selection.weight_*; versions with fewer than selection.min_trades trades come last). "
+        "Live numbers replace backtest ones once a version has enough live trades "
+        "(selection.min_live_trades). Sharpe/Sortino: daily returns ×√252."
+    )
+    st.dataframe(
+        leaderboard_frame(shown),
+        hide_index=True,
+        column_config=leaderboard_columns(),
+        key="leaderboard",
+    )
+
+    metric = st.selectbox(
+        "Metric across versions",
+        list(METRICS),
+        index=list(METRICS).index("sharpe"),
+        format_func=lambda m: METRICS[m].label,
+        key="across_metric",
+    )
+    in_order = sorted(shown, key=lambda v: (v.lineage, v.version))
+    st.plotly_chart(
+        charts.metric_across_versions(
+            [v.ref for v in in_order], [v.metrics.get(metric) for v in in_order], metric
+        ),
+        key="across_chart",
+    )
+
+    st.subheader("Compare versions")
+    refs = st.multiselect(
+        "Pick 2 to 5 versions",
+        [v.ref for v in shown],
+        max_selections=5,
+        key="compare_refs",
+    )
+    if len(refs) < 2:
+        st.caption("Pick at least two versions to compare them side by side.")
+        st.stop()
+    comparison = desk.compare(refs)
+    st.dataframe(comparison_frame(comparison), hide_index=True, key="comparison")
+    if comparison.winner:
+        st.success(f"Better overall: **{comparison.winner}** — {comparison.criteria}")
+    else:
+        st.info(f"No overall winner — {comparison.criteria}")
+    cfg = desk.config()
+    st.plotly_chart(
+        charts.equity_figure(
+            dict(equity_series(ref) for ref in refs), initial_equity=cfg.account.initial_balance
+        ),
+        key="compare_equity",
+    )

@@ -1,0 +1,127 @@
+"""Models: one version's detail and its actions — activate, roll back, pin, clean up."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, confirm, reads
+from dashboard.desk import actor, after_action, get_desk, show_flash, shown_errors
+from dashboard.tables import activations_frame, version_facts
+from engine.metrics.catalog import METRICS
+
+st.title("Models")
+desk = get_desk()
+k = reads.key()
+show_flash()
+
+
+@st.dialog("Activate this version", on_dismiss=confirm.cancel)
+def activate_dialog(ref: str, current: str | None) -> None:
+    st.markdown(
+        f"Make **{ref}** the active model (now: **{current or 'none'}**). The trading side gets "
+        "its signals from the active model from its next request."
+    )
+
+    def run(why: str) -> str:
+        record = desk.activate(ref, actor=actor(), reason=why)
+        return f"{record.to_ref} is active (was {record.from_ref or 'none'})."
+
+    confirm.confirm_buttons("activate", "Activate", run)
+
+
+@st.dialog("Roll back", on_dismiss=confirm.cancel)
+def rollback_dialog(current: str, target: str) -> None:
+    st.markdown(f"Re-activate **{target}**, the version active before **{current}**.")
+
+    def run(why: str) -> str:
+        record = desk.rollback(actor=actor(), reason=why)
+        return f"Rolled back: {record.to_ref} is active again (was {record.from_ref})."
+
+    confirm.confirm_buttons("rollback", "Roll back", run)
+
+
+@st.dialog("Clean up old model files", on_dismiss=confirm.cancel)
+def cleanup_dialog(default_keep: int) -> None:
+    keep = st.number_input(
+        "Keep the newest N versions' files", 1, 10_000, default_keep, key="cleanup_keep"
+    )
+    st.caption(
+        "Never removed: the active version, the one a rollback would restore, pinned versions. "
+        "Rows and metrics stay (they count as trials); only model files go."
+    )
+
+    def run(_: str) -> str:
+        report = desk.cleanup(int(keep), actor=actor())
+        freed = report.freed_bytes / 1024
+        return f"Cleanup removed {len(report.removed)} file(s), freed {freed:,.0f} KiB."
+
+    confirm.confirm_buttons("cleanup", "Clean up", run, reason_required=False)
+
+
+with shown_errors():
+    board = reads.leaderboard(k)
+    if not board:
+        st.info("No versions yet: import bars on the **Data** page and retrain, or `aurum demo`.")
+        st.stop()
+    refs = [v.ref for v in board]
+    active = reads.active_version(k)
+    wanted = st.query_params.get("version")
+    default = (
+        refs.index(wanted)
+        if wanted in refs
+        else (refs.index(active.ref) if active and active.ref in refs else 0)
+    )
+    ref = st.selectbox("Version", refs, index=default, key="models_version")
+    v = reads.version(k, ref)
+    target = reads.rollback_target(k)
+
+    buttons = st.columns(4)
+    if buttons[0].button(
+        "Activate…", key="activate", disabled=v.is_active or v.status == "cleaned"
+    ):
+        confirm.ask("activate", ref=ref)
+    if buttons[1].button("Roll back…", key="rollback", disabled=target is None or active is None):
+        confirm.ask("rollback")
+    pin_label = "Unpin" if v.pinned else "Pin"
+    if buttons[2].button(pin_label, key="pin"):
+        desk.set_pinned(ref, not v.pinned, actor=actor())
+        after_action(f"{ref} {'unpinned' if v.pinned else 'pinned: cleanup keeps its file'}.")
+    if buttons[3].button("Clean up…", key="cleanup"):
+        confirm.ask("cleanup")
+    st.caption(
+        f"Roll back restores **{target.ref}**." if target else "Nothing to roll back to yet."
+    )
+    if confirm.pending("activate"):
+        activate_dialog(str(confirm.pending("activate")["ref"]), active.ref if active else None)  # type: ignore[index]
+    if confirm.pending("rollback") and active and target:
+        rollback_dialog(active.ref, target.ref)
+    if confirm.pending("cleanup"):
+        cleanup_dialog(desk.config().max_models_to_keep)
+
+    left, right = st.columns([3, 2])
+    facts = version_facts(v)
+    left.dataframe(facts, hide_index=True, height=35 * (len(facts) + 1) + 3, key="facts")
+    right.markdown("**Parameters**")
+    right.json(v.params, expanded=False)
+    right.markdown(f"**Features** ({len(v.features)})")
+    right.caption(", ".join(v.features) or "—")
+
+    history = reads.metrics_history(k, ref)
+    if history:
+        names = [m for m in METRICS if any(h["name"] == m for h in history)]
+        metric = st.selectbox(
+            "Metric history",
+            names,
+            index=names.index("sharpe") if "sharpe" in names else 0,
+            format_func=lambda m: METRICS[m].label,
+            key="history_metric",
+        )
+        st.plotly_chart(charts.metrics_history_figure(history, metric), key="metrics_history")
+
+    st.subheader("Activation history")
+    events = reads.activation_history(k)
+    if events:
+        st.plotly_chart(charts.activation_timeline(events), key="activation_timeline")
+        st.dataframe(activations_frame(events), hide_index=True, key="activations")
+    else:
+        st.caption("No activation yet.")

@@ -1,0 +1,77 @@
+"""Overview: the active model, live against backtest, the services, the last session, advice."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import reads
+from dashboard.desk import get_desk, shown_errors
+from dashboard.frame import services_box
+from dashboard.tables import headline_frame
+
+st.title("Overview")
+get_desk()
+k = reads.key()
+
+with shown_errors():
+    board = reads.leaderboard(k)
+    if not board:
+        st.info(
+            "No models yet. Import an MT5 bars export on the **Data** page and press "
+            "**Retrain now** on the **Learning** page — or load a demo desk with `aurum demo` "
+            "(or `make run`, which seeds one when the database is empty)."
+        )
+        st.page_link("views/data.py", label="Import market data →", icon=":material/database:")
+        st.stop()
+
+    active = reads.active_version(k)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Active model")
+        if active is None:
+            st.warning("No active model: activate a version on the **Models** page.")
+        else:
+            since = next((r for r in reads.activation_history(k) if r.to_ref == active.ref), None)
+            live = reads.live_metrics(k, active.ref)
+            c1, c2, c3 = st.columns(3)
+            c1.metric("Version", f"v{active.version}", help=active.ref)
+            c2.metric("Live trades", int(live.get("trades", 0)))
+            c3.metric("Live net (USD)", f"{live.get('net_profit', 0.0):,.2f}")
+            st.markdown(
+                f"**{active.ref}** · {active.algorithm} · {active.symbol} {active.timeframe}"
+            )
+            if since is not None:
+                st.caption(
+                    f"{active.ref} active since {since.created_at:%Y-%m-%d %H:%M} UTC "
+                    f"({since.kind} by {since.actor}{': ' + since.reason if since.reason else ''})"
+                )
+            st.dataframe(headline_frame(active.metrics, live), hide_index=True, key="headline")
+            st.caption(
+                "Backtest = out-of-sample walk-forward trades after spread, slippage and "
+                "commission. Sharpe and Sortino: daily returns annualised with √252."
+            )
+    with right:
+        st.subheader("Background services")
+        services_box(reads.service_status(k), "", caption=False, compact=False)
+        st.subheader("Last learning session")
+        sessions = reads.learning_sessions(k, 5)
+        if not sessions:
+            st.caption("None yet: press **Retrain now** on the Learning page.")
+        else:
+            last = sessions[0]
+            st.markdown(
+                f"**#{last.id}** · {last.trigger} by {last.requested_by} · "
+                f"**{last.status.replace('_', ' ')}**  \n{last.error or last.message or last.stage}"
+            )
+            st.page_link(
+                "views/learning.py", label="Session details →", icon=":material/psychology:"
+            )
+
+    st.subheader("Recommendations and alerts")
+    report = reads.report(k)
+    advice = report.get("recommendations") or []
+    for line in advice:
+        st.warning(line)
+    if not advice:
+        st.success("Nothing to do: no recommendation from the status report.")
+    st.caption(report.get("conventions", ""))

@@ -1,0 +1,58 @@
+"""Desks for the dashboard tests: one demo desk seeded per test process (real learning sessions
+on generated bars, fast settings), copied for each test that changes it."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from engine.config.schema import Phase3Config
+from engine.services import Desk, init_home
+
+DEMO_BARS = 8000
+FAST_LEARNING = {
+    "algorithms": ["logistic_regression", "extra_trees"],
+    "hyperparameters": {"extra_trees": {"n_estimators": 20}},
+    "n_folds": 3,
+}
+
+
+def configure(home: Path, *, scheduler: bool) -> None:
+    """Fast learning settings; the background services on or off (off for AppTest: the tests
+    play the worker themselves)."""
+    with Desk.open(str(home)) as desk:
+        data = desk.config().model_dump()
+        data["learning"].update(FAST_LEARNING)
+        data["scheduler"]["enabled"] = scheduler
+        desk.config_store.save(Phase3Config.model_validate(data), actor="test-setup")
+
+
+def empty_home(root: Path, *, scheduler: bool = False) -> Path:
+    """An initialised home with no bars, versions or trades."""
+    init_home(str(root))
+    configure(root, scheduler=scheduler)
+    return root
+
+
+@cache
+def seeded_template() -> Path:
+    """The demo desk, seeded once per process (about 20 s); never modified by a test."""
+    from engine.demo import seed_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="aurum-dashboard-demo-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    root = folder / "home"
+    empty_home(root)
+    with Desk.open(str(root)) as desk:
+        seed_demo(desk, n_bars=DEMO_BARS)
+    return root
+
+
+def seeded_copy(target: Path, *, scheduler: bool = False) -> Path:
+    """A private copy of the demo desk (SQLite file, artifacts, config) at `target`."""
+    shutil.copytree(seeded_template(), target)
+    configure(target, scheduler=scheduler)
+    return target

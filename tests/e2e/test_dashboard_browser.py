@@ -1,0 +1,145 @@
+"""The dashboard in a real browser: every page, activate and roll back, a config change, an import,
+and a retrain followed to its end; a full-page screenshot of each page goes to docs/screenshots/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.data.synthetic import generate_bars
+from engine.services import Desk
+from tests.e2e.conftest import ROOT, Server
+
+pytestmark = pytest.mark.slow
+SHOTS = ROOT / "docs" / "screenshots"
+PAGES = {  # url path: (title, charts expected on the seeded desk)
+    "": ("Overview", 0),
+    "leaderboard": ("Leaderboard", 1),
+    "performance": ("Performance", 5),
+    "learning": ("Learning", 3),
+    "models": ("Models", 2),
+    "configuration": ("Configuration", 0),
+    "data": ("Data", 1),
+    "audit": ("Audit", 0),
+}
+LONG = 60_000
+
+
+def visit(page: Page, path: str, title: str, charts: int = 0) -> None:
+    page.goto(f"/{path}")
+    expect(page.locator('[data-testid="stMain"] h1').filter(has_text=title)).to_be_visible(
+        timeout=LONG
+    )
+    if charts:
+        expect(page.locator(".js-plotly-plot").nth(charts - 1)).to_be_visible(timeout=LONG)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def full_page_screenshot(page: Page, name: str) -> Path:
+    """Streamlit scrolls inside its main block: grow the viewport to it, then shoot."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 9000))})
+    page.wait_for_timeout(1500)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def commit(page: Page, label: str, value: str, scope: Page | None = None) -> None:
+    """Type into a text or number field and press Enter (Streamlit commits on Enter)."""
+    field = (scope or page).get_by_label(label, exact=True)
+    field.fill(value)
+    field.press("Enter")
+    page.wait_for_timeout(700)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_and_is_captured(page: Page, server: Server, path: str):
+    title, charts = PAGES[path]
+    visit(page, path, title, charts)
+    expect(page.get_by_text("XAUUSD-M5-scalper:v3").first).to_be_visible()
+    page.wait_for_timeout(1000)
+    shot = full_page_screenshot(page, path or "overview")
+    assert shot.stat().st_size > 20_000
+
+
+def test_activate_with_a_reason_then_roll_back(page: Page, server: Server):
+    visit(page, "models?version=XAUUSD-M5-scalper:v2", "Models", 2)
+    page.get_by_role("button", name="Activate…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Make XAUUSD-M5-scalper:v2 the active model")
+    commit(page, "Reason (recorded in the history)", "browser test: try v2", dialog)
+    dialog.get_by_role("button", name="Activate", exact=True).click()
+    expect(
+        page.get_by_text("XAUUSD-M5-scalper:v2 is active (was XAUUSD-M5-scalper:v3).")
+    ).to_be_visible(timeout=LONG)
+    with Desk.open(str(server.home)) as desk:
+        assert desk.registry.active_version().ref == "XAUUSD-M5-scalper:v2"
+        assert desk.activation_history()[0].reason == "browser test: try v2"
+
+    page.get_by_role("button", name="Roll back…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Re-activate XAUUSD-M5-scalper:v3")
+    commit(page, "Reason (recorded in the history)", "browser test: back", dialog)
+    dialog.get_by_role("button", name="Roll back", exact=True).click()
+    expect(page.get_by_text("Rolled back: XAUUSD-M5-scalper:v3 is active again")).to_be_visible(
+        timeout=LONG
+    )
+    with Desk.open(str(server.home)) as desk:
+        assert desk.registry.active_version().ref == "XAUUSD-M5-scalper:v3"
+        assert desk.activation_history()[0].kind == "rollback"
+
+
+def test_config_refuses_a_bad_value_and_saves_a_good_one(page: Page, server: Server):
+    file = server.home / "config" / "phase3_config.json"
+    before = file.read_bytes()
+    visit(page, "configuration", "Configuration")
+    commit(page, "max_models_to_keep", "0")
+    expect(
+        page.get_by_text("max_models_to_keep: Input should be greater than or equal to 1")
+    ).to_be_visible(timeout=LONG)
+    expect(page.get_by_role("button", name="Save…")).to_be_disabled()
+    assert file.read_bytes() == before
+
+    commit(page, "max_models_to_keep", "12")
+    page.get_by_role("button", name="Save…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Write 1 change(s)")
+    commit(page, "Reason (recorded in the history)", "browser test: keep 12", dialog)
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Saved as change #")).to_be_visible(timeout=LONG)
+    assert json.loads(file.read_text())["max_models_to_keep"] == 12
+
+
+def test_import_a_small_csv(page: Page, server: Server, tmp_path: Path):
+    bars = generate_bars(start="2026-01-05", n_bars=300, seed=5)
+    bars["time"] = bars["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    csv = tmp_path / "small_export.csv"
+    bars.to_csv(csv, index=False)
+    visit(page, "data", "Data", 1)
+    commit(page, "Symbol", "XAUTEST")
+    page.locator('input[type="file"]').first.set_input_files(str(csv))
+    expect(page.get_by_text("300 valid csv bars")).to_be_visible(timeout=LONG)
+    page.get_by_text("Import these 300 bars as XAUTEST M5").click()
+    page.get_by_role("button", name="Import bars").click()
+    expect(page.get_by_text("Imported 300 XAUTEST M5 bars: 300 new")).to_be_visible(timeout=LONG)
+    with Desk.open(str(server.home)) as desk:
+        assert ("XAUTEST", 300) in [(s.symbol, s.bars) for s in desk.bar_series()]
+
+
+def test_retrain_now_shows_progress_until_the_session_ends(page: Page, server: Server):
+    visit(page, "learning", "Learning", 3)
+    page.get_by_role("button", name="Retrain now").click()
+    expect(page.get_by_text("queued: the background worker will run it")).to_be_visible(
+        timeout=LONG
+    )
+    expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("finished:")).to_be_visible(timeout=240_000)
+    with Desk.open(str(server.home)) as desk:
+        last = desk.learning_sessions(1)[0]
+        assert last.trigger == "manual" and last.status in ("succeeded", "no_improvement")
