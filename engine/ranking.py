@@ -51,7 +51,8 @@ def _known(value: float | None) -> bool:
 def rank_versions(versions: Sequence[VersionInfo], selection: Any) -> list[VersionInfo]:
     """Score eligible versions, best first; ineligible ones follow, newest first."""
     eligible = [v for v in versions if v.metrics_trades >= selection.min_trades and v.metrics]
-    others = [v for v in versions if v not in eligible]
+    chosen = {v.id for v in eligible}
+    others = [v for v in versions if v.id not in chosen]
     weights = {m: float(getattr(selection, attr)) for m, attr in WEIGHTS.items()}
     total = sum(weights.values()) or 1.0
     scores = [0.0] * len(eligible)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -125,7 +126,8 @@ def latest_metrics(
     query = query.where(CurrentMetrics.source == source)
     if version_ids is not None:
         query = query.where(CurrentMetrics.version_id.in_(list(version_ids)))
-    return {vid: (json.loads(text), int(trades)) for vid, text, trades in session.execute(query)}
+    rows = session.connection().execute(query)
+    return {vid: (json.loads(text), int(trades)) for vid, text, trades in rows}
 
 
 def active_ids(session: Session) -> dict[int, int]:
@@ -150,7 +152,10 @@ def to_info(
     source: str = "",
     *,
     with_details: bool = True,
+    decode: Callable[[str], Any] = json.loads,
 ) -> VersionInfo:
+    """`decode` lets a listing share the parsed copy of JSON texts many versions repeat (the
+    feature list, library versions): treat VersionInfo's lists and dicts as read-only."""
     values, trades = metrics if metrics else ({}, 0)
     return VersionInfo(
         id=row.id,
@@ -159,12 +164,12 @@ def to_info(
         timeframe=lineage.timeframe,
         version=row.version,
         algorithm=row.algorithm,
-        params=json.loads(row.params_json),
-        features=json.loads(row.features_json),
+        params=decode(row.params_json),
+        features=decode(row.features_json),
         train_start=row.train_start,
         train_end=row.train_end,
         data_hash=row.data_hash,
-        library_versions=json.loads(row.library_versions_json),
+        library_versions=decode(row.library_versions_json),
         artifact_path=row.artifact_path,
         artifact_format=row.artifact_format,
         artifact_size=row.artifact_size,
@@ -195,18 +200,23 @@ def list_versions(
     query = select(*columns).join(Lineage, Lineage.id == ModelVersion.lineage_id)
     if lineage:
         query = query.where(Lineage.name == lineage)
-    rows = session.execute(query.order_by(ModelVersion.id.desc())).all()
+    rows = session.connection().execute(query.order_by(ModelVersion.id.desc())).all()
     lineages = {lin.id: lin for lin in session.scalars(select(Lineage))}
     ids = None if lineage is None else [r.id for r in rows]
     metrics = latest_metrics(session, ids, source)
     live = latest_metrics(session, ids, "live") if live_from is not None else {}
     active = set(active_ids(session).values())
+    decode = functools.lru_cache(maxsize=256)(json.loads)
     out = []
     for v in rows:
         src, values = source, metrics.get(v.id)
         if live_from is not None and v.id in live and live[v.id][1] >= live_from:
             src, values = "live", live[v.id]
-        out.append(to_info(v, lineages[v.lineage_id], active, values, src, with_details=False))
+        out.append(
+            to_info(
+                v, lineages[v.lineage_id], active, values, src, with_details=False, decode=decode
+            )
+        )
     return out
 
 
