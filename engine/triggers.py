@@ -33,12 +33,16 @@ def time_trigger(last_session: datetime | None, now: datetime, hours: float) -> 
     return TriggerResult("time", fired, f"{age:.1f} h since the last session (every {hours:g} h)")
 
 
-def data_trigger(new_trades: int, needed: int) -> TriggerResult:
-    return TriggerResult(
-        "data",
-        new_trades >= needed,
-        f"{new_trades} new trades since the last session (needs {needed})",
-    )
+def data_trigger(
+    new_trades: int, needed: int, *, new_bars: int = 0, bars_needed: int = 0
+) -> TriggerResult:
+    """New trades (`min_trades_for_update`) or, when configured, new bars since the last session."""
+    by_trades = new_trades >= needed
+    by_bars = bars_needed > 0 and new_bars >= bars_needed
+    reason = f"{new_trades} new trades since the last session (needs {needed})"
+    if bars_needed > 0:
+        reason += f"; {new_bars} new bars (needs {bars_needed})"
+    return TriggerResult("data", by_trades or by_bars, reason)
 
 
 def performance_trigger(

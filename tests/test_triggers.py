@@ -60,3 +60,10 @@ def test_page_hinkley_finds_a_fall_in_results_and_not_noise():
     assert at is not None and 200 <= at < 260
     assert page_hinkley(good, delta=0.05, threshold=5.0) is None
     assert change_trigger(np.concatenate([good, bad]), delta=0.05, threshold=5.0).fired
+
+
+def test_data_trigger_counts_new_bars_when_configured():
+    assert not data_trigger(0, 50, new_bars=1000, bars_needed=0).fired  # off by default
+    result = data_trigger(3, 50, new_bars=1200, bars_needed=1000)
+    assert result.fired and "1200 new bars (needs 1000)" in result.reason
+    assert not data_trigger(3, 50, new_bars=999, bars_needed=1000).fired

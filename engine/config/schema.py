@@ -173,6 +173,9 @@ class SchedulerConfig(_Section):
     cooldown_minutes: int = Field(
         60, ge=0, le=10_080, description="Least time between two triggered learning sessions."
     )
+    new_bars_for_update: int = Field(
+        0, ge=0, le=10_000_000, description="New bars that trigger a learning session (0 = off)."
+    )
     drift_psi_threshold: float = Field(
         0.25, gt=0, le=5, description="Population stability index above which a feature drifted."
     )

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from engine.db.schema import LearningSession, Trade, TriggerCheck, utcnow
+from engine.db.schema import Bar, LearningSession, Trade, TriggerCheck, utcnow
 from engine.triggers import (
     TriggerResult,
     change_trigger,
@@ -44,7 +44,12 @@ def evaluate_cycle(desk: Any) -> EvaluationResult:
     now = utcnow()
     checks = [
         time_trigger(last_start, now, cfg.retraining_frequency_hours),
-        data_trigger(new_trades, cfg.min_trades_for_update),
+        data_trigger(
+            new_trades,
+            cfg.min_trades_for_update,
+            new_bars=_new_bars(desk, cfg) if cfg.scheduler.new_bars_for_update else 0,
+            bars_needed=cfg.scheduler.new_bars_for_update,
+        ),
     ]
     if active is not None:
         checks += _model_triggers(desk, cfg, active, live, results)
@@ -65,6 +70,20 @@ def evaluate_cycle(desk: Any) -> EvaluationResult:
         )
     log.info("evaluation: %s", note)
     return EvaluationResult(checks, queued, note)
+
+
+def _new_bars(desk: Any, cfg: Any) -> int:
+    """Bars of the learning series newer than the last session's data window."""
+    with desk.db.session() as s:
+        seen = s.scalar(select(func.max(LearningSession.window_end)))
+        query = (
+            select(func.count())
+            .select_from(Bar)
+            .where(Bar.symbol == cfg.learning.symbol, Bar.timeframe == cfg.learning.timeframe)
+        )
+        if seen is not None:
+            query = query.where(Bar.ts > seen)
+        return int(s.scalar(query) or 0)
 
 
 def _session_state(desk: Any) -> tuple[Any, int, bool]:

@@ -47,3 +47,29 @@ def test_the_worker_trains_a_queued_request(tmp_path: Any):
     assert done.status in {"succeeded", "no_improvement"} and done.requested_by == "alice"
     assert done.percent == 100.0
     desk.close()
+
+
+def test_evaluation_queues_a_session_when_enough_new_bars_arrived(tmp_path: Any):
+    from engine.learner import records
+    from engine.scheduler.evaluate import evaluate_cycle
+    from tests.learner.conftest import fast_desk
+
+    desk = fast_desk(tmp_path / "bars", n_bars=3000, momentum=0.0)
+    desk.set_config("scheduler.new_bars_for_update", "150", actor="t")
+    desk.set_config("scheduler.cooldown_minutes", "0", actor="t")
+    bars = desk.bars("XAUUSD", "M5")
+    done = records.create(
+        desk.db,
+        trigger="manual",
+        requested_by="t",
+        symbol="XAUUSD",
+        timeframe="M5",
+        status="succeeded",
+    )
+    records.update(desk.db, done, window_end=bars["time"].iloc[-201].to_pydatetime())
+    result = evaluate_cycle(desk)
+    fired = {t.name: t for t in result.triggers if t.fired}
+    assert set(fired) == {"data"} and "200 new bars" in fired["data"].reason
+    assert result.queued_session is not None
+    assert desk.learning_session(result.queued_session).trigger == "data"
+    desk.close()
