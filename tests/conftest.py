@@ -71,3 +71,9 @@ def spec(
         metrics=metrics or None,
         metrics_trades=100,
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, which would break tests that call asyncio.run()."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
