@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard.desk import desk_key, get_desk, shown_errors
 from dashboard.frame import sidebar, start_services
+from dashboard.login import login_gate
 
 TITLE = "Aurum — XAUUSD model desk"
 VIEWS = Path(__file__).parent / "views"
@@ -67,7 +68,7 @@ navigation = st.navigation(
 )
 
 st.sidebar.markdown(f"### {TITLE}")
-get_desk()  # stops with the engine's advice when the database is missing or stale
+login_gate(get_desk())  # stops with advice on a stale database, or with the login form
 note = "not started"
 with shown_errors():
     note = start_services(*desk_key())

@@ -31,17 +31,23 @@ def _open_desk(home: str, database_url: str) -> Desk:
 
 
 def get_desk() -> Desk:
-    """The cached Desk; a missing or stale database stops the page with the engine's advice."""
+    """The cached Desk (acting as the logged-in user, if any); a missing or stale database stops
+    the page with the engine's advice."""
     try:
-        return _open_desk(*desk_key())
+        desk = _open_desk(*desk_key())
     except AurumError as err:
         st.error(str(err))
         st.stop()
         raise  # unreachable: st.stop() raises
+    user = st.session_state.get("aurum_user")
+    return desk if user is None else desk.acting_as(user["name"], user["role"])
 
 
 def actor() -> str:
-    """Who acts: the OS user running the dashboard (there is no login yet), else "dashboard"."""
+    """Who acts: the logged-in user, else the OS user running the dashboard, else "dashboard"."""
+    user = st.session_state.get("aurum_user")
+    if user is not None:
+        return str(user["name"])
     try:
         return getpass.getuser() or DEFAULT_ACTOR
     except (KeyError, OSError):

@@ -38,5 +38,13 @@ class TradeError(AurumError):
     """A trade record failed validation (bad field, unknown model version)."""
 
 
+class PermissionDeniedError(AurumError):
+    """The acting user's role does not allow the action (viewers read; operators act)."""
+
+
+class AuthError(AurumError):
+    """A login failed (wrong name or password, locked out) or a user command was refused."""
+
+
 class UnsafePathError(AurumError):
     """A name that would reach the filesystem tries to escape the Aurum home folder."""

@@ -18,7 +18,7 @@ from engine.config.schema import Phase3Config
 from engine.config.store import ConfigChangeRecord, ConfigStore
 from engine.db.connection import Database, open_database
 from engine.db.schema import AuditEvent, ModelVersion, Trade
-from engine.errors import TradeError
+from engine.errors import PermissionDeniedError, TradeError
 from engine.home import AurumHome, resolve_home
 from engine.ledger import (
     LedgerTrade,
@@ -90,9 +90,13 @@ def _safe_url(url: str) -> str:
 class Desk:
     """Aurum for one home: registry, ledger, config and audit behind trader-sized methods."""
 
-    def __init__(self, paths: AurumHome, db: Database) -> None:
+    def __init__(
+        self, paths: AurumHome, db: Database, *, user: str | None = None, role: str | None = None
+    ) -> None:
         self.paths = paths
         self.db = db
+        self.user = user
+        self.role = role  # None: a local process (CLI, services) with full rights
         self.registry = ModelRegistry(db, paths.artifacts_dir)
         self.config_store = ConfigStore(paths.config_file, db)
 
@@ -105,6 +109,16 @@ class Desk:
     def close(self) -> None:
         self.db.dispose()
 
+    def acting_as(self, user: str, role: str) -> Desk:
+        """The same desk for a logged-in user: viewers may read, operators may also act."""
+        return Desk(self.paths, self.db, user=user, role=role)
+
+    def require_operator(self, action: str) -> None:
+        if self.role is not None and self.role != "operator":
+            raise PermissionDeniedError(
+                f"{self.user or 'this user'} is a {self.role}: {action} needs an operator"
+            )
+
     def __enter__(self) -> Desk:
         return self
 
@@ -116,6 +130,7 @@ class Desk:
         return self.config_store.load()
 
     def set_config(self, key: str, value: str, *, actor: str) -> ConfigChangeRecord | None:
+        self.require_operator("change the configuration")
         change = self.config_store.set(key, value, actor=actor)
         if change:
             self.audit(actor, "config.set", key, {"diff": change.diff, "change": change.id})
@@ -124,12 +139,14 @@ class Desk:
     def save_config(
         self, cfg: Phase3Config, *, actor: str, reason: str = ""
     ) -> ConfigChangeRecord | None:
+        self.require_operator("change the configuration")
         change = self.config_store.save(cfg, actor=actor, reason=reason)
         if change:
             self.audit(actor, "config.save", "", {"diff": change.diff, "change": change.id})
         return change
 
     def revert_config(self, change_id: int, *, actor: str) -> ConfigChangeRecord | None:
+        self.require_operator("change the configuration")
         change = self.config_store.revert(change_id, actor=actor)
         if change:
             self.audit(actor, "config.revert", str(change_id), {"diff": change.diff})
@@ -149,19 +166,23 @@ class Desk:
         return self.registry.get(ref)
 
     def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
+        self.require_operator("activating a model")
         return self.registry.activate(ref, actor=actor, reason=reason)
 
     def rollback(
         self, lineage: str | None = None, *, actor: str, reason: str = ""
     ) -> ActivationRecord:
+        self.require_operator("rolling back")
         return self.registry.rollback(lineage, actor=actor, reason=reason)
 
     def set_pinned(self, ref: str | int, pinned: bool, *, actor: str) -> VersionInfo:
+        self.require_operator("pinning")
         info = self.registry.set_pinned(ref, pinned)
         self.audit(actor, "model.pin" if pinned else "model.unpin", info.ref, {})
         return info
 
     def cleanup(self, keep: int | None = None, *, actor: str) -> CleanupReport:
+        self.require_operator("cleanup")
         keep_n = keep if keep is not None else self.config().max_models_to_keep
         report = self.registry.cleanup(keep_n)
         self.audit(
@@ -191,6 +212,7 @@ class Desk:
         progress: Any = None,
     ) -> Any:
         """Validate the whole file, then upsert it in one transaction (see engine.imports)."""
+        self.require_operator("importing data")
         from engine.imports import import_bars
 
         return import_bars(
@@ -229,6 +251,7 @@ class Desk:
         learning_overrides: dict[str, Any] | None = None,
     ) -> Any:
         """Run one learning session now (see engine.learner.session)."""
+        self.require_operator("training")
         from engine.learner.session import run_session
 
         outcome = run_session(
@@ -251,6 +274,7 @@ class Desk:
 
     def request_learning(self, *, actor: str, trigger: str = "manual") -> int:
         """Queue a learning session for the background worker; returns its id."""
+        self.require_operator("retraining")
         from engine.learner import records
 
         cfg = self.config()
@@ -293,6 +317,7 @@ class Desk:
 
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:
+        self.require_operator("logging trades")
         trade = parse_trade(data)
         with self.db.session(write=True) as s:
             logged = log_trade(s, trade)
@@ -303,6 +328,7 @@ class Desk:
     ) -> list[LoggedTrade]:
         """Many trades in one transaction, all or nothing: every row is validated first and a
         bad one is refused with its position (1-based) before anything is written."""
+        self.require_operator("logging trades")
         parsed = []
         for k, data in enumerate(rows, start=1):
             try:

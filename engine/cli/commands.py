@@ -338,6 +338,9 @@ def cmd_import_trades(args: argparse.Namespace) -> None:
     )
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def cmd_dashboard(args: argparse.Namespace) -> None:
     """Run `streamlit run dashboard/app.py`; the app hosts the services when none is running."""
     import os
@@ -349,6 +352,17 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     if args.home:
         env["AURUM_HOME"] = str(resolve_home(args.home).root)
+    if args.address not in LOOPBACK:
+        from engine import auth
+        from engine.errors import AuthError
+
+        with _desk(args) as desk:
+            if not auth.operators_exist(desk):
+                raise AuthError(
+                    f"refusing to listen on {args.address}: create an operator first "
+                    "(`aurum user add NAME --role operator`); others would reach an open desk"
+                )
+        env["AURUM_REQUIRE_LOGIN"] = "1"
     print(f"Aurum dashboard: http://{args.address}:{args.port}  (Ctrl-C stops it)", flush=True)
     command = [
         sys.executable,
@@ -369,3 +383,42 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
         code = 0
     if code:
         raise SystemExit(code)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        from engine.errors import AuthError
+
+        raise AuthError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> None:
+    from engine import auth
+
+    with _desk(args) as desk:
+        action = args.user_command
+        if action == "add":
+            user = auth.add_user(desk, args.name, args.role, _password(args), actor=_actor(args))
+            print(f"user {user.name} added as {user.role}")
+        elif action == "passwd":
+            auth.set_password(desk, args.name, _password(args), actor=_actor(args))
+            print(f"password of {args.name} changed")
+        elif action == "remove":
+            auth.remove_user(desk, args.name, actor=_actor(args))
+            print(f"user {args.name} removed")
+        else:
+            users = auth.list_users(desk)
+            print(
+                table(
+                    ["name", "role", "created (UTC)"],
+                    [[u.name, u.role, f"{u.created_at:%Y-%m-%d %H:%M}"] for u in users],
+                )
+                if users
+                else "No users: the dashboard is open to this machine only."
+            )

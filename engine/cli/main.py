@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "config": "show | validate | set KEY VALUE | history | revert ID",
+    "user": "add NAME --role viewer|operator | passwd NAME | remove NAME | list",
 }
 
 
@@ -117,6 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
+    users = p["user"].add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    for action, help_ in (
+        ("add", "create a dashboard user"),
+        ("passwd", "change a password"),
+        ("remove", "delete a user"),
+        ("list", "the users and their roles"),
+    ):
+        sp = users.add_parser(action, help=help_, parents=[common])
+        if action != "list":
+            sp.add_argument("name", metavar="NAME")
+        if action in ("add", "passwd"):
+            sp.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from standard input (for scripts)",
+            )
+        if action == "add":
+            sp.add_argument("--role", required=True, choices=["viewer", "operator"])
     cfg = p["config"].add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = cfg.add_parser("show", help="every key with its value", parents=[common])
     show.add_argument("--json", action="store_true", help="print JSON")

@@ -1,0 +1,57 @@
+"""Login and roles in the dashboard: wrong passwords refused, viewers cannot act, operators'
+actions are audited under their name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from engine import auth
+from engine.services import Desk
+from tests.dashboard.conftest import APP
+from tests.dashboard.test_flows import V2, V3, messages
+
+
+def login(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="login_name").set_value(name)
+    at.text_input(key="login_password").set_value(password)
+    return at.button[0].click().run()
+
+
+def setup_users(desk: Desk) -> None:
+    desk.set_config("security.require_login", "true", actor="test")
+    auth.add_user(desk, "olga", "operator", "operator-pass", actor="test")
+    auth.add_user(desk, "vic", "viewer", "viewer-pass", actor="test")
+
+
+def test_wrong_password_is_refused_and_the_desk_stays_hidden(home: Path, desk: Desk):
+    setup_users(desk)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert "Aurum — log in" in [t.value for t in at.title]
+    at = login(at, "olga", "not-the-password")
+    assert "wrong user name or password" in messages(at)
+    assert not [m for m in at.metric if m.label == "Live trades"]
+    assert desk.audit_log(1)[0].action == "login.failed"
+
+
+def test_a_viewer_cannot_act_and_an_operator_is_audited_by_name(home: Path, desk: Desk):
+    setup_users(desk)
+    at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "vic", "viewer-pass")
+    at.switch_page("views/models.py").run()
+    at.selectbox(key="models_version").set_value(V2).run()
+    at.button(key="activate").click().run()
+    at.text_input(key="activate_reason").set_value("viewer tries")
+    at.button(key="activate_confirm").click().run()
+    assert "vic is a viewer: activating a model needs an operator" in messages(at)
+    assert desk.registry.active_version().ref == V3
+
+    at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "olga", "operator-pass")
+    at.switch_page("views/models.py").run()
+    at.selectbox(key="models_version").set_value(V2).run()
+    at.button(key="activate").click().run()
+    at.text_input(key="activate_reason").set_value("operator decides")
+    at.button(key="activate_confirm").click().run()
+    assert desk.registry.active_version().ref == V2
+    assert desk.activation_history()[0].actor == "olga"
+    assert desk.audit_log(1)[0].actor == "olga"
