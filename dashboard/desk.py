@@ -43,6 +43,15 @@ def get_desk() -> Desk:
     return desk if user is None else desk.acting_as(user["name"], user["role"])
 
 
+VIEWER_NOTE = "You are logged in as a viewer: you can read everything; an operator acts."
+
+
+def can_act() -> bool:
+    """False for a logged-in viewer (the engine refuses their actions too; pages hide them)."""
+    user = st.session_state.get("aurum_user")
+    return user is None or user.get("role") == "operator"
+
+
 def actor() -> str:
     """Who acts: the logged-in user, else the OS user running the dashboard, else "dashboard"."""
     user = st.session_state.get("aurum_user")

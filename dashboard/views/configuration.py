@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import config_form, confirm, reads
-from dashboard.desk import actor, get_desk, show_flash, shown_errors
+from dashboard.desk import VIEWER_NOTE, actor, can_act, get_desk, show_flash, shown_errors
 from dashboard.tables import config_history_frame, diff_frame
 from engine.config.store import diff_configs
 
@@ -69,7 +69,9 @@ with shown_errors():
         st.caption("No change yet: edit a field above.")
     else:
         st.dataframe(diff_frame(diff), hide_index=True, key="config_diff")
-        if st.button("Save…", type="primary", key="save_config", disabled=result.config is None):
+        if not can_act():
+            st.info(VIEWER_NOTE)
+        elif st.button("Save…", type="primary", key="save_config", disabled=result.config is None):
             confirm.ask("save_config")
         if st.button("Discard changes", key="discard_config"):
             config_form.reset()
@@ -88,7 +90,7 @@ with shown_errors():
         )
         chosen = next(c for c in history if c.id == pick)
         st.dataframe(diff_frame(chosen.diff), hide_index=True, key="change_diff")
-        if st.button("Revert…", key="revert_config"):
+        if can_act() and st.button("Revert…", key="revert_config"):
             confirm.ask("revert_config", change=pick)
         wanted = confirm.pending("revert_config")
         if wanted:

@@ -8,7 +8,15 @@ from collections import Counter
 import streamlit as st
 
 from dashboard import charts, reads
-from dashboard.desk import actor, after_action, get_desk, show_flash, shown_errors
+from dashboard.desk import (
+    VIEWER_NOTE,
+    actor,
+    after_action,
+    can_act,
+    get_desk,
+    show_flash,
+    shown_errors,
+)
 from dashboard.tables import daily_counts
 from dashboard.uploads import save_upload
 from engine.data.importers import ParsedBars, read_bars
@@ -71,7 +79,9 @@ def import_bars_section() -> None:
     sure = st.checkbox(
         f"Import these {parsed.rows:,} bars as {symbol} {timeframe}", key="bars_confirm"
     )
-    if st.button("Import bars", type="primary", disabled=not sure, key="bars_import"):
+    if not can_act():
+        st.info(VIEWER_NOTE)
+    elif st.button("Import bars", type="primary", disabled=not sure, key="bars_import"):
         bar = st.progress(0.0, text="starting")
         report = desk.import_bars(
             str(path),
@@ -135,7 +145,9 @@ def import_trades_section() -> None:
         st.error("Refused, nothing was logged:\n\n" + "\n\n".join(parsed.problems[:20]))
         return
     sure = st.checkbox(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
-    if st.button("Import trades", disabled=not sure, key="trades_import"):
+    if not can_act():
+        st.info(VIEWER_NOTE)
+    elif st.button("Import trades", disabled=not sure, key="trades_import"):
         with st.spinner(f"Logging {len(parsed.rows)} trades in one transaction…"):
             logged = desk.log_trades(parsed.rows, actor=actor())
         new = sum(t.outcome == "new" for t in logged)

@@ -7,7 +7,15 @@ from typing import Any
 import streamlit as st
 
 from dashboard import charts, reads
-from dashboard.desk import actor, after_action, get_desk, show_flash, shown_errors
+from dashboard.desk import (
+    VIEWER_NOTE,
+    actor,
+    after_action,
+    can_act,
+    get_desk,
+    show_flash,
+    shown_errors,
+)
 from dashboard.tables import (
     candidates_frame,
     features_frame,
@@ -82,7 +90,9 @@ def decision(s: Any) -> None:
 with shown_errors():
     cfg = desk.config()
     left, right = st.columns([1, 3])
-    if left.button("Retrain now", type="primary", key="retrain"):
+    if not can_act():
+        left.caption(VIEWER_NOTE)
+    elif left.button("Retrain now", type="primary", key="retrain"):
         session_id = desk.request_learning(actor=actor())
         st.session_state["watch_session"] = session_id
         after_action(f"Session #{session_id} queued: the background worker will run it.")

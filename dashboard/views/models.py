@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, confirm, reads
-from dashboard.desk import actor, after_action, get_desk, show_flash, shown_errors
+from dashboard.desk import (
+    VIEWER_NOTE,
+    actor,
+    after_action,
+    can_act,
+    get_desk,
+    show_flash,
+    shown_errors,
+)
 from dashboard.tables import activations_frame, version_facts
 from engine.metrics.catalog import METRICS
 
@@ -75,19 +83,24 @@ with shown_errors():
     v = reads.version(k, ref)
     target = reads.rollback_target(k)
 
-    buttons = st.columns(4)
-    if buttons[0].button(
-        "Activate…", key="activate", disabled=v.is_active or v.status == "cleaned"
-    ):
-        confirm.ask("activate", ref=ref)
-    if buttons[1].button("Roll back…", key="rollback", disabled=target is None or active is None):
-        confirm.ask("rollback")
-    pin_label = "Unpin" if v.pinned else "Pin"
-    if buttons[2].button(pin_label, key="pin"):
-        desk.set_pinned(ref, not v.pinned, actor=actor())
-        after_action(f"{ref} {'unpinned' if v.pinned else 'pinned: cleanup keeps its file'}.")
-    if buttons[3].button("Clean up…", key="cleanup"):
-        confirm.ask("cleanup")
+    if not can_act():
+        st.info(VIEWER_NOTE)
+    else:
+        buttons = st.columns(4)
+        if buttons[0].button(
+            "Activate…", key="activate", disabled=v.is_active or v.status == "cleaned"
+        ):
+            confirm.ask("activate", ref=ref)
+        if buttons[1].button(
+            "Roll back…", key="rollback", disabled=target is None or active is None
+        ):
+            confirm.ask("rollback")
+        pin_label = "Unpin" if v.pinned else "Pin"
+        if buttons[2].button(pin_label, key="pin"):
+            desk.set_pinned(ref, not v.pinned, actor=actor())
+            after_action(f"{ref} {'unpinned' if v.pinned else 'pinned: cleanup keeps its file'}.")
+        if buttons[3].button("Clean up…", key="cleanup"):
+            confirm.ask("cleanup")
     st.caption(
         f"Roll back restores **{target.ref}**." if target else "Nothing to roll back to yet."
     )

@@ -40,11 +40,19 @@ def test_a_viewer_cannot_act_and_an_operator_is_audited_by_name(home: Path, desk
     at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "vic", "viewer-pass")
     at.switch_page("views/models.py").run()
     at.selectbox(key="models_version").set_value(V2).run()
-    at.button(key="activate").click().run()
-    at.text_input(key="activate_reason").set_value("viewer tries")
-    at.button(key="activate_confirm").click().run()
-    assert "vic is a viewer: activating a model needs an operator" in messages(at)
-    assert desk.registry.active_version().ref == V3
+    assert not [b for b in at.button if b.key in {"activate", "rollback", "pin", "cleanup"}]
+    assert "logged in as a viewer" in messages(at)
+    at.switch_page("views/learning.py").run()
+    assert not [b for b in at.button if b.key == "retrain"]
+    assert desk.registry.active_version().ref == V3  # and the engine refuses if called anyway:
+    from engine.errors import PermissionDeniedError
+
+    try:
+        desk.acting_as("vic", "viewer").activate(V2, actor="vic")
+    except PermissionDeniedError as err:
+        assert "vic is a viewer" in str(err)
+    else:
+        raise AssertionError("a viewer activated a model")
 
     at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "olga", "operator-pass")
     at.switch_page("views/models.py").run()
