@@ -9,8 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from engine.data.gaps import Gap, find_gaps
 from engine.data.importers import read_bars
-from engine.data.store import upsert_bars
+from engine.data.store import bar_times, count_bars, neighbours, upsert_bars
 from engine.data.timeframes import timeframe_seconds
 from engine.home import safe_name
 
@@ -27,7 +30,8 @@ class GapSummary:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: counts of new, updated and unchanged bars, and the series' gaps."""
+    """What an import did: counts of new, updated and unchanged bars, and the gaps the stored
+    series has over the imported range, including its seams with the bars stored before."""
 
     file: str
     symbol: str
@@ -63,10 +67,11 @@ def import_bars(
     step(f"reading and validating {Path(path).name}", 0.05)
     parsed = read_bars(path, timeframe=tf, fmt=fmt, tz=tz)
     step(f"storing {parsed.rows:,} bars", 0.6)
+    times = parsed.frame["time"]
     with desk.db.session(write=True) as s:
         counts = upsert_bars(s, parsed.frame, symbol=symbol, timeframe=tf)
+        gaps = _stored_gaps(s, times, symbol=symbol, timeframe=tf)
     step("done", 1.0)
-    times = parsed.frame["time"]
     report = ImportReport(
         file=str(path),
         symbol=symbol,
@@ -79,7 +84,7 @@ def import_bars(
         unchanged=counts.unchanged,
         first=times.iloc[0].to_pydatetime() if parsed.rows else None,
         last=times.iloc[-1].to_pydatetime() if parsed.rows else None,
-        gap_counts=dict(Counter(g.kind for g in parsed.gaps)),
+        gap_counts=dict(Counter(g.kind for g in gaps)),
         holes=[
             GapSummary(
                 g.kind,
@@ -87,7 +92,7 @@ def import_bars(
                 g.end.to_pydatetime(),
                 round(g.duration.total_seconds() / 3600, 2),
             )
-            for g in parsed.gaps
+            for g in gaps
             if g.kind == "hole"
         ],
     )
@@ -103,3 +108,23 @@ def import_bars(
         },
     )
     return report
+
+
+def _stored_gaps(session: Any, times: pd.Series, *, symbol: str, timeframe: str) -> list[Gap]:
+    """Gaps of the stored series (after the upsert) over the imported range, plus its seams: the
+    nearest stored bar on each side. Every imported bar is stored by now, so the range is read
+    back only when stored bars the file lacks sit inside it."""
+    if times.empty:
+        return []
+    where = {
+        "symbol": symbol,
+        "timeframe": timeframe,
+        "start": times.iloc[0].to_pydatetime(),
+        "end": times.iloc[-1].to_pydatetime(),
+    }
+    inside = times
+    if count_bars(session, **where) != len(times):
+        inside = bar_times(session, **where)
+    edges = pd.to_datetime([t for t in neighbours(session, **where) if t is not None], utc=True)
+    stored = pd.concat([inside, pd.Series(edges, dtype=inside.dtype)]).sort_values()
+    return find_gaps(stored, timeframe=timeframe)

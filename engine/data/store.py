@@ -167,6 +167,42 @@ def load_bars(
     return frame[list(BAR_COLUMNS)]
 
 
+def bar_times(
+    session: Session, *, symbol: str, timeframe: str, start: datetime, end: datetime
+) -> pd.Series:
+    """Stored bar open times from `start` to `end` (inclusive), in order, tz-aware UTC."""
+    rows = session.scalars(
+        select(Bar.ts)
+        .where(Bar.symbol == symbol, Bar.timeframe == timeframe, Bar.ts >= start, Bar.ts <= end)
+        .order_by(Bar.ts)
+    ).all()
+    return pd.Series(pd.to_datetime(list(rows), utc=True), name="time", dtype="datetime64[ns, UTC]")
+
+
+def count_bars(
+    session: Session, *, symbol: str, timeframe: str, start: datetime, end: datetime
+) -> int:
+    """How many bars are stored from `start` to `end` (inclusive)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Bar.symbol == symbol, Bar.timeframe == timeframe, Bar.ts >= start, Bar.ts <= end
+            )
+        )
+        or 0
+    )
+
+
+def neighbours(
+    session: Session, *, symbol: str, timeframe: str, start: datetime, end: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Open times of the last stored bar before `start` and the first after `end` (or None)."""
+    series = (Bar.symbol == symbol, Bar.timeframe == timeframe)
+    before = session.scalar(select(func.max(Bar.ts)).where(*series, Bar.ts < start))
+    after = session.scalar(select(func.min(Bar.ts)).where(*series, Bar.ts > end))
+    return _aware(before), _aware(after)
+
+
 def series_info(session: Session) -> list[BarSeriesInfo]:
     rows = session.execute(
         select(Bar.symbol, Bar.timeframe, func.count(), func.min(Bar.ts), func.max(Bar.ts))
