@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from typing import Any
 
 from engine.errors import AurumError
+
+log = logging.getLogger("aurum.learner")
 
 
 class AdaptiveLearner:
@@ -31,14 +34,43 @@ class AdaptiveLearner:
                 timeframe=cfg.learning.timeframe,
             )
             return {"session_id": session_id, "status": "queued", "success": True}
+        return self._run_now(trigger, actor)
+
+    def _run_now(self, trigger: str, actor: str) -> dict[str, Any]:
+        """Run a session on a record made first, so that a failed session still returns its id
+        and outcome (the failure is recorded on it; the registry is left untouched)."""
+        from engine.learner import records
+        from engine.learner.session import run_session
+
         try:
-            outcome = self.desk.learn(trigger=trigger, actor=actor)
-        except AurumError as err:
-            return {"success": False, "status": "failed", "error": str(err)}
+            self.desk.require_operator("training")
+            cfg = self.desk.config()
+        except AurumError as err:  # refused before any session exists
+            return _failed(None, err)
+        session_id = records.create(
+            self.desk.db,
+            trigger=trigger,
+            requested_by=actor,
+            symbol=cfg.learning.symbol,
+            timeframe=cfg.learning.timeframe,
+            status="running",
+        )
+        try:
+            outcome = run_session(self.desk, trigger=trigger, actor=actor, session_id=session_id)
+        except Exception as err:  # run_session has recorded it on the session
+            if not isinstance(err, AurumError):
+                log.exception("learning session #%s crashed", session_id)
+            self._audit(actor, session_id, "failed", None)
+            return _failed(session_id, err)
+        self._audit(actor, session_id, outcome.status, outcome.version_ref)
         result = asdict(outcome)
         result["success"] = outcome.status == "succeeded"
         result["new_version_id"] = outcome.version_id
         return result
+
+    def _audit(self, actor: str, session_id: int, status: str, version: str | None) -> None:
+        detail = {"status": status, "version": version}
+        self.desk.audit(actor, "learning.session", f"#{session_id}", detail)
 
     def evaluate_model_performance(self, model_id: int | None = None) -> dict[str, Any]:
         """Live metrics of a version (default: the active one) against the configured threshold."""
@@ -62,3 +94,19 @@ class AdaptiveLearner:
             "below_performance_threshold": bool(below),
             "performance_threshold": cfg.performance_threshold,
         }
+
+
+def _failed(session_id: int | None, error: Exception) -> dict[str, Any]:
+    """A failed run in the same shape as a finished one, with the error."""
+    return {
+        "session_id": session_id,
+        "status": "failed",
+        "version_id": None,
+        "version_ref": None,
+        "activated": False,
+        "metrics": {},
+        "message": f"failed: {error}",
+        "success": False,
+        "new_version_id": None,
+        "error": str(error),
+    }
