@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,6 +44,7 @@ class InitResult:
     revision_after: str
     config_file: str
     config_created: bool
+    backup: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def init_home(home: str | None = None) -> InitResult:
     db = open_database(paths.database_url, check_schema=False)
     try:
         before = current_revision(db)
+        backup = _backup_before_upgrade(paths, db, before)
         after = upgrade_to_head(db)
         created = not paths.config_file.exists()
         ConfigStore(paths.config_file, db).load()
@@ -77,7 +79,22 @@ def init_home(home: str | None = None) -> InitResult:
         after,
         str(paths.config_file),
         created,
+        backup,
     )
+
+
+def _backup_before_upgrade(paths: AurumHome, db: Database, before: str | None) -> str | None:
+    """A snapshot of a SQLite database before its schema is upgraded (never for a new one)."""
+    from engine.db.migrate import HEAD_REVISION
+
+    if before is None or before == HEAD_REVISION or db.dialect != "sqlite":
+        return None
+    from engine.backup import _sqlite_path, sqlite_snapshot
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = paths.models_dir / "backups" / f"aurum-{before}-{stamp}.db"
+    sqlite_snapshot(_sqlite_path(db.url), target)
+    return str(target)
 
 
 def _safe_url(url: str) -> str:

@@ -103,6 +103,8 @@ def cmd_init(args: argparse.Namespace) -> None:
     print(f"database {result.database_url}: schema {before} -> {result.revision_after}")
     state = "written with defaults" if result.config_created else "kept"
     print(f"config {result.config_file}: {state}")
+    if result.backup:
+        print(f"the database before the upgrade was saved to {result.backup}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -422,3 +424,56 @@ def cmd_user(args: argparse.Namespace) -> None:
                 if users
                 else "No users: the dashboard is open to this machine only."
             )
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from engine.backup import backup
+
+    with _desk(args) as desk:
+        report = backup(desk, args.dest)
+    print(
+        f"backup written to {report.folder}: {report.files} files, {report.bytes:,} bytes, "
+        f"schema {report.revision}"
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from engine.backup import restore, verify
+    from engine.errors import AurumError
+    from engine.home import resolve_home
+
+    manifest = verify(args.src)
+    if not args.yes:
+        answer = input(
+            f"Replace this desk with the backup of {manifest['created_at']}? "
+            "Type 'restore' to go on: "
+        )
+        if answer.strip() != "restore":
+            raise AurumError("restore cancelled; nothing was changed")
+    report = restore(resolve_home(args.home), args.src)
+    print(
+        f"restored {report.files} files (schema {report.revision}); run `aurum init` if this "
+        "Aurum is newer than the backup"
+    )
+
+
+def cmd_doctor(args: argparse.Namespace) -> None:
+    from engine.doctor import diagnose
+    from engine.errors import AurumError
+
+    with _desk(args) as desk:
+        report = diagnose(desk, repair=args.repair)
+
+    def text() -> str:
+        marks = {"ok": "ok ", "problem": "!! ", "repairable": "~~ "}
+        lines = [
+            f"{'fixed' if f.repaired else marks[f.status]:<5} {f.check:<20} {f.message}"
+            for f in report.findings
+        ]
+        verdict = "consistent" if report.consistent else "NOT consistent"
+        hint = "" if report.consistent or args.repair else " (aurum doctor --repair fixes ~~ lines)"
+        return "\n".join([*lines, f"the desk is {verdict}{hint}"])
+
+    _emit(args, report.as_dict(), text)
+    if not report.consistent:
+        raise AurumError("the desk is not consistent: see the lines marked !! or ~~ above")

@@ -32,6 +32,9 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "config": "show | validate | set KEY VALUE | history | revert ID",
+    "backup": "copy database, model files and config into a new folder (with checksums)",
+    "restore": "replace this desk with a verified backup (services must be stopped)",
+    "doctor": "check database vs model files vs config; --repair fixes what is safe to fix",
     "user": "add NAME --role viewer|operator | passwd NAME | remove NAME | list",
 }
 
@@ -107,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sessions",
         "session",
         "signal",
+        "doctor",
     )
     for name in json_commands:
         p[name].add_argument("--json", action="store_true", help="print JSON")
@@ -118,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
+    p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
+    p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
+    p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p["doctor"].add_argument(
+        "--repair", action="store_true", help="fix what is safely repairable (temp files, ...)"
+    )
     users = p["user"].add_subparsers(dest="user_command", required=True, metavar="ACTION")
     for action, help_ in (
         ("add", "create a dashboard user"),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; a test keeps it equal to Alembic's head so that the
 # schema check needs no Alembic import (commands like `aurum models` must start fast).
-HEAD_REVISION = "0004_users"
+HEAD_REVISION = "0005_session_runner"
 
 
 def current_revision(db: Database) -> str | None:
@@ -88,3 +88,10 @@ def script_head() -> str:
     if len(heads) != 1:
         raise SchemaError(f"the migrations have {len(heads)} heads; expected exactly one")
     return heads[0]
+
+
+def known_revisions() -> set[str]:
+    """Every revision this Aurum ships (a backup or database at one of them can be upgraded)."""
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}

@@ -236,6 +236,7 @@ class LearningSession(Base):
     library_versions_json: Mapped[str] = mapped_column(Text, default="{}")
     seed: Mapped[int] = mapped_column(Integer, default=0)
     version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    runner: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -4,6 +4,8 @@ with their outcome. The dashboard and CLI read them; ORM rows stay in here."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -93,6 +95,7 @@ def create(
             symbol=symbol,
             timeframe=timeframe,
             status=status,
+            runner=runner_name() if status == "running" else None,
         )
         s.add(row)
         s.flush()
@@ -136,3 +139,64 @@ def last_finished(db: Database) -> SessionInfo | None:
             .limit(1)
         ).first()
         return None if row is None else _info(row)
+
+
+def runner_name() -> str:
+    """This process as a session's runner: host:pid (the same form as the services lease)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(runner: str) -> bool | None:
+    """True/False for a runner on this host (is its pid gone?); None for another host."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def interrupted(db: Database, *, dead_holder: str | None = None) -> list[int]:
+    """Sessions marked running whose process is gone: a dead pid on this host, the services
+    process `dead_holder` whose lease ran out, or (runner unknown) no live services at all."""
+    from engine.scheduler.lease import state
+
+    with db.session() as s:
+        rows = s.execute(
+            select(LearningSession.id, LearningSession.runner).where(
+                LearningSession.status == "running"
+            )
+        ).all()
+    if not rows:
+        return []
+    services_alive = state(db).alive
+    found = []
+    for session_id, runner in rows:
+        if runner is None:
+            gone = not services_alive
+        elif dead_holder is not None and runner == dead_holder:
+            gone = True
+        else:
+            gone = bool(_process_gone(runner))
+        if gone:
+            found.append(session_id)
+    return found
+
+
+def mark_interrupted(db: Database, session_ids: list[int], *, by: str) -> None:
+    """Close interrupted sessions as failed, saying so (they never finish on their own)."""
+    if not session_ids:
+        return
+    with db.session(write=True) as s:
+        for row in s.scalars(
+            select(LearningSession).where(
+                LearningSession.id.in_(session_ids), LearningSession.status == "running"
+            )
+        ):
+            row.status, row.finished_at = "failed", utcnow()
+            row.error = row.error or "interrupted: the process running it stopped"
+            row.message = f"interrupted (marked failed by {by})"

@@ -6,8 +6,10 @@ Jobs: heartbeat (the leader lease), learning worker (queued sessions, one at a t
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +30,7 @@ class AurumServices:
         self._scheduler: Any = None
         self._worker_lock = threading.Lock()
         self.stopped = threading.Event()
+        self.failures: dict[str, int] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -39,19 +42,27 @@ class AurumServices:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         sched.add_job(
-            self.heartbeat,
+            self.guarded("heartbeat", self.heartbeat),
             "interval",
             seconds=cfg.scheduler.heartbeat_seconds,
             id="heartbeat",
             next_run_time=datetime.now().astimezone(),
         )
-        sched.add_job(self.work, "interval", seconds=3, id="learning_worker")
         sched.add_job(
-            self.evaluate, "interval", minutes=cfg.model_evaluation_interval_minutes, id="evaluate"
+            self.guarded("learning_worker", self.work), "interval", seconds=3, id="learning_worker"
         )
-        sched.add_job(self.cleanup, "interval", hours=24, id="cleanup")
         sched.add_job(
-            self.report, "interval", hours=cfg.scheduler.report_interval_hours, id="report"
+            self.guarded("evaluate", self.evaluate),
+            "interval",
+            minutes=cfg.model_evaluation_interval_minutes,
+            id="evaluate",
+        )
+        sched.add_job(self.guarded("cleanup", self.cleanup), "interval", hours=24, id="cleanup")
+        sched.add_job(
+            self.guarded("report", self.report),
+            "interval",
+            hours=cfg.scheduler.report_interval_hours,
+            id="report",
         )
         sched.start()
         self._scheduler = sched
@@ -78,6 +89,29 @@ class AurumServices:
         }
 
     # --- jobs ------------------------------------------------------------------------------
+    def guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+        """`job`, but a failure is recorded (log + audit when the database answers) and the
+        services carry on: the next run of every job happens as scheduled."""
+
+        @functools.wraps(job)
+        def run() -> None:
+            try:
+                job()
+            except Exception as err:
+                self.failures[name] = self.failures.get(name, 0) + 1
+                log.warning("job %s failed (%s): %s; carrying on", name, type(err).__name__, err)
+                try:
+                    self.desk.audit(
+                        "services",
+                        "services.job_failed",
+                        name,
+                        {"error": f"{type(err).__name__}: {err}"[:500], "holder": self.holder},
+                    )
+                except Exception as record_err:  # the database itself may be what failed
+                    log.warning("could not record the failure of %s: %s", name, record_err)
+
+        return run
+
     def heartbeat(self) -> None:
         ttl = self.desk.config().scheduler.lease_seconds
         if self.is_leader:
@@ -85,13 +119,26 @@ class AurumServices:
             if not self.is_leader:
                 log.warning("lost the lease to another process; standing by")
             return
+        before = lease.state(self.desk.db)
         self.is_leader = lease.acquire(self.desk.db, self.holder, ttl)
         if self.is_leader:
             log.info("took the services lease")
             lease.renew(self.desk.db, self.holder, ttl, self.next_runs())
+            self._recover(dead_holder=before.holder if before.holder != self.holder else None)
         else:
             current = lease.state(self.desk.db)
             log.info("services lease held by %s; waiting", current.holder)
+
+    def _recover(self, *, dead_holder: str | None) -> None:
+        """Sessions a dead leader (or any dead process here) left running are closed as failed,
+        so the queue and the triggers do not wait for them forever."""
+        from engine.learner.records import interrupted, mark_interrupted
+
+        stuck = interrupted(self.desk.db, dead_holder=dead_holder)
+        if stuck:
+            mark_interrupted(self.desk.db, stuck, by=f"services {self.holder}")
+            self.desk.audit("services", "learning.interrupted", "", {"sessions": stuck})
+            log.warning("closed interrupted learning session(s) %s", stuck)
 
     def work(self) -> None:
         if not self.is_leader or not self._worker_lock.acquire(blocking=False):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.db.schema import LearningSession, utcnow
+from engine.learner.records import runner_name
 
 log = logging.getLogger("aurum.worker")
 
@@ -25,6 +26,7 @@ def claim_next(desk: Any) -> int | None:
         if row is None:
             return None
         row.status, row.started_at, row.message = "running", utcnow(), "picked up by the worker"
+        row.runner = runner_name()
         return row.id
 
 
