@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
-from engine.errors import RegistryError
+from engine.errors import AurumError, NotFoundError, RegistryError
 from tests.learner.conftest import fast_desk
 
 
@@ -81,3 +85,125 @@ def test_no_active_model_is_said_plainly(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("AURUM_HOME", str(tmp_path / "empty"))
     with pytest.raises(RegistryError, match="never serves an untrained fallback"):
         Phase3Controller().get_active_model_for_prediction()
+
+
+@pytest.fixture(scope="module")
+def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One lineage with an active version trained by a (logistic, so quick) session."""
+    home = tmp_path_factory.mktemp("served") / "desk"
+    desk = fast_desk(home, n_bars=6000, momentum=0.25)
+    desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
+    assert desk.learn(actor="test").activated
+    desk.close()
+    return home
+
+
+def expected_signal(model: Any, info: Any, bars: pd.DataFrame) -> dict[str, Any]:
+    """The signal worked out by hand from the engine's feature frame and barrier definitions."""
+    from engine.features import FeatureSpec, build_features
+    from engine.labels import barrier_distances, spread_prices
+
+    details = info.details
+    spec = FeatureSpec.model_validate(details["feature_spec"])
+    frame = build_features(bars, spec, timeframe=info.timeframe)
+    assert list(frame.columns) == info.features
+    proba = model.predict_proba(frame.iloc[[-1]].to_numpy())[0]
+    classes = list(model.classes_)
+    p_long, p_short = float(proba[classes.index(1)]), float(proba[classes.index(-1)])
+    threshold = details["min_confidence"]
+    side = "HOLD"
+    if p_long >= threshold and p_long > p_short:
+        side = "BUY"
+    elif p_short >= threshold and p_short > p_long:
+        side = "SELL"
+    labels = details["labels"]
+    tp, sl = barrier_distances(
+        bars, take_profit=labels["take_profit"], stop_loss=labels["stop_loss"], unit=labels["unit"]
+    )
+    spread = spread_prices(bars, details["costs"]["default_spread_points"])[-1]
+    close = float(bars["close"].iloc[-1])
+    levels: tuple[float | None, float | None] = (None, None)
+    if side == "BUY":
+        levels = (round(close + spread - sl[-1], 2), round(close + spread + tp[-1], 2))
+    elif side == "SELL":
+        levels = (round(close + sl[-1], 2), round(close - tp[-1], 2))
+    return {
+        "side": side,
+        "p_long": round(p_long, 4),
+        "p_short": round(p_short, 4),
+        "confidence": round(max(p_long, p_short), 4),
+        "bar_time": bars["time"].iloc[-1].to_pydatetime(),
+        "entry_price": close,
+        "stop_loss": levels[0],
+        "take_profit": levels[1],
+        "version_id": info.id,
+        "version_ref": info.ref,
+        "min_confidence": threshold,
+    }
+
+
+def signals_match(phase3: Any, all_bars: pd.DataFrame, model: Any, info: Any, **kw: Any) -> set:
+    """Signals for the last 30 bars, each from the 500 bars before it, equal the hand-made
+    ones field by field; returns the sides seen."""
+    sides = set()
+    for end in range(len(all_bars) - 30, len(all_bars) + 1):
+        bars = all_bars.iloc[end - 500 : end].reset_index(drop=True)
+        got = asdict(phase3.predict_signal(bars, **kw))
+        want = expected_signal(model, info, bars)
+        assert {k: got[k] for k in want} == want, f"bar {end}"
+        sides.add(got["side"])
+        if got["side"] == "BUY":
+            assert got["stop_loss"] < got["entry_price"] < got["take_profit"]
+        elif got["side"] == "SELL":
+            assert got["take_profit"] < got["entry_price"] < got["stop_loss"]
+    return sides
+
+
+def test_predict_signal_serves_the_active_model_on_the_engine_features(served_home: Path):
+    from engine.controller import Phase3Controller
+
+    phase3 = Phase3Controller(str(served_home))
+    model, info = phase3.desk.registry.load_model("XAUUSD-M5-scalper:v1")
+    all_bars = phase3.desk.bars("XAUUSD", "M5")
+    signals_match(phase3, all_bars, model, info)
+    with pytest.raises(AurumError, match="needs at least"):
+        phase3.predict_signal(all_bars.tail(50))
+
+
+def test_predict_signal_serves_the_named_lineage(served_home: Path, tmp_path: Path):
+    """Two lineages active: the default refuses to guess; `lineage=` serves that lineage's
+    active version (here a copy of v1 with a lower confidence threshold: more BUY/SELL)."""
+    from engine.controller import Phase3Controller
+    from engine.registry import NewVersion
+
+    home = tmp_path / "two"
+    shutil.copytree(served_home, home)
+    phase3 = Phase3Controller(str(home))
+    model, first = phase3.desk.registry.load_model("XAUUSD-M5-scalper:v1")
+    other = phase3.desk.registry.register(
+        model,
+        NewVersion(
+            lineage="XAUUSD-M5-eager",
+            symbol="XAUUSD",
+            timeframe="M5",
+            algorithm=first.algorithm,
+            features=first.features,
+            train_start=first.train_start,
+            train_end=first.train_end,
+            details={**first.details, "min_confidence": 0.34},
+        ),
+    )
+    all_bars = phase3.desk.bars("XAUUSD", "M5")
+    with pytest.raises(RegistryError, match="XAUUSD-M5-eager has no active version"):
+        phase3.predict_signal(all_bars, lineage="XAUUSD-M5-eager")
+    phase3.desk.activate(other.id, actor="test")
+    with pytest.raises(RegistryError, match="several lineages are active"):
+        phase3.predict_signal(all_bars)
+    with pytest.raises(NotFoundError, match="'nope' does not exist"):
+        phase3.predict_signal(all_bars, lineage="nope")
+    eager = phase3.desk.registry.get(other.id)
+    sides = signals_match(phase3, all_bars, model, eager, lineage="XAUUSD-M5-eager")
+    assert sides & {"BUY", "SELL"}  # stop-loss and take-profit were checked too
+    signals_match(phase3, all_bars, model, first, lineage="XAUUSD-M5-scalper")
+    _, meta = phase3.get_active_model_for_prediction(lineage="XAUUSD-M5-eager")
+    assert meta["model_id"] == other.id and meta["min_confidence"] == 0.34
