@@ -66,7 +66,12 @@ class LearningConfig(_Section):
         24, ge=0, le=10_000, description="Bars removed before each test window (label overlap)."
     )
     embargo_bars: int = Field(
-        12, ge=0, le=10_000, description="Bars skipped after each test window before training."
+        12,
+        ge=0,
+        le=10_000,
+        description="Bars dropped from training right after a test window, for splits that "
+        "train on data after it (purged k-fold). No effect on learning sessions: their "
+        "walk-forward folds train only on bars before the test window (purge_bars applies).",
     )
     barrier_unit: Literal["atr", "usd"] = Field(
         "atr", description="Unit of take_profit and stop_loss: ATR multiples or US dollars."
@@ -175,6 +180,13 @@ class SchedulerConfig(_Section):
     )
     new_bars_for_update: int = Field(
         0, ge=0, le=10_000_000, description="New bars that trigger a learning session (0 = off)."
+    )
+    profit_factor_threshold: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Live profit factor below which the active model is retrained, judged like "
+        "performance_threshold (0 = off).",
     )
     drift_psi_threshold: float = Field(
         0.25, gt=0, le=5, description="Population stability index above which a feature drifted."

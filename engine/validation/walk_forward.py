@@ -5,7 +5,9 @@ Test folds are ``n_splits`` consecutive blocks of ``test_size`` samples at the e
 
 * forward walk (default): samples before the test fold; all of them (expanding window) or the
   latest ``max_train_size`` (rolling window). Training never comes after the test fold, so
-  ``embargo`` has no effect in this mode.
+  ``embargo`` has no effect in this mode. (The samples after an earlier fold's test window are
+  the start of the next test window and, for later folds, past data evaluated by an earlier
+  fold's own model: dropping them would shrink training without stopping any leak.)
 * ``allow_future_train=True`` (purged k-fold style): every sample outside the test fold, except
   the first ``embargo`` samples after it (their features overlap the test period's outcomes).
 

@@ -64,6 +64,20 @@ def test_embargo_has_no_effect_on_a_forward_walk() -> None:
     assert folds(WalkForwardSplit(3, embargo=5), 20) == folds(WalkForwardSplit(3), 20)
 
 
+def test_a_forward_walk_keeps_the_bars_after_earlier_test_windows_and_still_purges() -> None:
+    """Bars 10-11 follow the first test window: they open the second one and are plain past
+    data for the third fold, whose own test window starts at 15; only purging touches them."""
+    label_end = np.minimum(np.arange(20) + 1, 19)
+    cv = WalkForwardSplit(3, test_size=5, purge=2, embargo=2, label_end=label_end)
+    assert folds(cv, 20) == [
+        ([0, 1, 2], [5, 6, 7, 8, 9]),
+        (list(range(8)), [10, 11, 12, 13, 14]),
+        (list(range(13)), [15, 16, 17, 18, 19]),
+    ]
+    no_purge = WalkForwardSplit(3, test_size=5, embargo=2, label_end=label_end)
+    assert folds(no_purge, 20)[2][0] == list(range(14))  # label of bar 14 ends at 15: purged
+
+
 @pytest.mark.parametrize(
     ("cv", "n", "match"),
     [
