@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import AurumError, DatabaseError
@@ -15,14 +16,20 @@ from engine.errors import AurumError, DatabaseError
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def busy_timeout_ms() -> int:
+    """How long a SQLite caller waits for a lock before giving up (env AURUM_SQLITE_BUSY_MS)."""
+    raw = os.environ.get("AURUM_SQLITE_BUSY_MS", "")
+    return int(raw) if raw.isdigit() else SQLITE_BUSY_TIMEOUT_MS
+
+
+def _sqlite_setup(engine: Engine, timeout_ms: int) -> None:
     """WAL, foreign keys, busy timeout; BEGIN IMMEDIATE for writes (no lock-upgrade races)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
@@ -40,10 +47,22 @@ def make_engine(url: str) -> Engine:
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _sqlite_setup(engine)
+        timeout_ms = busy_timeout_ms()
+        engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000})
+        _sqlite_setup(engine, timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def _as_aurum_errors() -> Iterator[None]:
+    """Database errors become ours, with the database's own reason."""
+    try:
+        yield
+    except exc.OperationalError as err:
+        raise DatabaseError(f"the database refused the operation: {err.orig}") from err
+    except exc.IntegrityError as err:
+        raise DatabaseError(f"the change conflicts with stored data: {err.orig}") from err
 
 
 class Database:
@@ -52,10 +71,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._write_engine = self.engine.execution_options(aurum_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(
-            self.engine.execution_options(aurum_write=True), expire_on_commit=False
-        )
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -66,23 +84,23 @@ class Database:
         """One transaction: commit on success, roll back on any error, DB errors made ours."""
         factory = self._write if write else self._read
         session = factory()
-        try:
-            yield session
-            session.commit()
-        except AurumError:
-            session.rollback()
-            raise
-        except exc.OperationalError as err:
-            session.rollback()
-            raise DatabaseError(f"the database refused the operation: {err.orig}") from err
-        except exc.IntegrityError as err:
-            session.rollback()
-            raise DatabaseError(f"the change conflicts with stored data: {err.orig}") from err
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with _as_aurum_errors():
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Connection]:
+        """`session` without the ORM, for hot paths written as Core statements: one connection,
+        one transaction, committed on success and rolled back on any error."""
+        engine = self._write_engine if write else self.engine
+        with _as_aurum_errors(), engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

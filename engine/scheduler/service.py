@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from engine.db.schema import utcnow
 from engine.scheduler import lease
 
 log = logging.getLogger("aurum.services")
@@ -31,6 +32,7 @@ class AurumServices:
         self._worker_lock = threading.Lock()
         self.stopped = threading.Event()
         self.failures: dict[str, int] = {}
+        self._unrecorded: list[tuple[str, str, str]] = []
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,27 +92,38 @@ class AurumServices:
 
     # --- jobs ------------------------------------------------------------------------------
     def guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
-        """`job`, but a failure is recorded (log + audit when the database answers) and the
-        services carry on: the next run of every job happens as scheduled."""
+        """`job`, but a failure is recorded (log, and an audit event as soon as the database
+        answers again) and the services carry on: every job runs again as scheduled."""
 
         @functools.wraps(job)
         def run() -> None:
+            self._flush_unrecorded()
             try:
                 job()
             except Exception as err:
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.warning("job %s failed (%s): %s; carrying on", name, type(err).__name__, err)
-                try:
-                    self.desk.audit(
-                        "services",
-                        "services.job_failed",
-                        name,
-                        {"error": f"{type(err).__name__}: {err}"[:500], "holder": self.holder},
-                    )
-                except Exception as record_err:  # the database itself may be what failed
-                    log.warning("could not record the failure of %s: %s", name, record_err)
+                self._unrecorded.append(
+                    (name, f"{type(err).__name__}: {err}"[:500], utcnow().isoformat())
+                )
+                self._flush_unrecorded()
 
         return run
+
+    def _flush_unrecorded(self) -> None:
+        while self._unrecorded:
+            name, error, at = self._unrecorded[0]
+            try:
+                self.desk.audit(
+                    "services",
+                    "services.job_failed",
+                    name,
+                    {"error": error, "failed_at": at, "holder": self.holder},
+                )
+            except Exception as err:  # the database itself may be what failed: try next run
+                log.warning("could not record the failure of %s yet: %s", name, err)
+                return
+            self._unrecorded.pop(0)
 
     def heartbeat(self) -> None:
         ttl = self.desk.config().scheduler.lease_seconds
