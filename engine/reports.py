@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
+from engine.triggers import performance_trigger
 
 
 def build_report(desk: Any) -> dict[str, Any]:
@@ -149,16 +150,16 @@ def recommendations(state: dict[str, Any]) -> list[str]:
             f"The active model has {trades} live trades; its live numbers count from "
             f"{cfg.selection.min_live_trades}."
         )
-    win = live.get("win_rate")
-    if (
-        trades >= cfg.selection.min_live_trades
-        and win is not None
-        and win < cfg.performance_threshold
-    ):
-        out.append(
-            f"Live win rate {win:.1%} is below performance_threshold "
-            f"{cfg.performance_threshold:.0%}: retrain or roll back."
-        )
+    performance = performance_trigger(
+        trades,
+        live.get("win_rate"),
+        min_trades=cfg.selection.min_live_trades,
+        threshold=cfg.performance_threshold,
+        profit_factor=live.get("profit_factor"),
+        min_profit_factor=cfg.scheduler.profit_factor_threshold,
+    )
+    if active is not None and performance.fired:
+        out.append(f"Live results are poor ({performance.reason}): retrain or roll back.")
     if active is not None and active.train_end is not None:
         age_days = (datetime.now(UTC) - active.train_end).days
         if age_days > 30:

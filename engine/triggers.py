@@ -1,8 +1,9 @@
 """Retraining triggers: pure checks that say whether they fired and why.
 
 time (hours since the last session), data (new trades), performance (live win rate below
-`performance_threshold`), drift (population stability index of features; Page-Hinkley on live
-trade results), each subject to a cooldown.
+`performance_threshold` or live profit factor below `scheduler.profit_factor_threshold`), drift
+(population stability index of features; Page-Hinkley on live trade results), each subject to a
+cooldown.
 """
 
 from __future__ import annotations
@@ -46,18 +47,35 @@ def data_trigger(
 
 
 def performance_trigger(
-    trades: int, win_rate: float | None, *, min_trades: int, threshold: float
+    trades: int,
+    win_rate: float | None,
+    *,
+    min_trades: int,
+    threshold: float,
+    profit_factor: float | None = None,
+    min_profit_factor: float = 0.0,
 ) -> TriggerResult:
-    if trades < min_trades or win_rate is None or math.isnan(win_rate):
+    """Fires when, over at least `min_trades` live trades, the win rate is below `threshold`
+    or the profit factor below `min_profit_factor` (0 = profit factor not judged)."""
+    if trades < min_trades:
         return TriggerResult(
             "performance", False, f"{trades} live trades; judged from {min_trades}"
         )
-    fired = win_rate < threshold
-    return TriggerResult(
-        "performance",
-        fired,
-        f"live win rate {win_rate:.1%} vs threshold {threshold:.0%} over {trades} trades",
-    )
+    judged, below = [], []
+    if win_rate is not None and not math.isnan(win_rate):
+        judged.append(f"live win rate {win_rate:.1%} vs threshold {threshold:.0%}")
+        if win_rate < threshold:
+            below.append("win rate")
+    if min_profit_factor > 0 and profit_factor is not None and not math.isnan(profit_factor):
+        judged.append(f"profit factor {profit_factor:.2f} vs threshold {min_profit_factor:.2f}")
+        if profit_factor < min_profit_factor:
+            below.append("profit factor")
+    if not judged:
+        return TriggerResult("performance", False, f"{trades} live trades without a win rate")
+    reason = "; ".join(judged) + f" over {trades} trades"
+    if below:
+        reason += f": {' and '.join(below)} below threshold"
+    return TriggerResult("performance", bool(below), reason)
 
 
 def population_stability(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:

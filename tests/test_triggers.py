@@ -67,3 +67,32 @@ def test_data_trigger_counts_new_bars_when_configured():
     result = data_trigger(3, 50, new_bars=1200, bars_needed=1000)
     assert result.fired and "1200 new bars (needs 1000)" in result.reason
     assert not data_trigger(3, 50, new_bars=999, bars_needed=1000).fired
+
+
+def test_performance_trigger_judges_the_profit_factor_too():
+    # a 60 % win rate clears the 40 % threshold, but the losses outweigh the wins
+    result = performance_trigger(
+        40, 0.6, min_trades=30, threshold=0.4, profit_factor=0.375, min_profit_factor=1.0
+    )
+    assert result.fired
+    assert result.reason == (
+        "live win rate 60.0% vs threshold 40%; profit factor 0.38 vs threshold 1.00 "
+        "over 40 trades: profit factor below threshold"
+    )
+    assert not performance_trigger(
+        40, 0.6, min_trades=30, threshold=0.4, profit_factor=1.3, min_profit_factor=1.0
+    ).fired
+    assert not performance_trigger(  # no losses yet: infinite profit factor
+        40, 0.6, min_trades=30, threshold=0.4, profit_factor=float("inf"), min_profit_factor=1.0
+    ).fired
+    off = performance_trigger(
+        40, 0.6, min_trades=30, threshold=0.4, profit_factor=0.375, min_profit_factor=0.0
+    )
+    assert not off.fired and "profit factor" not in off.reason
+    both = performance_trigger(
+        40, 0.3, min_trades=30, threshold=0.4, profit_factor=0.5, min_profit_factor=1.0
+    )
+    assert both.fired and both.reason.endswith("win rate and profit factor below threshold")
+    assert not performance_trigger(  # too few trades for either number to mean something
+        10, 0.1, min_trades=30, threshold=0.4, profit_factor=0.1, min_profit_factor=1.0
+    ).fired

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from engine.errors import AurumError
+from engine.triggers import performance_trigger
 
 log = logging.getLogger("aurum.learner")
 
@@ -83,7 +84,14 @@ class AdaptiveLearner:
         live = self.desk.live_metrics(info.id)
         trades = int(live.get("trades", 0))
         enough = trades >= cfg.selection.min_live_trades
-        below = enough and live.get("win_rate", 1.0) < cfg.performance_threshold
+        below = performance_trigger(
+            trades,
+            live.get("win_rate"),
+            min_trades=cfg.selection.min_live_trades,
+            threshold=cfg.performance_threshold,
+            profit_factor=live.get("profit_factor"),
+            min_profit_factor=cfg.scheduler.profit_factor_threshold,
+        ).fired
         return {
             "model_id": info.id,
             "version": info.ref,
@@ -93,6 +101,7 @@ class AdaptiveLearner:
             "enough_trades": enough,
             "below_performance_threshold": bool(below),
             "performance_threshold": cfg.performance_threshold,
+            "profit_factor_threshold": cfg.scheduler.profit_factor_threshold,
         }
 
 

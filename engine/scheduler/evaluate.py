@@ -113,6 +113,8 @@ def _model_triggers(
                 live.get("win_rate"),
                 min_trades=cfg.selection.min_live_trades,
                 threshold=cfg.performance_threshold,
+                profit_factor=live.get("profit_factor"),
+                min_profit_factor=cfg.scheduler.profit_factor_threshold,
             )
         )
         wins = (results.net_profit > 0).astype(float).tolist()
