@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 
 from engine.db.schema import PromotionDecision
@@ -47,3 +52,69 @@ def test_a_second_session_records_its_decision_against_the_champion(trained: Any
     assert active.id == (second.version_id if verdict == "promoted" else first.version_id)
     session = desk.learning_session(second.session_id)
     assert session.result["promotion"]["decision"] == verdict
+
+
+def test_with_auto_switching_off_a_better_challenger_is_flagged_not_activated(tmp_path: Path):
+    """The champion never trades (it needs a probability above 1), so the session's winner
+    clears every gate on the common bars; with auto_model_switching off it is only flagged,
+    the champion keeps serving, and the report tells the trader."""
+    from engine.features import build_features
+    from engine.registry import NewVersion
+    from engine.reports import build_report
+    from tests.learner.conftest import fast_desk
+
+    desk = fast_desk(tmp_path / "flag", n_bars=6000, momentum=0.25)
+    for key, value in [
+        ("learning.algorithms", '["logistic_regression"]'),
+        ("auto_model_switching", "false"),
+        ("selection.min_psr", "0"),
+        ("selection.max_drawdown_tolerance_pct", "100"),
+    ]:
+        desk.set_config(key, value, actor="test")
+    cfg = desk.config()
+    bars = desk.bars("XAUUSD", "M5").iloc[:3000]
+    feats = build_features(bars, cfg.features, timeframe="M5").dropna()
+    labels = np.sign(np.diff(bars["close"].to_numpy(), append=np.nan))[feats.index]
+    labels = np.nan_to_num(labels).astype(int)
+    model = Pipeline([("s", StandardScaler()), ("m", LogisticRegression(max_iter=1000))])
+    model.fit(feats.to_numpy(), labels)
+    champion = desk.registry.register(
+        model,
+        NewVersion(
+            lineage="XAUUSD-M5-scalper",
+            symbol="XAUUSD",
+            timeframe="M5",
+            algorithm="logistic_regression",
+            features=list(feats.columns),
+            train_start=bars["time"].iloc[0].to_pydatetime(),
+            train_end=bars["time"].iloc[-1].to_pydatetime(),
+            details={"feature_spec": cfg.features.model_dump(mode="json"), "min_confidence": 1.01},
+        ),
+    )
+    desk.activate(champion.id, actor="test")
+
+    outcome = desk.learn(actor="test")
+    assert outcome.status == "succeeded" and not outcome.activated
+    assert desk.registry.active_version().id == champion.id  # the champion keeps serving
+    assert desk.registry.get(outcome.version_id).status == "candidate"
+    with desk.db.session() as s:
+        row = s.scalars(
+            select(PromotionDecision).where(PromotionDecision.challenger_id == outcome.version_id)
+        ).one()
+        verdict, reasons = row.decision, json.loads(row.reasons_json)
+        evidence = json.loads(row.evidence_json)
+    assert verdict == "flagged" and row.champion_id == champion.id
+    assert [r.rsplit(": ", 1)[-1] for r in reasons[:-1]] == ["pass", "pass", "pass"]
+    assert reasons[-1] == "auto_model_switching is off: flagged for the trader"
+    assert evidence["champion"]["trades"] == 0 and evidence["challenger"]["trades"] >= 20
+    assert "flagged" in desk.learning_session(outcome.session_id).message
+
+    report = build_report(desk)
+    assert report["adaptive_learning"]["flagged_challengers"][0]["challenger_id"] == (
+        outcome.version_id
+    )
+    assert any(
+        "auto_model_switching is off" in r and "activate it by hand" in r
+        for r in report["recommendations"]
+    )
+    desk.close()
