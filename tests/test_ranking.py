@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from engine.ranking import percentile_ranks, rank_versions
 from engine.registry.types import VersionInfo
+from tests.conftest import spec
 
 SEL = SimpleNamespace(
     min_trades=30,
@@ -69,3 +71,53 @@ def test_weighted_score_orders_versions_and_gates_thin_evidence():
     assert [v.score for v in board[:3]] == [0.6667, 0.5, 0.3333]
     assert board[-1].id == 4 and not board[-1].eligible and board[-1].score is None
     assert "fewer than 30 trades" in board[-1].ineligible_reason
+
+
+def test_the_leaderboard_uses_live_numbers_once_a_version_has_enough_live_trades(
+    desk: Any, small_model: Any
+):
+    """A's backtest is the better one, but 40 live losing trades replace it (and the table
+    says "live"); B has 10 live trades, fewer than selection.min_live_trades, so it is still
+    judged on its backtest. On live numbers B ranks first."""
+    from dashboard.tables import leaderboard_frame
+
+    a = desk.registry.register(small_model, spec(sharpe=3.0, win_rate=0.7, profit_factor=2.0))
+    b = desk.registry.register(small_model, spec(sharpe=1.0, win_rate=0.5, profit_factor=1.2))
+    assert [v.id for v in desk.leaderboard()] == [a.id, b.id]  # both on backtest numbers
+    desk.log_trades(daily_trades(a.id, [-10.0, -5.0] * 20, "A"))
+    desk.log_trades(daily_trades(b.id, [-10.0, -5.0] * 5, "B"))
+    desk.refresh_live_metrics(a.id)
+    desk.refresh_live_metrics(b.id)
+
+    board = {v.id: v for v in desk.leaderboard()}
+    assert (board[a.id].metrics_source, board[a.id].metrics_trades) == ("live", 40)
+    assert board[a.id].metrics["win_rate"] == 0.0 and board[a.id].metrics["sharpe"] < 0
+    assert (board[b.id].metrics_source, board[b.id].metrics_trades) == ("backtest", 100)
+    assert board[b.id].metrics["win_rate"] == 0.5
+    ranked = desk.leaderboard()
+    assert [v.id for v in ranked] == [b.id, a.id]
+    table = leaderboard_frame(ranked)
+    assert table[["version", "source", "trades"]].values.tolist() == [
+        [b.ref, "backtest", 100],
+        [a.ref, "live", 40],
+    ]
+
+    desk.set_config("selection.min_live_trades", "50", actor="t")  # 40 is no longer enough
+    again = desk.leaderboard()
+    assert [(v.id, v.metrics_source) for v in again] == [(a.id, "backtest"), (b.id, "backtest")]
+
+
+def daily_trades(version_id: int, profits: list[float], tag: str) -> list[dict[str, Any]]:
+    t0 = datetime(2025, 2, 3, 9, tzinfo=UTC)
+    return [
+        {
+            "ticket": f"{tag}{k}",
+            "side": "sell",
+            "open_time": t0 + timedelta(days=k),
+            "close_time": t0 + timedelta(days=k, minutes=30),
+            "volume": 0.1,
+            "profit": profit,
+            "version_id": version_id,
+        }
+        for k, profit in enumerate(profits)
+    ]
