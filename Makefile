@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: run test lint bench demo clean-home help
-.PHONY: e2e chromium
+.PHONY: e2e chromium reliability
 
 help:
 	@echo "make run    - set up, seed a demo desk if empty, open the dashboard on 127.0.0.1:8501"
 	@echo "make test   - set up, lint (ruff, mypy) and run the whole test suite"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
+	@echo "make reliability - 60 s soak and 40 kill -9 crash trials (figures for docs/RELIABILITY.md)"
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 $(BIN)/python:
@@ -43,6 +44,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/learning.py
 	$(BIN)/python bench/services.py
 	$(BIN)/python bench/pages.py
+
+# The soak and crash trials at their full setting (the test suite runs shorter ones).
+reliability: $(STAMP)
+	$(BIN)/python bench/soak.py --seconds 60
+	$(BIN)/python bench/crash.py --trials 40
 
 # Browser tests use Debian's Chromium (never `playwright install`: its download fails here).
 chromium:

@@ -1,0 +1,28 @@
+"""The soak with real processes on the SQLite default (shorter in the suite than in
+`bench/soak.py`, which runs the full 60 s): nothing lost, never locked out, one active version."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.soak import run_soak
+
+SECONDS = float(os.environ.get("AURUM_SOAK_SECONDS", "20"))
+
+
+@pytest.mark.slow
+def test_soak_loses_nothing_and_keeps_one_active_version(tmp_path: Path):
+    result = run_soak(tmp_path / "desk", SECONDS)
+    print(result.summary())
+    assert result.crashed == {}
+    assert result.trades_acked > 100 and result.signals > 10  # the load was real
+    assert sum(result.actions.values()) > SECONDS * 3  # ~10 a second, minus refusals
+    assert result.trades_in_ledger == result.trades_acked
+    assert result.checksum_ledger == result.checksum_acked
+    assert result.locked_errors == 0, result.errors
+    assert result.errors == {role: {} for role in result.errors}, result.errors
+    assert result.samples > SECONDS * 10 and result.violations == []
+    assert sum(result.sessions.values()) >= 1 and result.stuck_running == 0
