@@ -20,13 +20,15 @@ _ACTIVE_BY_LINEAGE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Served:
-    """A loaded active version: the estimator, the seed's metadata dict and the version."""
+    """A loaded active version: the estimator, the seed's metadata dict, the version, and its
+    signal maker once a signal was asked for (only versions trained by a session have one)."""
 
     model: Any
     metadata: dict[str, Any]
     info: VersionInfo
+    signals: Any = None
 
 
 class Phase3Controller:
@@ -54,10 +56,12 @@ class Phase3Controller:
 
     def predict_signal(self, bars: Any, lineage: str | None = None) -> Any:
         """The active model's signal (side, confidence, SL, TP, version) for the latest bar."""
-        from engine.learner.predict import signal_for_bars
+        from engine.learner.predict import SignalModel
 
         served = self._served(lineage)
-        return signal_for_bars(served.model, served.info, bars)
+        if served.signals is None:
+            served.signals = SignalModel(served.model, served.info)
+        return served.signals.signal(bars)
 
     def _served(self, lineage: str | None) -> _Served:
         active = self._active_ids()

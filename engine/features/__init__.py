@@ -8,11 +8,13 @@ from __future__ import annotations
 from engine.lazy import lazy_exports
 
 _HOME = {
+    "BarArrays": "_bars",
     "build_features": "build",
     "feature_names": "names",
     "GROUPS": "spec",
     "FeatureSpec": "spec",
     "higher_timeframe_for": "spec",
+    "latest_features": "build",
     "warmup_bars": "spec",
 }
 

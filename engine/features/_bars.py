@@ -8,11 +8,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import talib
+from pandas.api.types import is_numeric_dtype
 
 from engine.data.errors import DataError
 
 REQUIRED = ("time", "open", "high", "low", "close")
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_NAT = np.iinfo(np.int64).min  # how pandas stores a missing datetime
 
 
 @dataclass
@@ -28,18 +30,21 @@ class BarArrays:
     _atr: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_frame(cls, bars: pd.DataFrame) -> BarArrays:
-        """Extract and check the columns; DataError names what is wrong."""
+    def from_frame(cls, bars: pd.DataFrame, *, last: int | None = None) -> BarArrays:
+        """Extract and check the columns (of the `last` rows only, when given); DataError names
+        what is wrong."""
         missing = [c for c in REQUIRED if c not in bars.columns]
         if missing:
             raise DataError(f"cannot build features: the bars lack column(s) {', '.join(missing)}")
+        rows = slice(-last, None) if last else slice(None)
+        open_, high, low, close = (_prices(bars, c, rows) for c in ("open", "high", "low", "close"))
         return cls(
-            open=_prices(bars, "open"),
-            high=_prices(bars, "high"),
-            low=_prices(bars, "low"),
-            close=_prices(bars, "close"),
-            spread_points=_spread(bars),
-            secs=_epoch_seconds(bars["time"]),
+            open=open_,
+            high=high,
+            low=low,
+            close=close,
+            spread_points=_spread(bars, rows, len(close)),
+            secs=_epoch_seconds(bars["time"], rows),
         )
 
     @cached_property
@@ -67,9 +72,9 @@ def lagged_diff(x: np.ndarray, lag: int) -> np.ndarray:
     return out
 
 
-def _prices(bars: pd.DataFrame, column: str) -> np.ndarray:
+def _prices(bars: pd.DataFrame, column: str, rows: slice) -> np.ndarray:
     try:
-        values = bars[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = bars[column].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
     except (TypeError, ValueError) as exc:
         problem = f"column {column!r} is not numeric ({exc})"
         raise DataError(f"cannot build features: {problem}") from None
@@ -80,23 +85,33 @@ def _prices(bars: pd.DataFrame, column: str) -> np.ndarray:
     return np.ascontiguousarray(values)
 
 
-def _spread(bars: pd.DataFrame) -> np.ndarray:
+def _spread(bars: pd.DataFrame, rows: slice, n: int) -> np.ndarray:
     if "spread_points" not in bars.columns:
-        return np.full(len(bars), np.nan)
-    column = pd.to_numeric(bars["spread_points"], errors="coerce")
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.full(n, np.nan)
+    column = bars["spread_points"]
+    if not is_numeric_dtype(column.dtype):  # numeric columns (Int64 with <NA> too) need no parse
+        column = pd.to_numeric(column, errors="coerce")
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)[rows]
 
 
-def _epoch_seconds(times: pd.Series) -> np.ndarray:
+def _epoch_seconds(times: pd.Series, rows: slice) -> np.ndarray:
+    if isinstance(times.dtype, pd.DatetimeTZDtype):  # the usual case, without an index copy
+        ns = times.array.asi8[rows]
+        if (ns == _NAT).any():
+            raise DataError("cannot build features: 'time' has missing values")
+        return _increasing(ns // _PER_SECOND[times.dtype.unit])
     try:
-        index = pd.DatetimeIndex(times)
+        index = pd.DatetimeIndex(times.iloc[rows])
     except (TypeError, ValueError) as exc:
         raise DataError(f"cannot build features: 'time' is not a datetime column ({exc})") from None
     if index.tz is None:
         raise DataError("cannot build features: 'time' must be timezone-aware UTC")
     if index.hasnans:
         raise DataError("cannot build features: 'time' has missing values")
-    secs = index.asi8 // _PER_SECOND[index.unit]
+    return _increasing(index.asi8 // _PER_SECOND[index.unit])
+
+
+def _increasing(secs: np.ndarray) -> np.ndarray:
     if secs.size > 1 and not (np.diff(secs) > 0).all():
         raise DataError("cannot build features: times must be strictly increasing (sorted, unique)")
     return np.asarray(secs, dtype=np.int64)

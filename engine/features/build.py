@@ -6,7 +6,7 @@ close of bar t. Rows before ``warmup_bars(spec, timeframe)`` may be NaN; later r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from engine.features._higher import higher_context
 from engine.features.names import feature_names, group_names
 from engine.features.spec import GROUPS, FeatureSpec, higher_timeframe_for
 
-__all__ = ["build_features", "feature_names"]
+__all__ = ["build_features", "feature_names", "latest_features"]
 
 Columns = dict[str, np.ndarray]
 _GROUP_BUILDERS: dict[str, Callable[[BarArrays, FeatureSpec], Columns]] = {
@@ -40,15 +40,26 @@ def build_features(bars: pd.DataFrame, spec: FeatureSpec, *, timeframe: str) -> 
     arrays = BarArrays.from_frame(bars)
     names = feature_names(spec, timeframe)
     block = np.empty((len(names), len(bars)), dtype=np.float64)
-    row = 0
+    for row, column in enumerate(_columns(arrays, spec, timeframe)):
+        block[row] = column
+    return pd.DataFrame(block.T, index=bars.index, columns=names, copy=False)
+
+
+def latest_features(arrays: BarArrays, spec: FeatureSpec, *, timeframe: str) -> np.ndarray:
+    """The last bar's features as one (1, n) row: ``build_features(...).iloc[[-1]]`` of the same
+    bars, value for value, without building the frame (the signal path's hot loop)."""
+    timeframe_seconds(timeframe)
+    return np.array([[column[-1] for column in _columns(arrays, spec, timeframe)]])
+
+
+def _columns(arrays: BarArrays, spec: FeatureSpec, timeframe: str) -> Iterator[np.ndarray]:
+    """Every feature column in ``feature_names`` order."""
     for group in GROUPS:
         if group not in spec.groups:
             continue
         columns = _group_columns(arrays, spec, group, timeframe)
         for name in group_names(spec, group, timeframe):
-            block[row] = columns[name]
-            row += 1
-    return pd.DataFrame(block.T, index=bars.index, columns=names, copy=False)
+            yield columns[name]
 
 
 def _group_columns(bars: BarArrays, spec: FeatureSpec, group: str, timeframe: str) -> Columns:

@@ -11,7 +11,13 @@ from engine.labels.barriers import (
     first_touch,
 )
 from engine.labels.errors import LabelError
-from engine.labels.inputs import barrier_distances, causal_atr, spread_prices
+from engine.labels.inputs import (
+    barrier_distances,
+    causal_atr,
+    distances_from_atr,
+    spread_from_points,
+    spread_prices,
+)
 from engine.labels.triple_barrier import LABEL_COLUMNS, labelled_mask, triple_barrier_labels
 
 __all__ = [
@@ -26,8 +32,10 @@ __all__ = [
     "barrier_distances",
     "barrier_trades",
     "causal_atr",
+    "distances_from_atr",
     "first_touch",
     "labelled_mask",
+    "spread_from_points",
     "spread_prices",
     "triple_barrier_labels",
 ]

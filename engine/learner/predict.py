@@ -1,4 +1,7 @@
-"""The active model's signal for the latest bar: the same features it was trained on, rebuilt."""
+"""The active model's signal for the latest bar: the same features it was trained on, rebuilt.
+
+The serving path works on numpy arrays of the last bars (no feature frame is built); a test
+holds it equal, field for field, to the signal worked out from `build_features`."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 
 from engine.errors import AurumError
-from engine.features import FeatureSpec, build_features, warmup_bars
-from engine.labels import barrier_distances, spread_prices
+from engine.features import BarArrays, FeatureSpec, latest_features, warmup_bars
+from engine.labels import distances_from_atr, spread_from_points
+from engine.labels.inputs import ATR_PERIOD
 from engine.learner.signals import BUY, SELL, signals_from_proba
 
 SIDES = {BUY: "BUY", SELL: "SELL", 0: "HOLD"}
@@ -35,59 +40,75 @@ class Signal:
     min_confidence: float
 
 
+class SignalModel:
+    """A version ready to serve: what `signal` needs is worked out once, not on every bar."""
+
+    def __init__(self, model: Any, info: Any) -> None:
+        details = info.details or {}
+        if "feature_spec" not in details:
+            raise AurumError(
+                f"{info.ref} was not trained by a learning session; it cannot give signals"
+            )
+        self.model, self.info = model, info
+        self.spec = FeatureSpec.model_validate(details["feature_spec"])
+        self.timeframe = details.get("timeframe", info.timeframe)
+        self.need = warmup_bars(self.spec, self.timeframe) + 1
+        self.window = max(self.need * 2, 600)  # bars the features are computed on
+        self.threshold = float(details.get("min_confidence", 0.5))
+        self.classes = np.asarray(model.classes_)
+        self.labels = details.get("labels") or {}
+        self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
+
+    def signal(self, bars: pd.DataFrame) -> Signal:
+        """Signal for the last of `bars` (UTC frame with the importer's columns), from the
+        features of its last `window` bars."""
+        if len(bars) < self.need:
+            raise AurumError(
+                f"{len(bars)} bars given; {self.info.ref} needs at least {self.need} "
+                f"{self.timeframe} bars to compute its features for the latest bar"
+            )
+        arrays = BarArrays.from_frame(bars, last=self.window)
+        row = latest_features(arrays, self.spec, timeframe=self.timeframe)
+        if not np.isfinite(row).all():
+            raise AurumError(
+                "the latest bar's features are undefined (gaps or bad bars); no signal"
+            )
+        with sklearn.config_context(assume_finite=True):  # checked just above
+            proba = self.model.predict_proba(row)
+        sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
+        side = int(sig.signal[0])
+        return Signal(
+            side=SIDES[side],
+            confidence=round(float(max(sig.p_long[0], sig.p_short[0])), 4),
+            p_long=round(float(sig.p_long[0]), 4),
+            p_short=round(float(sig.p_short[0]), 4),
+            bar_time=bars["time"].iloc[-1].to_pydatetime(),
+            entry_price=float(arrays.close[-1]),
+            **self._levels(arrays, side),
+            version_id=self.info.id,
+            version_ref=self.info.ref,
+            min_confidence=self.threshold,
+        )
+
+    def _levels(self, bars: BarArrays, side: int) -> dict[str, float | None]:
+        """Stop and target prices from the trained barriers (ask-side entry for a BUY)."""
+        labels = self.labels
+        if side == 0 or not labels:
+            return {"stop_loss": None, "take_profit": None}
+        tp, sl = distances_from_atr(
+            bars.atr(ATR_PERIOD)[-1:], labels["take_profit"], labels["stop_loss"], labels["unit"]
+        )
+        spread = float(spread_from_points(bars.spread_points[-1:], self.default_spread)[0])
+        close = float(bars.close[-1])
+        tp_d, sl_d = float(tp[0]), float(sl[0])
+        if math.isnan(tp_d) or math.isnan(sl_d):
+            return {"stop_loss": None, "take_profit": None}
+        if side == BUY:
+            entry = close + spread
+            return {"stop_loss": round(entry - sl_d, 2), "take_profit": round(entry + tp_d, 2)}
+        return {"stop_loss": round(close + sl_d, 2), "take_profit": round(close - tp_d, 2)}
+
+
 def signal_for_bars(model: Any, info: Any, bars: pd.DataFrame) -> Signal:
     """Signal for the last bar of `bars` (UTC frame with the importer's columns)."""
-    details = info.details or {}
-    if "feature_spec" not in details:
-        raise AurumError(
-            f"{info.ref} was not trained by a learning session; it cannot give signals"
-        )
-    spec = FeatureSpec.model_validate(details["feature_spec"])
-    timeframe = details.get("timeframe", info.timeframe)
-    need = warmup_bars(spec, timeframe) + 1
-    if len(bars) < need:
-        raise AurumError(
-            f"{len(bars)} bars given; {info.ref} needs at least {need} {timeframe} bars "
-            "to compute its features for the latest bar"
-        )
-    recent = bars.tail(max(need * 2, 600)).reset_index(drop=True)
-    row = build_features(recent, spec, timeframe=timeframe).iloc[[-1]].to_numpy(dtype=float)
-    if not np.isfinite(row).all():
-        raise AurumError("the latest bar's features are undefined (gaps or bad bars); no signal")
-    threshold = float(details.get("min_confidence", 0.5))
-    sig = signals_from_proba(
-        model.predict_proba(row), np.asarray(model.classes_), min_confidence=threshold
-    )
-    side = int(sig.signal[0])
-    return Signal(
-        side=SIDES[side],
-        confidence=round(float(max(sig.p_long[0], sig.p_short[0])), 4),
-        p_long=round(float(sig.p_long[0]), 4),
-        p_short=round(float(sig.p_short[0]), 4),
-        bar_time=recent["time"].iloc[-1].to_pydatetime(),
-        entry_price=float(recent["close"].iloc[-1]),
-        **_levels(recent, details, side),
-        version_id=info.id,
-        version_ref=info.ref,
-        min_confidence=threshold,
-    )
-
-
-def _levels(bars: pd.DataFrame, details: dict[str, Any], side: int) -> dict[str, float | None]:
-    """Stop and target prices from the trained barriers (ask-side entry for a BUY)."""
-    labels = details.get("labels") or {}
-    if side == 0 or not labels:
-        return {"stop_loss": None, "take_profit": None}
-    tp, sl = barrier_distances(
-        bars, take_profit=labels["take_profit"], stop_loss=labels["stop_loss"], unit=labels["unit"]
-    )
-    default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
-    spread = float(spread_prices(bars, default_spread)[-1])
-    close = float(bars["close"].iloc[-1])
-    tp_d, sl_d = float(tp[-1]), float(sl[-1])
-    if math.isnan(tp_d) or math.isnan(sl_d):
-        return {"stop_loss": None, "take_profit": None}
-    if side == BUY:
-        entry = close + spread
-        return {"stop_loss": round(entry - sl_d, 2), "take_profit": round(entry + tp_d, 2)}
-    return {"stop_loss": round(close + sl_d, 2), "take_profit": round(close - tp_d, 2)}
+    return SignalModel(model, info).signal(bars)

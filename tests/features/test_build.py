@@ -10,7 +10,7 @@ import pytest
 import talib
 
 from engine.data import DataError, generate_bars
-from engine.features import FeatureSpec, build_features, feature_names
+from engine.features import BarArrays, FeatureSpec, build_features, feature_names, latest_features
 
 START = pd.Timestamp("2025-01-06 00:00", tz="UTC")  # a Monday
 
@@ -212,3 +212,47 @@ def test_bad_bars_are_refused_with_a_reason(change: object, message: str) -> Non
 def test_unknown_timeframe_is_refused() -> None:
     with pytest.raises(DataError, match="timeframe"):
         build_features(generate_bars(n_bars=50), FeatureSpec(), timeframe="M7")
+
+
+@pytest.mark.parametrize(
+    ("spec", "timeframe"),
+    [
+        (FeatureSpec(), "M5"),
+        (FeatureSpec(higher_timeframe="H4", ema_periods=[5, 200]), "M15"),
+        (only("returns", "momentum", "spread", "session", higher_timeframe="none"), "M1"),
+    ],
+)
+def test_latest_features_are_the_last_row_of_build_features(
+    spec: FeatureSpec, timeframe: str
+) -> None:
+    """The signal path's row, from the last `last` bars, equals build_features on those bars
+    value for value (missing spreads included), for many end points."""
+    step = {"M1": "1min", "M5": "5min", "M15": "15min"}[timeframe]
+    bars = generate_bars(n_bars=1_500, seed=11)
+    bars["time"] = pd.date_range(START, periods=len(bars), freq=step)
+    bars["spread_points"] = bars["spread_points"].where(bars.index % 7 != 3)  # <NA> gaps
+    for end in range(1_200, 1_500, 23):
+        window = bars.iloc[:end]
+        arrays = BarArrays.from_frame(window, last=600)
+        got = latest_features(arrays, spec, timeframe=timeframe)
+        full = build_features(window.tail(600), spec, timeframe=timeframe)
+        np.testing.assert_array_equal(got, full.iloc[[-1]].to_numpy())
+        assert got.shape == (1, len(feature_names(spec, timeframe)))
+
+
+def test_arrays_of_the_last_rows_equal_those_of_the_tail_frame() -> None:
+    bars = generate_bars(n_bars=800, seed=4)
+    bars["spread_points"] = bars["spread_points"].astype(object).where(bars.index % 5 != 0, "x")
+    tail = BarArrays.from_frame(bars.tail(300).reset_index(drop=True))
+    last = BarArrays.from_frame(bars, last=300)
+    for name in ("open", "high", "low", "close", "spread_points", "secs"):
+        np.testing.assert_array_equal(getattr(last, name), getattr(tail, name))
+    unreadable = bars.index[-300:] % 5 == 0
+    assert np.isnan(last.spread_points[unreadable]).all()
+    assert np.isfinite(last.spread_points[~unreadable]).all()
+    no_spread = BarArrays.from_frame(bars.drop(columns="spread_points"), last=300)
+    assert no_spread.spread_points.shape == (300,) and np.isnan(no_spread.spread_points).all()
+    with pytest.raises(DataError, match="timezone"):  # checked on the generic path too
+        BarArrays.from_frame(bars.assign(time=bars["time"].dt.tz_localize(None)), last=300)
+    with pytest.raises(DataError, match="missing values"):
+        BarArrays.from_frame(bars.assign(time=bars["time"].where(bars.index != 790)), last=300)
