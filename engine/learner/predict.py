@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
+from threadpoolctl import ThreadpoolController
 
 from engine.errors import AurumError
 from engine.features import BarArrays, FeatureSpec, latest_features, warmup_bars
@@ -58,6 +59,8 @@ class SignalModel:
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
         self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
+        # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
+        self._openmp = ThreadpoolController().select(user_api="openmp")
 
     def signal(self, bars: pd.DataFrame) -> Signal:
         """Signal for the last of `bars` (UTC frame with the importer's columns), from the
@@ -73,8 +76,8 @@ class SignalModel:
             raise AurumError(
                 "the latest bar's features are undefined (gaps or bad bars); no signal"
             )
-        with sklearn.config_context(assume_finite=True):  # checked just above
-            proba = self.model.predict_proba(row)
+        with sklearn.config_context(assume_finite=True), self._openmp.limit(limits=1):
+            proba = self.model.predict_proba(row)  # finiteness was checked just above
         sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
         side = int(sig.signal[0])
         return Signal(
