@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import AurumError, DatabaseError
+from engine.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -1,35 +1,39 @@
-"""Moving the `active` pointer: one transaction, one appended event, rollback walks history back."""
+"""Moving the `active` pointer: one transaction, one appended event, rollback walks history back.
+
+The moves are a handful of Core statements on the caller's connection (no ORM unit of work):
+they run on every activation and rollback, and the pointer row's primary key (lineage, alias)
+is what makes "one active version per lineage" a database guarantee.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engine.db.schema import ActivationEvent, Alias, Lineage, ModelVersion, utcnow
 from engine.errors import RegistryError
-from engine.registry.refs import find_lineage, find_version
+from engine.registry.refs import lineage_row, version_row
 from engine.registry.types import ActivationRecord
 from engine.registry.versions import ACTIVE
 
-
-def _lock_lineage(session: Session, lineage_id: int) -> Lineage:
-    """Serialise activations per lineage (row lock on PostgreSQL; SQLite writes are exclusive)."""
-    lineage = session.scalars(
-        select(Lineage).where(Lineage.id == lineage_id).with_for_update()
-    ).one()
-    return lineage
+_ALIASES: Table = Alias.__table__  # type: ignore[assignment]
+_EVENTS: Table = ActivationEvent.__table__  # type: ignore[assignment]
+_VERSIONS: Table = ModelVersion.__table__  # type: ignore[assignment]
+_LINEAGES: Table = Lineage.__table__  # type: ignore[assignment]
 
 
-def activation_stack(session: Session, lineage_id: int) -> list[int]:
+def activation_stack(session: Session | Connection, lineage_id: int) -> list[int]:
     """The versions a run of rollbacks would restore, oldest first; the last one is active.
 
     Activations push, rollbacks pop, so repeated rollbacks walk back through history.
     """
     stack: list[int] = []
     events = session.execute(
-        select(ActivationEvent.kind, ActivationEvent.to_version_id)
-        .where(ActivationEvent.lineage_id == lineage_id)
-        .order_by(ActivationEvent.id)
+        select(_EVENTS.c.kind, _EVENTS.c.to_version_id)
+        .where(_EVENTS.c.lineage_id == lineage_id)
+        .order_by(_EVENTS.c.id)
     )
     for kind, to_version in events:
         if kind == "rollback":
@@ -40,74 +44,111 @@ def activation_stack(session: Session, lineage_id: int) -> list[int]:
     return stack
 
 
-def rollback_target(session: Session, lineage_id: int) -> int | None:
+def rollback_target(session: Session | Connection, lineage_id: int) -> int | None:
     """The version a rollback would re-activate (skipping ones whose files were cleaned)."""
     stack = activation_stack(session, lineage_id)
     return stack[-2] if len(stack) >= 2 else None
 
 
+# Built once and reused: constructing statements costs more than running them on SQLite.
+_CURRENT = (
+    select(_VERSIONS.c.id, _VERSIONS.c.version, _VERSIONS.c.status)
+    .join(_ALIASES, _ALIASES.c.version_id == _VERSIONS.c.id)
+    .where(_ALIASES.c.lineage_id == bindparam("lineage"), _ALIASES.c.alias == ACTIVE)
+)
+_ARCHIVE = (
+    update(_VERSIONS)
+    .where(_VERSIONS.c.id == bindparam("leaving"), _VERSIONS.c.status == "candidate")
+    .values(status="archived")
+)
+_POINT = (
+    update(_ALIASES)
+    .where(_ALIASES.c.lineage_id == bindparam("lineage"), _ALIASES.c.alias == ACTIVE)
+    .values(version_id=bindparam("to"), updated_at=bindparam("now"))
+)
+_NEW_POINTER, _NEW_EVENT = insert(_ALIASES), insert(_EVENTS)
+_LOCK = select(_LINEAGES.c.id).where(_LINEAGES.c.id == bindparam("lineage")).with_for_update()
+
+
 def _move(
-    session: Session,
-    lineage: Lineage,
-    to_version: ModelVersion,
-    *,
-    kind: str,
-    actor: str,
-    reason: str,
-) -> ActivationEvent:
-    alias = session.get(Alias, (lineage.id, ACTIVE))
-    from_id = alias.version_id if alias else None
-    if alias is None:
-        session.add(Alias(lineage_id=lineage.id, alias=ACTIVE, version_id=to_version.id))
+    connection: Connection, target: Row[Any], *, kind: str, actor: str, reason: str
+) -> ActivationRecord:
+    """Point `active` at `target` (a `version_row`), archive the candidate it leaves, append
+    the event. The caller holds the lineage lock."""
+    lineage_id, name = target.lineage_id, target.lineage
+    current = connection.execute(_CURRENT, {"lineage": lineage_id}).first()
+    if kind == "activate" and current is not None and current.id == target.id:
+        raise RegistryError(f"{name}:v{target.version} is already the active version")
+    now = utcnow()
+    if current is None:
+        connection.execute(
+            _NEW_POINTER,
+            {"lineage_id": lineage_id, "alias": ACTIVE, "version_id": target.id, "updated_at": now},
+        )
     else:
-        if from_id != to_version.id:
-            previous = session.get(ModelVersion, from_id)
-            if previous is not None and previous.status == "candidate":
-                previous.status = "archived"
-        alias.version_id = to_version.id
-        alias.updated_at = utcnow()
-    event = ActivationEvent(
-        lineage_id=lineage.id,
+        if current.id != target.id and current.status == "candidate":
+            connection.execute(_ARCHIVE, {"leaving": current.id})
+        connection.execute(_POINT, {"lineage": lineage_id, "to": target.id, "now": now})
+    from_id = None if current is None else current.id
+    result = connection.execute(
+        _NEW_EVENT,
+        {
+            "lineage_id": lineage_id,
+            "kind": kind,
+            "from_version_id": from_id,
+            "to_version_id": target.id,
+            "actor": actor,
+            "reason": reason,
+            "created_at": now,
+        },
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return ActivationRecord(
+        id=key[0],
+        lineage=name,
         kind=kind,
+        from_ref=None if current is None else f"{name}:v{current.version}",
+        to_ref=f"{name}:v{target.version}",
         from_version_id=from_id,
-        to_version_id=to_version.id,
+        to_version_id=target.id,
         actor=actor,
         reason=reason,
+        created_at=now,
     )
-    session.add(event)
-    session.flush()
-    return event
 
 
-def activate(session: Session, ref: str | int, *, actor: str, reason: str) -> ActivationEvent:
+def _refuse_cleaned(target: Row[Any], message: str) -> None:
+    if target.status == "cleaned" or not target.artifact_path:
+        raise RegistryError(message)
+
+
+def activate(
+    connection: Connection, ref: str | int, *, actor: str, reason: str
+) -> ActivationRecord:
     """Make `ref` the active version of its lineage."""
-    version, lineage = find_version(session, ref)
-    _lock_lineage(session, lineage.id)
-    if version.status == "cleaned" or not version.artifact_path:
-        raise RegistryError(
-            f"{lineage.name}:v{version.version} cannot be activated: its model file was cleaned up"
-        )
-    alias = session.get(Alias, (lineage.id, ACTIVE))
-    if alias is not None and alias.version_id == version.id:
-        raise RegistryError(f"{lineage.name}:v{version.version} is already the active version")
-    return _move(session, lineage, version, kind="activate", actor=actor, reason=reason)
+    target = version_row(connection, ref, lock_lineage=True)
+    _refuse_cleaned(
+        target,
+        f"{target.lineage}:v{target.version} cannot be activated: its model file was cleaned up",
+    )
+    return _move(connection, target, kind="activate", actor=actor, reason=reason)
 
 
 def rollback(
-    session: Session, lineage_name: str | None, *, actor: str, reason: str
-) -> ActivationEvent:
+    connection: Connection, lineage_name: str | None, *, actor: str, reason: str
+) -> ActivationRecord:
     """Re-activate the version that was active before the current one."""
-    lineage = find_lineage(session, lineage_name)
-    _lock_lineage(session, lineage.id)
-    target_id = rollback_target(session, lineage.id)
+    lineage = lineage_row(connection, lineage_name)
+    connection.execute(_LOCK, {"lineage": lineage.id})  # before reading its history
+    target_id = rollback_target(connection, lineage.id)
     if target_id is None:
         raise RegistryError(
             f"nothing to roll back to in {lineage.name}: no earlier active version in its history"
         )
-    target = session.get(ModelVersion, target_id)
-    if target is None or target.status == "cleaned" or not target.artifact_path:
-        raise RegistryError(f"the previous version of {lineage.name} has no model file any more")
-    return _move(session, lineage, target, kind="rollback", actor=actor, reason=reason)
+    target = version_row(connection, target_id)
+    _refuse_cleaned(target, f"the previous version of {lineage.name} has no model file any more")
+    return _move(connection, target, kind="rollback", actor=actor, reason=reason)
 
 
 def history(
@@ -141,25 +182,3 @@ def history(
         )
         for e, name, to_n, from_n in rows
     ]
-
-
-def to_record(session: Session, event: ActivationEvent) -> ActivationRecord:
-    """The record of an event just written (rows are in the session already: no query)."""
-    lineage = session.get(Lineage, event.lineage_id)
-    to_v = session.get(ModelVersion, event.to_version_id)
-    from_v = (
-        None if event.from_version_id is None else session.get(ModelVersion, event.from_version_id)
-    )
-    assert lineage is not None and to_v is not None
-    return ActivationRecord(
-        id=event.id,
-        lineage=lineage.name,
-        kind=event.kind,
-        from_ref=None if from_v is None else f"{lineage.name}:v{from_v.version}",
-        to_ref=f"{lineage.name}:v{to_v.version}",
-        from_version_id=event.from_version_id,
-        to_version_id=event.to_version_id,
-        actor=event.actor,
-        reason=event.reason,
-        created_at=event.created_at,
-    )

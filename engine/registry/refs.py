@@ -2,50 +2,114 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.db.schema import Lineage, ModelVersion
 from engine.errors import NotFoundError
 
 _REF = re.compile(r"^(?P<lineage>[A-Za-z0-9][A-Za-z0-9._-]*):v(?P<number>\d+)$")
+_VERSIONS: Table = ModelVersion.__table__  # type: ignore[assignment]
+_LINEAGES: Table = Lineage.__table__  # type: ignore[assignment]
+
+
+def _parse(ref: str | int) -> tuple[str, re.Match[str] | None]:
+    """The typed text and, for `lineage:vN`, its match; malformed refs are refused."""
+    text = str(ref).strip()
+    if text.isdigit():
+        return text, None
+    if match := _REF.match(text):
+        return text, match
+    raise NotFoundError(
+        f"{text!r} is not a version: use its id (e.g. 12) or lineage:vN "
+        "(e.g. XAUUSD-M5-scalper:v3); `aurum models` lists them"
+    )
+
+
+def _missing(text: str) -> NotFoundError:
+    return NotFoundError(f"model version {text} does not exist; `aurum models` lists them")
 
 
 def find_version(session: Session, ref: str | int) -> tuple[ModelVersion, Lineage]:
     """Look a version up by id or `lineage:vN`; unknown refs raise NotFoundError."""
-    text = str(ref).strip()
+    text, match = _parse(ref)
     query = select(ModelVersion, Lineage).join(Lineage, Lineage.id == ModelVersion.lineage_id)
-    if text.isdigit():
-        row = session.execute(query.where(ModelVersion.id == int(text))).first()
-    elif match := _REF.match(text):
-        row = session.execute(
-            query.where(
-                Lineage.name == match["lineage"], ModelVersion.version == int(match["number"])
-            )
-        ).first()
+    if match is None:
+        query = query.where(ModelVersion.id == int(text))
     else:
-        raise NotFoundError(
-            f"{text!r} is not a version: use its id (e.g. 12) or lineage:vN "
-            "(e.g. XAUUSD-M5-scalper:v3); `aurum models` lists them"
+        query = query.where(
+            Lineage.name == match["lineage"], ModelVersion.version == int(match["number"])
         )
+    row = session.execute(query).first()
     if row is None:
-        raise NotFoundError(f"model version {text} does not exist; `aurum models` lists them")
+        raise _missing(text)
     return row[0], row[1]
+
+
+@functools.cache
+def _version_query(by_ref: bool, lock: bool) -> Select[Any]:
+    """Built once: statements reused as they are skip SQLAlchemy's construction work."""
+    query = select(
+        _VERSIONS.c.id,
+        _VERSIONS.c.version,
+        _VERSIONS.c.status,
+        _VERSIONS.c.artifact_path,
+        _VERSIONS.c.lineage_id,
+        _LINEAGES.c.name.label("lineage"),
+    ).join(_LINEAGES, _LINEAGES.c.id == _VERSIONS.c.lineage_id)
+    if by_ref:
+        query = query.where(
+            _LINEAGES.c.name == bindparam("name"), _VERSIONS.c.version == bindparam("number")
+        )
+    else:
+        query = query.where(_VERSIONS.c.id == bindparam("id"))
+    return query.with_for_update(of=_LINEAGES) if lock else query
+
+
+def version_row(connection: Connection, ref: str | int, *, lock_lineage: bool = False) -> Row[Any]:
+    """(id, version, status, artifact_path, lineage_id, lineage) of a version, in one Core query.
+
+    With `lock_lineage` the lineage row is locked for the rest of the transaction (PostgreSQL;
+    SQLite write transactions are exclusive already), so moves of its pointer are serialised.
+    """
+    text, match = _parse(ref)
+    if match is None:
+        params: dict[str, Any] = {"id": int(text)}
+    else:
+        params = {"name": match["lineage"], "number": int(match["number"])}
+    row = connection.execute(_version_query(match is not None, lock_lineage), params).first()
+    if row is None:
+        raise _missing(text)
+    return row
 
 
 def find_lineage(session: Session, name: str | None) -> Lineage:
     """The named lineage, or the only one when no name is given."""
+    query = select(Lineage).order_by(Lineage.id)
     if name:
-        lineage = session.scalars(select(Lineage).where(Lineage.name == name)).first()
-        if lineage is None:
-            raise NotFoundError(f"model lineage {name!r} does not exist")
-        return lineage
-    lineages = session.scalars(select(Lineage).order_by(Lineage.id)).all()
-    if not lineages:
+        query = query.where(Lineage.name == name)
+    return _only_lineage(session.scalars(query).all(), name)
+
+
+def lineage_row(connection: Connection, name: str | None) -> Row[Any]:
+    """`find_lineage` in one Core query: a row of (id, name)."""
+    query = select(_LINEAGES.c.id, _LINEAGES.c.name).order_by(_LINEAGES.c.id)
+    if name:
+        query = query.where(_LINEAGES.c.name == name)
+    return _only_lineage(connection.execute(query).all(), name)
+
+
+def _only_lineage(found: Sequence[Any], name: str | None) -> Any:
+    if name and not found:
+        raise NotFoundError(f"model lineage {name!r} does not exist")
+    if not found:
         raise NotFoundError("no models are registered yet: run `aurum demo` or `aurum train`")
-    if len(lineages) > 1:
-        names = ", ".join(lin.name for lin in lineages)
+    if len(found) > 1:
+        names = ", ".join(lin.name for lin in found)
         raise NotFoundError(f"several model lineages exist ({names}); name one with --lineage")
-    return lineages[0]
+    return found[0]

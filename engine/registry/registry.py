@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from engine.audit import add_audit
+from engine.audit import insert_audit
 from engine.db.connection import Database
 from engine.errors import AurumError, NotFoundError
 from engine.registry import activation, artifacts, cleanup, versions
@@ -211,23 +211,19 @@ class ModelRegistry:
         self, ref: str | int, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
         """Move the pointer and record the event and its audit row in one transaction."""
-        with self.db.session(write=True) as s:
-            event = activation.activate(s, ref, actor=actor, reason=reason)
-            record = activation.to_record(s, event)
-            add_audit(
-                s, actor, "model.activate", record.to_ref, {"from": record.from_ref, "why": reason}
-            )
+        with self.db.transaction(write=True) as connection:
+            record = activation.activate(connection, ref, actor=actor, reason=reason)
+            detail = {"from": record.from_ref, "why": reason}
+            insert_audit(connection, actor, "model.activate", record.to_ref, detail)
             return record
 
     def rollback(
         self, lineage: str | None = None, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
-        with self.db.session(write=True) as s:
-            event = activation.rollback(s, lineage, actor=actor, reason=reason)
-            record = activation.to_record(s, event)
-            add_audit(
-                s, actor, "model.rollback", record.to_ref, {"from": record.from_ref, "why": reason}
-            )
+        with self.db.transaction(write=True) as connection:
+            record = activation.rollback(connection, lineage, actor=actor, reason=reason)
+            detail = {"from": record.from_ref, "why": reason}
+            insert_audit(connection, actor, "model.rollback", record.to_ref, detail)
             return record
 
     def history(self, lineage: str | None = None, limit: int = 200) -> list[ActivationRecord]:

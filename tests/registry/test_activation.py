@@ -89,3 +89,12 @@ def test_actions_are_audited_with_the_actor(desk: Desk, small_model: Any):
         ("model.activate", "alice"),
     ]
     assert log[0].detail["why"] == "drawdown"
+
+
+def test_the_returned_records_are_the_stored_events(desk: Desk, small_model: Any):
+    a, b, _ = _three(desk, small_model)
+    first = desk.activate(a, actor="alice", reason="go")
+    second = desk.activate(b, actor="bob", reason="better")
+    back = desk.rollback(actor="carol", reason="worse")
+    assert desk.activation_history() == [back, second, first]
+    assert (back.from_ref, back.to_ref) == (second.to_ref, first.to_ref)
