@@ -4,10 +4,11 @@ comparable; +inf profit factors rank as the best, missing values as the worst.""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from engine.metrics.catalog import METRICS
 from engine.registry.types import VersionInfo
@@ -26,51 +27,93 @@ def percentile_ranks(values: Sequence[float | None], higher_is_better: bool) -> 
     n = len(values)
     if n == 1:
         return [1.0 if _known(values[0]) else 0.0]
-    sign = 1.0 if higher_is_better else -1.0
-    keyed = [
-        (sign * v if v is not None and _known(v) else -math.inf, i) for i, v in enumerate(values)
-    ]
-    keyed.sort()
-    ranks = [0.0] * n
-    start = 0
-    while start < n:
-        end = start
-        while end + 1 < n and keyed[end + 1][0] == keyed[start][0]:
-            end += 1
-        shared = (start + end) / 2 / (n - 1)
-        for k in range(start, end + 1):
-            ranks[keyed[k][1]] = 0.0 if keyed[k][0] == -math.inf else shared
-        start = end + 1
-    return ranks
+    if n == 0:
+        return []
+    keys = np.array([math.nan if v is None else v for v in values], dtype=float)
+    if not higher_is_better:
+        keys = -keys
+    keys[np.isnan(keys)] = -math.inf
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new_group = np.empty(n, dtype=bool)
+    new_group[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+    starts = np.flatnonzero(new_group)
+    ends = np.append(starts[1:], n) - 1
+    shared = (starts + ends) / 2 / (n - 1)
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(shared, ends - starts + 1)
+    ranks[keys == -math.inf] = 0.0
+    return ranks.tolist()
 
 
 def _known(value: float | None) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def rank_versions(versions: Sequence[VersionInfo], selection: Any) -> list[VersionInfo]:
-    """Score eligible versions, best first; ineligible ones follow, newest first."""
-    eligible = [v for v in versions if v.metrics_trades >= selection.min_trades and v.metrics]
-    chosen = {v.id for v in eligible}
-    others = [v for v in versions if v.id not in chosen]
+def board_order(
+    ids: Sequence[int],
+    metrics: Sequence[Mapping[str, float | None]],
+    trades: Sequence[int],
+    selection: Any,
+) -> list[tuple[int, float | None]]:
+    """(position, score) in leaderboard order: eligible entries by score, best first (ties:
+    newest first), then the ineligible ones (score None), newest first."""
+    eligible = [i for i in range(len(ids)) if trades[i] >= selection.min_trades and metrics[i]]
     weights = {m: float(getattr(selection, attr)) for m, attr in WEIGHTS.items()}
     total = sum(weights.values()) or 1.0
-    scores = [0.0] * len(eligible)
+    scores = np.zeros(len(eligible))
     for metric, weight in weights.items():
         if not weight:
             continue
         ranks = percentile_ranks(
-            [v.metrics.get(metric) for v in eligible], METRICS[metric].higher_is_better
+            [metrics[i].get(metric) for i in eligible], METRICS[metric].higher_is_better
         )
-        scores = [s + weight * r / total for s, r in zip(scores, ranks, strict=True)]
-    scored = [
-        dataclasses.replace(v, score=round(s, 4), eligible=True)
-        for v, s in zip(eligible, scores, strict=True)
+        scores = scores + weight * np.asarray(ranks, dtype=float) / total
+    scored = [(i, round(s, 4)) for i, s in zip(eligible, scores.tolist(), strict=True)]
+    scored.sort(key=lambda pair: (-pair[1], -ids[pair[0]]))
+    chosen = set(eligible)
+    rest = sorted((i for i in range(len(ids)) if i not in chosen), key=lambda i: -ids[i])
+    return [*scored, *((i, None) for i in rest)]
+
+
+def ineligible_reason(selection: Any) -> str:
+    return f"fewer than {selection.min_trades} trades"
+
+
+def rank_versions(versions: Sequence[VersionInfo], selection: Any) -> list[VersionInfo]:
+    """Score eligible versions, best first; ineligible ones follow, newest first."""
+    order = board_order(
+        [v.id for v in versions],
+        [v.metrics for v in versions],
+        [v.metrics_trades for v in versions],
+        selection,
+    )
+    reason = ineligible_reason(selection)
+    return [
+        versions[i].with_rank(score=score, eligible=True)
+        if score is not None
+        else versions[i].with_rank(score=None, eligible=False, ineligible_reason=reason)
+        for i, score in order
     ]
-    scored.sort(key=lambda v: (-(v.score or 0.0), -v.id))
-    reason = f"fewer than {selection.min_trades} trades"
-    rest = [
-        dataclasses.replace(v, score=None, eligible=False, ineligible_reason=reason)
-        for v in sorted(others, key=lambda v: -v.id)
-    ]
-    return scored + rest
+
+
+def rank_fields(board: list[dict[str, Any]], selection: Any) -> list[dict[str, Any]]:
+    """`rank_versions` for the field dicts of a listing (VersionInfo not built yet): the same
+    order and verdicts, set in the dicts themselves."""
+    order = board_order(
+        [f["id"] for f in board],
+        [f["metrics"] for f in board],
+        [f["metrics_trades"] for f in board],
+        selection,
+    )
+    reason = ineligible_reason(selection)
+    ranked = []
+    for i, score in order:
+        fields = board[i]
+        if score is None:
+            fields.update(score=None, eligible=False, ineligible_reason=reason)
+        else:
+            fields.update(score=score, eligible=True)
+        ranked.append(fields)
+    return ranked

@@ -31,7 +31,6 @@ from engine.ledger import (
     series_metrics,
     trades_for,
 )
-from engine.ranking import rank_versions
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
 from engine.registry.refs import find_version
 
@@ -175,9 +174,10 @@ class Desk:
     # --- models -------------------------------------------------------------------------------
     def leaderboard(self, lineage: str | None = None) -> list[VersionInfo]:
         """Versions with their current numbers: live when enough live trades, else backtest."""
-        min_live = self.config().selection.min_live_trades
-        board = self.registry.list_versions(lineage=lineage, live_from=min_live)
-        return rank_versions(board, self.config().selection)
+        selection = self.config().selection
+        return self.registry.leaderboard(
+            selection, lineage=lineage, live_from=selection.min_live_trades
+        )
 
     def version(self, ref: str | int) -> VersionInfo:
         return self.registry.get(ref)

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from engine.ranking import percentile_ranks, rank_versions
 from engine.registry.types import VersionInfo
 from tests.conftest import spec
@@ -54,6 +57,38 @@ def test_percentile_ranks_respect_direction_ties_and_missing_values():
     assert percentile_ranks([1.0, 3.0, 2.0], False) == [1.0, 0.0, 0.5]
     assert percentile_ranks([math.inf, 2.0, None], True) == [1.0, 0.5, 0.0]
     assert percentile_ranks([2.0, 2.0, 1.0], True) == [0.75, 0.75, 0.0]
+
+
+def _reference_ranks(values: list[float | None], higher_is_better: bool) -> list[float]:
+    """The definition, written the slow and obvious way: average position among the known
+    values (sorted worst to best) over n - 1; unknown values rank 0."""
+    n = len(values)
+    sign = 1.0 if higher_is_better else -1.0
+    keys = [-math.inf if v is None or math.isnan(v) else sign * v for v in values]  # -inf: worst
+    if n == 1:
+        return [0.0 if values[0] is None or math.isnan(values[0]) else 1.0]
+    ranks = []
+    for key in keys:
+        below = sum(k < key for k in keys)
+        ties = sum(k == key for k in keys)
+        ranks.append(0.0 if key == -math.inf else (below + (ties - 1) / 2) / (n - 1))
+    return ranks
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from([0.0, 1.0, -2.5, math.inf, -math.inf, math.nan]),
+            st.floats(-1e6, 1e6),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_percentile_ranks_match_their_definition(values: list[float | None], higher: bool):
+    assert percentile_ranks(values, higher) == _reference_ranks(values, higher)
 
 
 def test_weighted_score_orders_versions_and_gates_thin_evidence():

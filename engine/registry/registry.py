@@ -13,7 +13,7 @@ from typing import Any
 from engine.audit import insert_audit
 from engine.db.connection import Database
 from engine.errors import AurumError, NotFoundError
-from engine.registry import activation, artifacts, cleanup, versions
+from engine.registry import activation, artifacts, cleanup, listing, versions
 from engine.registry.compare import DEFAULT_COMPARE, compare
 from engine.registry.refs import find_lineage, find_version
 from engine.registry.types import (
@@ -135,8 +135,20 @@ class ModelRegistry:
     def list_versions(
         self, *, lineage: str | None = None, source: str = "backtest", live_from: int | None = None
     ) -> list[VersionInfo]:
-        with self.db.session() as s:
-            return versions.list_versions(s, lineage=lineage, source=source, live_from=live_from)
+        with self.db.transaction() as connection:
+            return listing.list_versions(
+                connection, lineage=lineage, source=source, live_from=live_from
+            )
+
+    def leaderboard(
+        self, selection: Any, *, lineage: str | None = None, live_from: int | None = None
+    ) -> list[VersionInfo]:
+        """`list_versions` ranked by `selection` (engine.ranking), each version built once."""
+        from engine.ranking import rank_fields
+
+        with self.db.transaction() as connection:
+            board = listing.listing_fields(connection, lineage=lineage, live_from=live_from)
+        return [VersionInfo.from_fields(f) for f in rank_fields(board, selection)]
 
     def lineages(self) -> list[LineageInfo]:
         from sqlalchemy import select

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -150,12 +149,7 @@ def to_info(
     active: set[int],
     metrics: tuple[dict[str, float | None], int] | None = None,
     source: str = "",
-    *,
-    with_details: bool = True,
-    decode: Callable[[str], Any] = json.loads,
 ) -> VersionInfo:
-    """`decode` lets a listing share the parsed copy of JSON texts many versions repeat (the
-    feature list, library versions): treat VersionInfo's lists and dicts as read-only."""
     values, trades = metrics if metrics else ({}, 0)
     return VersionInfo(
         id=row.id,
@@ -164,12 +158,12 @@ def to_info(
         timeframe=lineage.timeframe,
         version=row.version,
         algorithm=row.algorithm,
-        params=decode(row.params_json),
-        features=decode(row.features_json),
+        params=json.loads(row.params_json),
+        features=json.loads(row.features_json),
         train_start=row.train_start,
         train_end=row.train_end,
         data_hash=row.data_hash,
-        library_versions=decode(row.library_versions_json),
+        library_versions=json.loads(row.library_versions_json),
         artifact_path=row.artifact_path,
         artifact_format=row.artifact_format,
         artifact_size=row.artifact_size,
@@ -181,43 +175,9 @@ def to_info(
         metrics=dict(values),
         metrics_source=source if metrics else "",
         metrics_trades=trades,
-        details=json.loads(row.details_json or "{}") if with_details else {},
+        details=json.loads(row.details_json or "{}"),
         session_id=row.session_id,
     )
-
-
-def list_versions(
-    session: Session,
-    *,
-    lineage: str | None = None,
-    source: str = "backtest",
-    live_from: int | None = None,
-) -> list[VersionInfo]:
-    """Every version (newest first) with its current metrics of `source`; with `live_from`,
-    a version's live metrics replace its backtest ones once it has that many live trades.
-    Details (folds, candidates) are not loaded here: `get` has them."""
-    columns = [c for c in ModelVersion.__table__.c if c.name != "details_json"]
-    query = select(*columns).join(Lineage, Lineage.id == ModelVersion.lineage_id)
-    if lineage:
-        query = query.where(Lineage.name == lineage)
-    rows = session.connection().execute(query.order_by(ModelVersion.id.desc())).all()
-    lineages = {lin.id: lin for lin in session.scalars(select(Lineage))}
-    ids = None if lineage is None else [r.id for r in rows]
-    metrics = latest_metrics(session, ids, source)
-    live = latest_metrics(session, ids, "live") if live_from is not None else {}
-    active = set(active_ids(session).values())
-    decode = functools.lru_cache(maxsize=256)(json.loads)
-    out = []
-    for v in rows:
-        src, values = source, metrics.get(v.id)
-        if live_from is not None and v.id in live and live[v.id][1] >= live_from:
-            src, values = "live", live[v.id]
-        out.append(
-            to_info(
-                v, lineages[v.lineage_id], active, values, src, with_details=False, decode=decode
-            )
-        )
-    return out
 
 
 def lineage_info(lineage: Lineage) -> LineageInfo:
