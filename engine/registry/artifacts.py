@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,53 +51,99 @@ class StoredArtifact:
 
 def serialize(estimator: Any) -> bytes:
     """The estimator as skops bytes; refuses objects holding types we would not load back."""
-    import skops.io as sio
-
-    try:
-        data = sio.dumps(estimator)
-    except Exception as err:
-        raise ArtifactError(f"cannot save this model with skops: {err}") from err
+    data = dump(estimator)
     _check_types(data, origin="the model being saved")
     return data
 
 
-def _check_types(data: bytes, *, origin: str) -> list[str]:
+def dump(estimator: Any) -> bytes:
+    """The estimator as skops bytes, not yet checked against the allow-list."""
     import skops.io as sio
 
     try:
-        untrusted = sio.get_untrusted_types(data=data)
+        return sio.dumps(estimator)
+    except Exception as err:
+        raise ArtifactError(f"cannot save this model with skops: {err}") from err
+
+
+def _check_types(data: bytes, *, origin: str) -> list[str]:
+    from engine.registry.skops_types import untrusted_types
+
+    try:
+        untrusted = untrusted_types(data)
     except Exception as err:
         raise ArtifactError(f"{origin} is not a readable skops file ({err})") from err
-    refused = sorted(set(untrusted) - TRUSTED_TYPES)
+    refused = sorted(untrusted - TRUSTED_TYPES)
     if refused:
         raise ArtifactError(
             f"{origin} contains types outside Aurum's allow-list: {', '.join(refused)}. "
             "It was not loaded."
         )
-    return list(untrusted)
+    return sorted(untrusted)
+
+
+def save_artifact(artifacts_dir: Path, lineage: str, estimator: Any) -> StoredArtifact:
+    """`serialize` then `write_artifact`, overlapped: while this thread audits the types, a
+    worker hashes the bytes and writes and fsyncs the temp file (both release the GIL). The
+    file takes its final name only once the audit passed; a refused model leaves nothing."""
+    folder = _lineage_folder(artifacts_dir, lineage)
+    data = dump(estimator)
+    with ThreadPoolExecutor(max_workers=1) as writer:  # per call: nothing left behind in forks
+        staging = writer.submit(_stage, folder, data)
+        try:
+            _check_types(data, origin="the model being saved")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                _, tmp = staging.result()
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
+            raise
+        digest, tmp = staging.result()
+    return _publish(folder, digest, tmp, len(data))
 
 
 def write_artifact(artifacts_dir: Path, lineage: str, data: bytes) -> StoredArtifact:
     """Write bytes under artifacts/<lineage>/<sha256>.skops: temp file, fsync, rename."""
-    digest = hashlib.sha256(data).hexdigest()
+    folder = _lineage_folder(artifacts_dir, lineage)
+    digest, tmp = _stage(folder, data)
+    return _publish(folder, digest, tmp, len(data))
+
+
+def _lineage_folder(artifacts_dir: Path, lineage: str) -> Path:
     folder = inside(artifacts_dir, artifacts_dir / safe_name(lineage, what="lineage name"))
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _stage(folder: Path, data: bytes) -> tuple[str, Path | None]:
+    """The sha256 and a durable temp file holding `data` (None: that content is stored)."""
+    digest = hashlib.sha256(data).hexdigest()
     target = folder / f"{digest}.skops"
-    relative = f"{folder.name}/{target.name}"
     if target.exists() and _sha256_file(target) == digest:
-        return StoredArtifact(relative, len(data), digest, "skops")
+        return digest, None
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
-    return StoredArtifact(relative, len(data), digest, "skops")
+    return digest, Path(tmp)
+
+
+def _publish(folder: Path, digest: str, tmp: Path | None, size: int) -> StoredArtifact:
+    """Rename the temp file to its content address and make the rename durable."""
+    target = folder / f"{digest}.skops"
+    if tmp is not None:
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(folder)
+    return StoredArtifact(f"{folder.name}/{target.name}", size, digest, "skops")
 
 
 def read_verified(artifacts_dir: Path, relative_path: str, expected_sha256: str) -> bytes:

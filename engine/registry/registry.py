@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,14 @@ class NewVersion:
 
 
 def library_versions() -> dict[str, str]:
+    """The versions of the libraries this process runs with."""
+    return dict(_library_versions())
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    # read once per process: importlib.metadata parses a metadata file per package (a few ms
+    # per registration), and a running process keeps the libraries it imported anyway
     out = {"python": platform.python_version()}
     for dist in ("scikit-learn", "skops", "numpy", "pandas", "lightgbm", "xgboost"):
         try:
@@ -69,8 +78,7 @@ class ModelRegistry:
     # --- registering and reading -------------------------------------------------------------
     def register(self, estimator: Any, spec: NewVersion) -> VersionInfo:
         """Save the model file, then record the version; a failed record leaves no new file."""
-        data = artifacts.serialize(estimator)
-        stored = artifacts.write_artifact(self.artifacts_dir, spec.lineage, data)
+        stored = artifacts.save_artifact(self.artifacts_dir, spec.lineage, estimator)
         try:
             with self.db.session(write=True) as s:
                 lineage = versions.ensure_lineage(

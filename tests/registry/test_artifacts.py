@@ -10,7 +10,7 @@ import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
 from engine.errors import ArtifactError
-from engine.registry.artifacts import load_artifact, serialize, write_artifact
+from engine.registry.artifacts import _check_types, load_artifact, serialize, write_artifact
 from engine.services import Desk
 from tests.conftest import spec
 
@@ -105,3 +105,55 @@ def test_no_module_loads_models_with_pickle_joblib_or_cloudpickle():
         if b in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def _audit_cases() -> dict[str, Any]:
+    """Models of every shape we store, plus the node kinds skops audits specially."""
+    from collections import OrderedDict
+
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    y = (x[:, 0] > 0).astype(int)
+    odd = LogisticRegression().fit(x, y)
+    odd.extras_ = OrderedDict(window=slice(1, 5), rng=np.random.default_rng(0))  # type: ignore[attr-defined]
+    smuggled = LogisticRegression().fit(x, y)
+    smuggled.smuggled = NotAllowed()  # type: ignore[attr-defined]
+    scaler = StandardScaler().fit(x)
+    return {
+        "pipeline": make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y),
+        "forest": RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y),
+        "boosting": HistGradientBoostingClassifier(max_iter=3).fit(x, y),
+        "numpy ufunc": FunctionTransformer(np.log1p),
+        "builtin function": FunctionTransformer(abs),
+        "bound method": FunctionTransformer(scaler.transform),
+        "ordered dict, slice, generator": odd,
+        "foreign object": smuggled,
+    }
+
+
+@pytest.mark.parametrize("case", list(_audit_cases()))
+def test_the_save_time_audit_finds_exactly_what_skops_finds(case: str):
+    from engine.registry.skops_types import _walked, untrusted_types
+
+    data = sio.dumps(_audit_cases()[case])
+    expected = set(sio.get_untrusted_types(data=data))
+    assert _walked(data) == expected  # the fast walk itself, not its fallback
+    assert untrusted_types(data) == expected
+
+
+def test_the_save_time_audit_refuses_bytes_that_are_not_skops():
+    with pytest.raises(ArtifactError, match="not a readable skops file"):
+        _check_types(b"PK\x03\x04 not really a zip", origin="the model being saved")
+
+
+def test_registering_a_model_with_a_foreign_type_leaves_no_row_and_no_file(desk: Desk):
+    model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    model.smuggled = NotAllowed()  # type: ignore[attr-defined]
+    with pytest.raises(ArtifactError, match=r"allow-list: .*NotAllowed"):
+        desk.registry.register(model, spec())
+    assert desk.registry.list_versions() == []
+    assert [p for p in desk.paths.artifacts_dir.rglob("*") if p.is_file()] == []  # no temp file

@@ -57,7 +57,7 @@ def test_cleanup_keeps_a_file_shared_by_a_live_version(
     import engine.registry.artifacts as artifacts
 
     same_bytes = artifacts.serialize(small_model)
-    monkeypatch.setattr(artifacts, "serialize", lambda _model: same_bytes)
+    monkeypatch.setattr(artifacts, "dump", lambda _model: same_bytes)
     old = desk.registry.register(small_model, spec())
     new = desk.registry.register(small_model, spec())  # same bytes, same content address
     assert old.artifact_path == new.artifact_path
