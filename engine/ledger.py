@@ -224,6 +224,43 @@ def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTr
     return out
 
 
+def log_backtest_trades(
+    session: Session, version_id: int, trades: pd.DataFrame | None, *, symbol: str, volume: float
+) -> int:
+    """Store a version's out-of-sample backtest trades (`engine.backtest` columns) one by one,
+    with source "backtest": net = gross profit + commission, where commission is minus the
+    trade's costs (spread, slippage and commission). Tickets are `backtest-v<id>-<entry bar>`."""
+    from sqlalchemy import Table, insert
+
+    rows = [
+        TradeInput(
+            ticket=f"backtest-v{version_id}-{int(t['entry_index'])}",
+            symbol=symbol,
+            side=t["side"],
+            open_time=t["entry_time"],
+            close_time=t["exit_time"],
+            open_price=float(t["entry_price"]),
+            close_price=float(t["exit_price"]),
+            volume=volume,
+            profit=float(t["gross_profit"]),
+            commission=-float(t["costs"]),
+            version_id=version_id,
+            confidence=_confidence(t["confidence"]),
+            source="backtest",
+        ).model_dump()
+        for t in ([] if trades is None else trades.to_dict("records"))
+    ]
+    if rows:
+        table: Table = Trade.__table__  # type: ignore[assignment]
+        session.connection().execute(insert(table), rows)
+    return len(rows)
+
+
+def _confidence(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else round(min(max(number, 0.0), 1.0), 4)
+
+
 @dataclass(frozen=True)
 class ResultSeries:
     """A version's closed-trade results in close-time order: what metrics need, nothing more."""

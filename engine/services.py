@@ -375,6 +375,12 @@ class Desk:
         with self.db.session() as s:
             return result_series(s, find_version(s, ref)[0].id)
 
+    def backtest_results(self, ref: str | int) -> ResultSeries:
+        """A version's out-of-sample backtest trades (net profit, close time) after costs, as
+        its learning session recorded them; empty for versions registered before that."""
+        with self.db.session() as s:
+            return result_series(s, find_version(s, ref)[0].id, source="backtest")
+
     def live_metrics(self, ref: str | int, results: ResultSeries | None = None) -> dict[str, float]:
         series = results if results is not None else self.live_results(ref)
         return series_metrics(
@@ -423,8 +429,12 @@ class Desk:
             ]
 
     def counts(self) -> dict[str, int]:
+        """Versions registered, and trades logged by the trading side or imported (the
+        learner's backtest trades are not logged trades)."""
         with self.db.session() as s:
             return {
                 "versions": int(s.scalar(select(func.count(ModelVersion.id))) or 0),
-                "trades": int(s.scalar(select(func.count(Trade.id))) or 0),
+                "trades": int(
+                    s.scalar(select(func.count(Trade.id)).where(Trade.source != "backtest")) or 0
+                ),
             }

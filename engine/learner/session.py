@@ -23,6 +23,7 @@ from engine.learner.candidates import hyperparameters, make_pipeline
 from engine.learner.dataset import LearningError, build_dataset, data_hash, window
 from engine.learner.evaluate import CandidateResult, Dataset, evaluate_candidate
 from engine.learner.report import candidate_summary, importance, score_candidates
+from engine.ledger import log_backtest_trades
 from engine.registry import NewVersion
 from engine.registry.registry import library_versions
 from engine.validation import WalkForwardSplit
@@ -233,6 +234,8 @@ def _run(
         session_id=session_id,
         details={**summary, "selected_features": selected, "importances": importances},
     )
+    with desk.db.session(write=True) as s:  # the winner's out-of-sample trades, one by one
+        log_backtest_trades(s, info.id, winner.trades, symbol=sym, volume=data.costs.lot_size)
     selection.record(desk, decision, info.id, session_id)
     activated = False
     if decision.promote:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.learner.dataset import LearningError
+from engine.ledger import series_metrics
 from engine.services import Desk
 from tests.learner.conftest import fast_desk
 
@@ -139,3 +140,22 @@ def test_labels_never_overlap_their_test_fold(trained: Any):
 def test_desk_without_bars_says_to_import(desk: Desk):
     with pytest.raises(LearningError, match="aurum import-bars"):
         desk.learn(actor="test")
+
+
+def test_the_winners_out_of_sample_trades_are_stored_as_backtest_trades(trained: Any):
+    """One ledger row per backtest trade: the series gives back the registered metrics, and
+    none of it counts as live (live metrics, logged-trade count)."""
+    desk, outcome = trained
+    info = desk.version(outcome.version_id)
+    stored = desk.trades(info.ref, source="backtest")
+    assert len(stored) == int(info.metrics["trades"]) >= 20
+    assert {t.source for t in stored} == {"backtest"}
+    assert {t.version_id for t in stored} == {info.id}
+    assert all(t.open_time < t.close_time for t in stored)
+    series = desk.backtest_results(info.ref)
+    again = series_metrics(series, initial_equity=desk.config().account.initial_balance)
+    for name in ("trades", "net_profit", "win_rate", "profit_factor", "max_drawdown", "sharpe"):
+        assert again[name] == pytest.approx(info.metrics[name]), name
+    assert desk.trades(info.ref) == []
+    assert desk.live_metrics(info.ref)["trades"] == 0
+    assert desk.counts()["trades"] == 0
