@@ -10,9 +10,20 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, null, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    null,
+    select,
+    type_coerce,
+)
 
 from engine.db.schema import Alias, CurrentMetrics, Lineage, ModelVersion
 from engine.registry.types import VersionInfo
@@ -40,8 +51,8 @@ def _query(by_lineage: bool, with_live: bool) -> Select[Any]:
             v.algorithm,
             v.params_json,
             v.features_json,
-            v.train_start,
-            v.train_end,
+            _naive(v.train_start),
+            _naive(v.train_end),
             v.data_hash,
             v.library_versions_json,
             v.artifact_path,
@@ -51,7 +62,7 @@ def _query(by_lineage: bool, with_live: bool) -> Select[Any]:
             v.status,
             v.pinned,
             v.notes,
-            v.created_at,
+            _naive(v.created_at),
             v.session_id,
             chosen.c.metrics_json,
             chosen.c.trades,
@@ -68,6 +79,12 @@ def _query(by_lineage: bool, with_live: bool) -> Select[Any]:
     if by_lineage:
         query = query.where(_LINEAGES.c.name == bindparam("lineage"))
     return query.order_by(v.id.desc())
+
+
+def _naive(column: Any) -> Any:
+    """The column as the plain DateTime it is stored as: `listing_fields` marks it UTC itself,
+    as UTCDateTime would (its wrapper costs two Python calls per value, 3,000 per listing)."""
+    return type_coerce(column, DateTime()).label(column.name)
 
 
 class JsonMemo:
@@ -137,6 +154,11 @@ def listing_fields(
             status, pinned, notes, created_at, session_id, _, trades, _, live_trades, active_id,
         ) = row  # fmt: skip
         metrics_source = source
+        created_at = created_at.replace(tzinfo=UTC)
+        if train_start is not None:
+            train_start = train_start.replace(tzinfo=UTC)
+        if train_end is not None:
+            train_end = train_end.replace(tzinfo=UTC)
         if live_values is not None and live_trades >= (live_from or 0):
             values, trades, metrics_source = live_values, live_trades, "live"
         if active_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,7 +31,12 @@ def _desk_with_history(desk: Desk, model: Any) -> list[int]:
     ids = [
         reg.register(model, spec(sharpe=1.0 + k / 4, max_drawdown_pct=9.0 - k)).id for k in range(6)
     ]
-    ids.append(reg.register(model, spec(lineage="XAUUSD-M1-scalper", sharpe=0.2)).id)
+    m1 = dataclasses.replace(
+        spec(lineage="XAUUSD-M1-scalper", sharpe=0.2),
+        train_start=datetime(2025, 1, 2, tzinfo=UTC),
+        train_end=datetime(2025, 3, 1, tzinfo=UTC),
+    )
+    ids.append(reg.register(model, m1).id)
     reg.activate(ids[0], actor="t")
     reg.activate(ids[1], actor="t")  # ids[0] archived, and the rollback target
     reg.set_pinned(ids[2], True)
@@ -59,6 +65,8 @@ def test_a_listing_of_one_lineage_has_only_its_versions(desk: Desk, small_model:
     ids = _desk_with_history(desk, small_model)
     listed = desk.registry.list_versions(lineage="XAUUSD-M1-scalper")
     assert [(v.id, v.lineage) for v in listed] == [(ids[6], "XAUUSD-M1-scalper")]
+    assert listed[0].train_start == datetime(2025, 1, 2, tzinfo=UTC)
+    assert listed[0].created_at.tzinfo is UTC
 
 
 def test_the_leaderboard_ranks_like_rank_versions_of_the_listing(desk: Desk, small_model: Any):
