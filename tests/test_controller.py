@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,24 +173,37 @@ def test_predict_signal_serves_the_active_model_on_the_engine_features(served_ho
 
 def test_predict_signal_serves_the_named_lineage(served_home: Path, tmp_path: Path):
     """Two lineages active: the default refuses to guess; `lineage=` serves that lineage's
-    active version (here a copy of v1 with a lower confidence threshold: more BUY/SELL)."""
+    active version (here a gradient boosting model on v1's features with a lower confidence
+    threshold: more BUY/SELL, and the flat tree walk on the signal path)."""
     from engine.controller import Phase3Controller
+    from engine.features import FeatureSpec, build_features
+    from engine.learner.candidates import hyperparameters, make_pipeline
     from engine.registry import NewVersion
 
     home = tmp_path / "two"
     shutil.copytree(served_home, home)
     phase3 = Phase3Controller(str(home))
     model, first = phase3.desk.registry.load_model("XAUUSD-M5-scalper:v1")
+    history = phase3.desk.bars("XAUUSD", "M5").iloc[:4000]
+    spec = FeatureSpec.model_validate(first.details["feature_spec"])
+    feats = build_features(history, spec, timeframe="M5").dropna()
+    ahead = np.sign(history["close"].shift(-3) - history["close"]).fillna(0).astype(int)
+    booster = make_pipeline(
+        "hist_gradient_boosting",
+        hyperparameters("hist_gradient_boosting", None, 1),
+        max_features=20,
+        seed=1,
+    ).fit(feats.to_numpy(), ahead[feats.index].to_numpy())
     other = phase3.desk.registry.register(
-        model,
+        booster,
         NewVersion(
             lineage="XAUUSD-M5-eager",
             symbol="XAUUSD",
             timeframe="M5",
-            algorithm=first.algorithm,
+            algorithm="hist_gradient_boosting",
             features=first.features,
-            train_start=first.train_start,
-            train_end=first.train_end,
+            train_start=history["time"].iloc[0].to_pydatetime(),
+            train_end=history["time"].iloc[-1].to_pydatetime(),
             details={**first.details, "min_confidence": 0.34},
         ),
     )
@@ -202,7 +216,7 @@ def test_predict_signal_serves_the_named_lineage(served_home: Path, tmp_path: Pa
     with pytest.raises(NotFoundError, match="'nope' does not exist"):
         phase3.predict_signal(all_bars, lineage="nope")
     eager = phase3.desk.registry.get(other.id)
-    sides = signals_match(phase3, all_bars, model, eager, lineage="XAUUSD-M5-eager")
+    sides = signals_match(phase3, all_bars, booster, eager, lineage="XAUUSD-M5-eager")
     assert sides & {"BUY", "SELL"}  # stop-loss and take-profit were checked too
     signals_match(phase3, all_bars, model, first, lineage="XAUUSD-M5-scalper")
     _, meta = phase3.get_active_model_for_prediction(lineage="XAUUSD-M5-eager")

@@ -19,6 +19,7 @@ from engine.errors import AurumError
 from engine.features import BarArrays, FeatureSpec, latest_features, warmup_bars
 from engine.labels import distances_from_atr, spread_from_points
 from engine.labels.inputs import ATR_PERIOD
+from engine.learner.flat_trees import row_predictor
 from engine.learner.signals import BUY, SELL, signals_from_proba
 
 SIDES = {BUY: "BUY", SELL: "SELL", 0: "HOLD"}
@@ -59,6 +60,7 @@ class SignalModel:
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
         self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
+        self._predict_proba = row_predictor(model)
         # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
         self._openmp = ThreadpoolController().select(user_api="openmp")
 
@@ -77,7 +79,7 @@ class SignalModel:
                 "the latest bar's features are undefined (gaps or bad bars); no signal"
             )
         with sklearn.config_context(assume_finite=True), self._openmp.limit(limits=1):
-            proba = self.model.predict_proba(row)  # finiteness was checked just above
+            proba = self._predict_proba(row)  # finiteness was checked just above
         sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
         side = int(sig.signal[0])
         return Signal(
