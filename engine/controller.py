@@ -14,6 +14,7 @@ from engine.learner.adaptive import AdaptiveLearner
 from engine.registry.types import VersionInfo
 from engine.services import Desk
 
+RECENT_KEPT = 2  # formerly active models kept loaded (a rollback target is served at once)
 _ACTIVE_BY_LINEAGE = (
     "SELECT lineages.name, aliases.version_id FROM aliases "
     "JOIN lineages ON lineages.id = aliases.lineage_id WHERE aliases.alias = 'active'"
@@ -39,7 +40,9 @@ class Phase3Controller:
         self.home = home
         self.model_registry = self.desk.registry
         self.adaptive_learning = AdaptiveLearner(self.desk)
-        self._cache: dict[int, _Served] = {}  # version id -> loaded model, while active
+        # version id -> loaded model: the active ones plus the RECENT_KEPT last served others,
+        # so a rollback to the previous version serves at once
+        self._cache: dict[int, _Served] = {}
         self._lock = threading.Lock()
         self._services: Any = None
         self._stop: asyncio.Event | None = None
@@ -67,13 +70,17 @@ class Phase3Controller:
         active = self._active_ids()
         version_id = self._pick(active, lineage)
         with self._lock:
-            for stale in set(self._cache) - set(active.values()):
-                del self._cache[stale]  # no longer active anywhere: free it
-            if version_id not in self._cache:
+            served = self._cache.pop(version_id, None)
+            if served is None:
                 model, info = self.desk.registry.load_model(version_id)
                 _single_threaded(model)
-                self._cache[version_id] = _Served(model, _metadata(info), info)
-            return self._cache[version_id]
+                served = _Served(model, _metadata(info), info)
+            self._cache[version_id] = served  # most recently served last
+            keep = set(active.values())
+            spare = [v for v in self._cache if v not in keep]
+            for stale in spare[: max(0, len(spare) - RECENT_KEPT)]:
+                del self._cache[stale]  # oldest no-longer-active models first
+            return served
 
     def _active_ids(self) -> dict[str, int]:
         """Lineage name -> active version id: one indexed read on a pooled DBAPI connection
@@ -117,18 +124,21 @@ class Phase3Controller:
     def log_trade_with_model_info(self, trade: dict[str, Any]) -> Any:
         """Store a trade with the active version; accepts the seed's dict keys too
         (`signal_type`, `profit_loss`, `outcome`, `confidence`)."""
-        _, meta = self.get_active_model_for_prediction()
+        version_id = self._pick(self._active_ids(), trade.get("lineage"))
         now = datetime.now(UTC)
         data = {
-            k: v for k, v in trade.items() if k not in {"signal_type", "profit_loss", "outcome"}
+            k: v
+            for k, v in trade.items()
+            if k not in {"signal_type", "profit_loss", "outcome", "lineage"}
         }
         data.setdefault("ticket", str(trade.get("ticket") or uuid4().hex))
         data.setdefault("side", trade.get("signal_type", trade.get("side")))
         data.setdefault("profit", trade.get("profit_loss", trade.get("profit")))
         data.setdefault("open_time", now)
         data.setdefault("close_time", data["open_time"] if "open_time" in trade else now)
-        data.setdefault("volume", self.desk.config().costs.lot_size)
-        data.setdefault("version_id", meta["model_id"])
+        if "volume" not in data:
+            data["volume"] = self.desk.config().costs.lot_size
+        data.setdefault("version_id", version_id)
         return self.desk.log_trade(data, actor="trading-side")
 
     # --- reports and services -----------------------------------------------------------
