@@ -40,6 +40,8 @@ OUTCOME_COLOURS = {
 }
 SERIES = tuple[Sequence[datetime], Sequence[float]]
 MAX_POINTS = 4000
+SIDE_BY_SIDE_HEIGHT = 560  # px: the distribution and the stacked session/hour panels, paired
+SOURCE_TITLES = {"live": "live trades", "backtest": "backtest trades (out of sample)"}
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
@@ -51,6 +53,13 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
         legend={"orientation": "h", "y": -0.2},
         hovermode="x unified",
     )
+    return fig
+
+
+def for_source(fig: go.Figure, source: str) -> go.Figure:
+    """Say in the title which trades a chart shows, e.g. "Equity curve — live trades"."""
+    title = fig.layout.title.text or ""
+    fig.update_layout(title=f"{title} — {SOURCE_TITLES.get(source, source + ' trades')}")
     return fig
 
 
@@ -203,7 +212,7 @@ def results_histogram(profits: Sequence[float], *, bins: int = 40) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Histogram(x=p[p > 0], name="wins", marker_color=GREEN, nbinsx=bins))
     fig.add_trace(go.Histogram(x=p[p <= 0], name="losses", marker_color=RED, nbinsx=bins))
-    fig.update_layout(barmode="overlay", hovermode="closest")
+    fig.update_layout(barmode="overlay", hovermode="closest", height=SIDE_BY_SIDE_HEIGHT)
     fig.update_traces(opacity=0.8)
     return _layout(fig, "Trade results", "net result per trade (USD)", "trades")
 
@@ -217,14 +226,15 @@ def by_session_figure(
     times: Sequence[datetime] | pd.DatetimeIndex, profits: Sequence[float], *, when: str = "close"
 ) -> go.Figure:
     """Net result (USD) and trade count by trading session and by UTC hour of the trade's
-    `when` time (close or open)."""
+    `when` time (close or open): two panels stacked, each with the full width for its title."""
     hours = np.asarray(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).hour, dtype=int)
     p = np.asarray(profits, dtype=float)
     sessions = results_by_session(times, p)
     fig = make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.3, 0.7],
+        rows=2,
+        cols=1,
+        row_heights=[0.45, 0.55],
+        vertical_spacing=0.22,
         subplot_titles=("by trading session (UTC hours)", f"by hour of trade {when} (UTC)"),
     )
     by_session = [r.net_profit for r in sessions]
@@ -249,16 +259,18 @@ def by_session_figure(
             name="net by hour (USD)",
             marker_color=[GREEN if v >= 0 else RED for v in by_hour],
         ),
-        row=1,
-        col=2,
+        row=2,
+        col=1,
     )
     fig.update_layout(
         title="Results by session and hour",
         showlegend=False,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        height=SIDE_BY_SIDE_HEIGHT,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
-    fig.update_yaxes(title_text="net result (USD)", row=1, col=1)
-    fig.update_xaxes(title_text=f"hour of trade {when} (UTC)", row=1, col=2)
+    fig.update_yaxes(title_text="net (USD)", row=1, col=1)
+    fig.update_yaxes(title_text="net (USD)", row=2, col=1)
+    fig.update_xaxes(title_text=f"hour of trade {when} (UTC)", dtick=2, row=2, col=1)
     return fig
 
 
@@ -361,23 +373,50 @@ def importance_figure(importances: Mapping[str, float], *, top: int = 20) -> go.
     return _layout(fig, "Feature importance", "log-loss increase when shuffled", "feature")
 
 
-def metrics_history_figure(history: Sequence[Mapping[str, Any]], metric: str) -> go.Figure:
-    """How one metric of a version evolved, per source (backtest, live), by recording time."""
+def metrics_history_figure(
+    history: Sequence[Mapping[str, Any]], metric: str, *, min_live_trades: int = 0
+) -> go.Figure:
+    """How one metric of a version evolved, per source (backtest, live), by recording time.
+    Live snapshots from fewer than `min_live_trades` trades are a trace of their own, hollow,
+    named and hovered as such: they are not yet evidence."""
     fig = go.Figure()
     for source in sorted({h["source"] for h in history}):
         rows = [h for h in history if h["source"] == source and h["name"] == metric]
-        if rows:
+        groups = [(source, rows, "circle")]
+        if source == "live":
+            few = [h for h in rows if int(h["trades"] or 0) < min_live_trades]
+            enough = [h for h in rows if int(h["trades"] or 0) >= min_live_trades]
+            groups = [
+                ("live", enough, "circle"),
+                (f"live, below the {min_live_trades} trades needed", few, "circle-open"),
+            ]
+        for name, points, symbol in groups:
+            if not points:
+                continue
             fig.add_trace(
                 go.Scatter(
-                    x=[h["recorded_at"] for h in rows],
-                    y=[metric_plot_value(metric, h["value"]) for h in rows],
+                    x=[h["recorded_at"] for h in points],
+                    y=[metric_plot_value(metric, h["value"]) for h in points],
                     mode="lines+markers",
-                    name=source,
-                    customdata=[h["trades"] for h in rows],
-                    hovertemplate="%{y:.3f} over %{customdata} trades<extra></extra>",
+                    name=name,
+                    marker={"symbol": symbol, "size": 9},
+                    customdata=[_trades_note(h, source, min_live_trades) for h in points],
+                    hovertemplate="%{y:.3f} (%{customdata})<extra></extra>",
                 )
             )
     return _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric))
+
+
+def live_shortfall(trades: int, needed: int) -> str:
+    """ "n=13 trades, below the 30 needed" when live figures rest on fewer trades than
+    `selection.min_live_trades`; "" when there are enough (or none at all)."""
+    return f"n={trades} trades, below the {needed} needed" if 0 < trades < needed else ""
+
+
+def _trades_note(point: Mapping[str, Any], source: str, needed: int) -> str:
+    trades = int(point["trades"] or 0)
+    short = live_shortfall(trades, needed) if source == "live" else ""
+    return short or f"n={trades} trades"
 
 
 def activation_timeline(records: Sequence[Any]) -> go.Figure:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.charts import live_shortfall
 from engine.cli.render import fmt_metric
 from engine.metrics.catalog import METRICS
 
@@ -145,9 +146,21 @@ def side_by_side(
     )
 
 
-def headline_frame(backtest: Mapping[str, Any], live: Mapping[str, Any]) -> pd.DataFrame:
-    """Backtest (out of sample) against live numbers of one version, with units."""
-    return side_by_side({"backtest (out of sample)": backtest, "live": live})
+def live_column(trades: int, needed: int) -> str:
+    """The live column's title, qualified when its figures rest on too few trades."""
+    short = live_shortfall(trades, needed)
+    return f"live ({short})" if short else "live"
+
+
+def headline_frame(
+    backtest: Mapping[str, Any], live: Mapping[str, Any], *, live_needed: int = 0
+) -> pd.DataFrame:
+    """Backtest (out of sample) against live numbers of one version, with units; the live
+    column says so when it rests on fewer than `live_needed` trades."""
+    trades = int(_num(live.get("trades")) or 0) if live else 0
+    return side_by_side(
+        {"backtest (out of sample)": backtest, live_column(trades, live_needed): live}
+    )
 
 
 def candidates_frame(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -100,6 +100,62 @@ def test_results_by_session_and_hour_add_up():
     assert by_hour.y[8] == 2.0 and sum(by_hour.y) == pytest.approx(sum(profits))
 
 
+def test_session_and_hour_panels_each_give_their_title_the_full_width():
+    """Stacked panels: each subplot title sits on its own row and fits a half-page column
+    (~500 px at ~8 px per character), so the two titles cannot run into each other."""
+    fig = charts.by_session_figure([T0.replace(hour=h) for h in (1, 8)], [1.0, -1.0])
+    titles = [a for a in fig.layout.annotations if a.text.startswith("by ")]
+    assert [a.text for a in titles] == [
+        "by trading session (UTC hours)",
+        "by hour of trade close (UTC)",
+    ]
+    assert titles[0].y - titles[1].y > 0.2
+    for axis in ("xaxis", "xaxis2"):
+        low, high = fig.layout[axis].domain
+        assert (high - low) * 500 >= 8 * max(len(a.text) for a in titles)
+    assert fig.layout.height == charts.results_histogram([1.0]).layout.height
+
+
+def test_a_chart_says_which_trades_it_shows():
+    live = charts.for_source(charts.results_histogram([1.0, -2.0]), "live")
+    assert live.layout.title.text == "Trade results — live trades"
+    backtest = charts.for_source(
+        charts.drawdown_figure(TIMES, PROFITS, initial_equity=1e3), "backtest"
+    )
+    assert backtest.layout.title.text == "Drawdown (underwater) — backtest trades (out of sample)"
+
+
+@pytest.mark.parametrize(
+    ("trades", "needed", "note"),
+    [
+        (13, 30, "n=13 trades, below the 30 needed"),
+        (30, 30, ""),
+        (0, 30, ""),
+        (1, 2, "n=1 trades, below the 2 needed"),
+    ],
+)
+def test_live_shortfall_names_the_trades_and_the_minimum(trades: int, needed: int, note: str):
+    assert charts.live_shortfall(trades, needed) == note
+
+
+def test_live_metric_history_from_too_few_trades_is_a_hollow_trace_of_its_own():
+    history = [
+        {"source": "backtest", "name": "sharpe", "value": 4.2, "trades": 128, "recorded_at": T0},
+        {"source": "live", "name": "sharpe", "value": -97.7, "trades": 13, "recorded_at": T0},
+        {"source": "live", "name": "sharpe", "value": 0.8, "trades": 40,
+         "recorded_at": T0 + timedelta(days=1)},
+    ]  # fmt: skip
+    fig = charts.metrics_history_figure(history, "sharpe", min_live_trades=30)
+    assert [(t.name, list(t.y)) for t in fig.data] == [
+        ("backtest", [4.2]),
+        ("live", [0.8]),
+        ("live, below the 30 trades needed", [-97.7]),
+    ]
+    assert fig.data[2].marker.symbol == "circle-open"
+    assert list(fig.data[2].customdata) == ["n=13 trades, below the 30 needed"]
+    assert list(fig.data[1].customdata) == ["n=40 trades"]
+
+
 def test_metric_across_versions_shows_fractions_in_percent_and_gaps_for_missing():
     fig = charts.metric_across_versions(["v1", "v2", "v3"], [0.5, None, float("nan")], "win_rate")
     assert list(fig.data[0].y) == [50.0, None, None]

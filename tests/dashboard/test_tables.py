@@ -73,6 +73,16 @@ def test_headline_puts_backtest_and_live_side_by_side():
     assert frame.loc["Win rate", "backtest (out of sample)"] == "50.0 %"
 
 
+def test_headline_qualifies_live_figures_from_too_few_trades():
+    live = {"trades": 13, "sharpe": -97.72}
+    frame = tables.headline_frame({"trades": 128}, live, live_needed=30).set_index("metric")
+    column = "live (n=13 trades, below the 30 needed)"
+    assert list(frame.columns) == ["backtest (out of sample)", column]
+    assert frame.loc["Sharpe", column] == "-97.72"
+    enough = tables.headline_frame({}, {"trades": 30}, live_needed=30)
+    assert list(enough.columns) == ["metric", "backtest (out of sample)", "live"]
+
+
 def test_daily_counts_fill_days_without_bars_with_zero():
     times = pd.Series(
         pd.to_datetime(["2026-03-06 10:00", "2026-03-06 10:05", "2026-03-09 00:00"], utc=True)
