@@ -32,15 +32,21 @@ def confirm_buttons(
     act: Callable[[str], str],
     *,
     reason_required: bool = True,
+    ask_reason: bool = True,
 ) -> None:
-    """A reason field, then Confirm (runs `act(reason)`, which returns the success message)."""
-    reason = st.text_input(
-        "Reason (recorded in the history)" if reason_required else "Note (optional)",
-        key=f"{kind}_reason",
+    """A reason field (unless `ask_reason` is off), then Confirm (runs `act(reason)`, which
+    returns the success message) and Cancel."""
+    reason = (
+        st.text_input(
+            "Reason (recorded in the history)" if reason_required else "Note (optional)",
+            key=f"{kind}_reason",
+        )
+        if ask_reason
+        else ""
     )
     go, stop = st.columns(2)
     if go.button(label, type="primary", key=f"{kind}_confirm"):
-        if reason_required and not reason.strip():
+        if reason_required and ask_reason and not reason.strip():
             st.error("Give a reason: it is recorded with the action.")
             return
         with shown_errors():

@@ -11,6 +11,13 @@ from dashboard import reads
 from dashboard.desk import _open_desk
 from engine.cli.render import fmt_metric
 
+NEXT_STEPS = (
+    "import an MT5 bars export on the **Data** page, then press **Retrain now** on the "
+    "**Learning** page — or load a demo desk with `aurum demo` (`make run` seeds one when the "
+    "database is empty)."
+)
+NO_VERSIONS = f"No versions yet: {NEXT_STEPS}"
+
 
 def _age(seconds: float | None) -> str:
     if seconds is None:

@@ -66,6 +66,17 @@ def live_results(k: Key, ref: str) -> Any:
     return _open_desk(*k).live_results(ref)
 
 
+@st.cache_data(ttl=LONG, show_spinner=False)
+def backtest_results(k: Key, ref: str) -> Any:
+    """A version's out-of-sample backtest trades as arrays (fixed once it is registered)."""
+    return _open_desk(*k).backtest_results(ref)
+
+
+def results(k: Key, ref: str, source: str) -> Any:
+    """A version's live or backtest results."""
+    return live_results(k, ref) if source == "live" else backtest_results(k, ref)
+
+
 @st.cache_data(ttl=SHORT, show_spinner=False)
 def live_metrics(k: Key, ref: str) -> dict[str, float]:
     return _open_desk(*k).live_metrics(ref, live_results(k, ref))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import reads
 from dashboard.desk import get_desk, shown_errors
+from dashboard.frame import NEXT_STEPS
 from dashboard.tables import audit_frame
 
 st.title("Audit")
@@ -19,7 +20,7 @@ with shown_errors():
     if frame.empty:
         st.info(
             "Nothing recorded yet: actions from the dashboard, the CLI and the services "
-            "appear here."
+            f"appear here. To start, {NEXT_STEPS}"
         )
         st.stop()
     c1, c2, c3 = st.columns([2, 2, 3])

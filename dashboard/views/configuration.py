@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import config_form, confirm, reads
 from dashboard.desk import VIEWER_NOTE, actor, can_act, get_desk, show_flash, shown_errors
+from dashboard.frame import NEXT_STEPS
 from dashboard.tables import config_history_frame, diff_frame
 from engine.config.store import diff_configs
 
@@ -57,6 +58,8 @@ with shown_errors():
         f"File: `{desk.paths.config_file}`. Every key has a type, bounds and a default; a bad "
         "value is refused under its field and nothing is written."
     )
+    if not reads.bar_series(k):
+        st.info(f"A fresh desk: the defaults below are ready to use. Next, {NEXT_STEPS}")
     config_form.draw_form(current, result)
 
     st.subheader("Changes")

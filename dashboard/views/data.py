@@ -103,7 +103,10 @@ def import_bars_section() -> None:
 def coverage_section() -> None:
     series = reads.bar_series(k)
     if not series:
-        st.info("No bars stored yet: import an MT5 export above, or load a demo with `aurum demo`.")
+        st.info(
+            "No bars stored yet: import an MT5 export above, then press **Retrain now** on the "
+            "**Learning** page — or load a demo desk with `aurum demo`."
+        )
         return
     st.dataframe(
         [

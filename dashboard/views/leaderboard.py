@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
+from dashboard.frame import NO_VERSIONS
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
 from engine.metrics.catalog import METRICS
 
@@ -17,10 +18,12 @@ k = reads.key()
 
 
 def equity_series(ref: str) -> tuple[str, tuple[Any, Any]]:
-    """Live trades when the version has them, else its walk-forward folds (one point each)."""
-    live = reads.live_results(k, ref)
-    if len(live):
-        return f"{ref} (live)", (live.close_time, live.net_profit)
+    """Live trades when the version has them, else its out-of-sample backtest trades, else
+    (a version registered before those were stored) its walk-forward folds, one point each."""
+    for source in ("live", "backtest"):
+        results = reads.results(k, ref, source)
+        if len(results):
+            return f"{ref} ({source})", (results.close_time, results.net_profit)
     folds = reads.version(k, ref).details.get("folds") or []
     return f"{ref} (backtest, per fold)", (
         [f["test_end"] for f in folds],
@@ -31,7 +34,7 @@ def equity_series(ref: str) -> tuple[str, tuple[Any, Any]]:
 with shown_errors():
     board = reads.leaderboard(k)
     if not board:
-        st.info("No versions yet: import bars on the **Data** page and retrain, or `aurum demo`.")
+        st.info(NO_VERSIONS)
         st.stop()
     filters = st.columns(4)
     chosen = {}
@@ -61,21 +64,6 @@ with shown_errors():
         key="leaderboard",
     )
 
-    metric = st.selectbox(
-        "Metric across versions",
-        list(METRICS),
-        index=list(METRICS).index("sharpe"),
-        format_func=lambda m: METRICS[m].label,
-        key="across_metric",
-    )
-    in_order = sorted(shown, key=lambda v: (v.lineage, v.version))
-    st.plotly_chart(
-        charts.metric_across_versions(
-            [v.ref for v in in_order], [v.metrics.get(metric) for v in in_order], metric
-        ),
-        key="across_chart",
-    )
-
     st.subheader("Compare versions")
     refs = st.multiselect(
         "Pick 2 to 5 versions",
@@ -98,4 +86,23 @@ with shown_errors():
             dict(equity_series(ref) for ref in refs), initial_equity=cfg.account.initial_balance
         ),
         key="compare_equity",
+    )
+    st.caption(
+        "Each curve: the version's live trades when it has any, else its out-of-sample "
+        "backtest trades after costs (the name says which)."
+    )
+    metric = st.selectbox(
+        "Metric across the picked versions",
+        list(METRICS),
+        index=list(METRICS).index("sharpe"),
+        format_func=lambda m: METRICS[m].label,
+        key="across_metric",
+    )
+    by_ref = {v.ref: v for v in board}
+    picked = [by_ref[r] for r in refs if r in by_ref]
+    st.plotly_chart(
+        charts.metric_across_versions(
+            [v.ref for v in picked], [v.metrics.get(metric) for v in picked], metric
+        ),
+        key="across_chart",
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import charts, reads
+from dashboard import charts, confirm, reads
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -16,6 +16,7 @@ from dashboard.desk import (
     show_flash,
     shown_errors,
 )
+from dashboard.frame import NEXT_STEPS
 from dashboard.tables import (
     candidates_frame,
     features_frame,
@@ -87,20 +88,39 @@ def decision(s: Any) -> None:
             )
 
 
+@st.dialog("Retrain now", on_dismiss=confirm.cancel)
+def retrain_dialog(what: str) -> None:
+    st.markdown(
+        f"Queue a learning session on {what}. The background service trains it; this page "
+        "follows its progress. A winner is registered as a new version, and it becomes the "
+        "active model only if it passes the promotion gates."
+    )
+
+    def run(_: str) -> str:
+        session_id = desk.request_learning(actor=actor())
+        st.session_state["watch_session"] = session_id
+        return f"Session #{session_id} queued: the background worker will run it."
+
+    confirm.confirm_buttons("retrain", "Retrain now", run, ask_reason=False)
+
+
 with shown_errors():
     cfg = desk.config()
+    what = (
+        f"{cfg.learning.symbol} {cfg.learning.timeframe} with the current configuration "
+        f"({', '.join(cfg.learning.algorithms)}, {cfg.learning.n_folds} walk-forward folds)"
+    )
     left, right = st.columns([1, 3])
     if not can_act():
         left.caption(VIEWER_NOTE)
-    elif left.button("Retrain now", type="primary", key="retrain"):
-        session_id = desk.request_learning(actor=actor())
-        st.session_state["watch_session"] = session_id
-        after_action(f"Session #{session_id} queued: the background worker will run it.")
+    elif left.button("Retrain now…", type="primary", key="retrain"):
+        confirm.ask("retrain")
     right.caption(
-        f"Queues a learning session on {cfg.learning.symbol} {cfg.learning.timeframe} with the "
-        f"current configuration ({', '.join(cfg.learning.algorithms)}, {cfg.learning.n_folds} "
-        "walk-forward folds). Training runs in the background service, never in this page."
+        f"Queues a learning session on {what}. Training runs in the background service, "
+        "never in this page."
     )
+    if confirm.pending("retrain"):
+        retrain_dialog(what)
     pending = [s.id for s in desk.learning_sessions(5) if s.status not in FINAL]
     watch = st.session_state.get("watch_session") or (pending[0] if pending else None)
     if watch:
@@ -108,7 +128,15 @@ with shown_errors():
 
     sessions = reads.learning_sessions(k, 200)
     if not sessions:
-        st.info("No learning sessions yet: import bars on the **Data** page, then **Retrain now**.")
+        stored = {(b.symbol, b.timeframe): b.bars for b in reads.bar_series(k)}
+        bars = stored.get((cfg.learning.symbol, cfg.learning.timeframe), 0)
+        st.info(
+            f"No learning sessions yet: press **Retrain now** to learn from the {bars:,} stored "
+            f"{cfg.learning.symbol} {cfg.learning.timeframe} bars."
+            if bars
+            else f"No learning sessions yet, and no {cfg.learning.symbol} "
+            f"{cfg.learning.timeframe} bars to learn from: {NEXT_STEPS}"
+        )
         st.stop()
     st.plotly_chart(charts.sessions_timeline(sessions), key="sessions_timeline")
     st.dataframe(sessions_frame(sessions), hide_index=True, key="sessions_table")

@@ -8,12 +8,12 @@ from dashboard import charts, confirm, reads
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
-    after_action,
     can_act,
     get_desk,
     show_flash,
     shown_errors,
 )
+from dashboard.frame import NO_VERSIONS
 from dashboard.tables import activations_frame, version_facts
 from engine.metrics.catalog import METRICS
 
@@ -66,10 +66,28 @@ def cleanup_dialog(default_keep: int) -> None:
     confirm.confirm_buttons("cleanup", "Clean up", run, reason_required=False)
 
 
+@st.dialog("Pin or unpin a version", on_dismiss=confirm.cancel)
+def pin_dialog(ref: str, pin: bool) -> None:
+    if pin:
+        st.markdown(f"Pin **{ref}**: cleanup will keep its model file whatever its age.")
+    else:
+        st.markdown(
+            f"Unpin **{ref}**: cleanup may then remove its model file once it is older than "
+            "the newest `max_models_to_keep` versions (never the active version or the one a "
+            "rollback would restore)."
+        )
+
+    def run(_: str) -> str:
+        desk.set_pinned(ref, pin, actor=actor())
+        return f"{ref} {'pinned: cleanup keeps its file' if pin else 'unpinned'}."
+
+    confirm.confirm_buttons("pin", "Pin" if pin else "Unpin", run, ask_reason=False)
+
+
 with shown_errors():
     board = reads.leaderboard(k)
     if not board:
-        st.info("No versions yet: import bars on the **Data** page and retrain, or `aurum demo`.")
+        st.info(NO_VERSIONS)
         st.stop()
     refs = [v.ref for v in board]
     active = reads.active_version(k)
@@ -95,10 +113,8 @@ with shown_errors():
             "Roll back…", key="rollback", disabled=target is None or active is None
         ):
             confirm.ask("rollback")
-        pin_label = "Unpin" if v.pinned else "Pin"
-        if buttons[2].button(pin_label, key="pin"):
-            desk.set_pinned(ref, not v.pinned, actor=actor())
-            after_action(f"{ref} {'unpinned' if v.pinned else 'pinned: cleanup keeps its file'}.")
+        if buttons[2].button("Unpin…" if v.pinned else "Pin…", key="pin"):
+            confirm.ask("pin", ref=ref, pin=not v.pinned)
         if buttons[3].button("Clean up…", key="cleanup"):
             confirm.ask("cleanup")
     st.caption(
@@ -108,6 +124,9 @@ with shown_errors():
         activate_dialog(str(confirm.pending("activate")["ref"]), active.ref if active else None)  # type: ignore[index]
     if confirm.pending("rollback") and active and target:
         rollback_dialog(active.ref, target.ref)
+    wanted_pin = confirm.pending("pin")
+    if wanted_pin:
+        pin_dialog(str(wanted_pin["ref"]), bool(wanted_pin["pin"]))
     if confirm.pending("cleanup"):
         cleanup_dialog(desk.config().max_models_to_keep)
 
@@ -129,7 +148,22 @@ with shown_errors():
             format_func=lambda m: METRICS[m].label,
             key="history_metric",
         )
-        st.plotly_chart(charts.metrics_history_figure(history, metric), key="metrics_history")
+        needed = desk.config().selection.min_live_trades
+        st.plotly_chart(
+            charts.metrics_history_figure(history, metric, min_live_trades=needed),
+            key="metrics_history",
+        )
+        few = [
+            h["trades"]
+            for h in history
+            if h["source"] == "live" and h["name"] == metric and h["trades"] < needed
+        ]
+        if few:
+            st.caption(
+                f"Hollow live points rest on too few trades (latest: "
+                f"{charts.live_shortfall(int(few[-1]), needed) or 'no trades'}; "
+                "selection.min_live_trades): not yet evidence."
+            )
 
     st.subheader("Activation history")
     events = reads.activation_history(k)

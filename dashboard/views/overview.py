@@ -5,22 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import reads
+from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, shown_errors
-from dashboard.frame import services_box
+from dashboard.frame import NEXT_STEPS, services_box
 from dashboard.tables import headline_frame
 
 st.title("Overview")
-get_desk()
+desk = get_desk()
 k = reads.key()
 
 with shown_errors():
     board = reads.leaderboard(k)
     if not board:
-        st.info(
-            "No models yet. Import an MT5 bars export on the **Data** page and press "
-            "**Retrain now** on the **Learning** page — or load a demo desk with `aurum demo` "
-            "(or `make run`, which seeds one when the database is empty)."
-        )
+        st.info(f"No models yet: {NEXT_STEPS}")
         st.page_link("views/data.py", label="Import market data →", icon=":material/database:")
         st.stop()
 
@@ -33,10 +30,17 @@ with shown_errors():
         else:
             since = next((r for r in reads.activation_history(k) if r.to_ref == active.ref), None)
             live = reads.live_metrics(k, active.ref)
+            needed = desk.config().selection.min_live_trades
+            short = live_shortfall(int(live.get("trades", 0)), needed)
             c1, c2, c3 = st.columns(3)
             c1.metric("Version", f"v{active.version}", help=active.ref)
             c2.metric("Live trades", int(live.get("trades", 0)))
             c3.metric("Live net (USD)", f"{live.get('net_profit', 0.0):,.2f}")
+            if short:
+                st.warning(
+                    f"Live figures: {short} (selection.min_live_trades) — not yet evidence; "
+                    "read the backtest column until then."
+                )
             st.markdown(
                 f"**{active.ref}** · {active.algorithm} · {active.symbol} {active.timeframe}"
             )
@@ -45,7 +49,11 @@ with shown_errors():
                     f"{active.ref} active since {since.created_at:%Y-%m-%d %H:%M} UTC "
                     f"({since.kind} by {since.actor}{': ' + since.reason if since.reason else ''})"
                 )
-            st.dataframe(headline_frame(active.metrics, live), hide_index=True, key="headline")
+            st.dataframe(
+                headline_frame(active.metrics, live, live_needed=needed),
+                hide_index=True,
+                key="headline",
+            )
             st.caption(
                 "Backtest = out-of-sample walk-forward trades after spread, slippage and "
                 "commission. Sharpe and Sortino: daily returns annualised with √252."

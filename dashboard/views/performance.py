@@ -1,4 +1,5 @@
-"""Performance of one version: equity, drawdown, rolling numbers, results by session and hour."""
+"""Performance of one version, live or backtest: equity, drawdown, rolling numbers, the
+distribution of results, results by session and hour."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ import streamlit as st
 
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
-from dashboard.tables import folds_frame, headline_frame, number_formats, trades_frame
+from dashboard.frame import NO_VERSIONS
+from dashboard.tables import (
+    folds_frame,
+    headline_frame,
+    number_formats,
+    trades_frame,
+)
 
+ROLLING_MIN = 5  # trades: the smallest rolling window
+SOURCES = {"live": "live", "backtest": "backtest (out of sample, after costs)"}
 st.title("Performance")
 desk = get_desk()
 k = reads.key()
@@ -16,33 +25,66 @@ k = reads.key()
 with shown_errors():
     board = reads.leaderboard(k)
     if not board:
-        st.info("No versions yet: import bars on the **Data** page and retrain, or `aurum demo`.")
+        st.info(NO_VERSIONS)
         st.stop()
     refs = [v.ref for v in board]
     active = reads.active_version(k)
     default = refs.index(active.ref) if active is not None and active.ref in refs else 0
     ref = st.selectbox("Version", refs, index=default, key="perf_version")
     version = reads.version(k, ref)
-    results = reads.live_results(k, ref)
-    initial = desk.config().account.initial_balance
+    live = reads.live_results(k, ref)
+    cfg = desk.config()
+    initial, needed = cfg.account.initial_balance, cfg.selection.min_live_trades
 
     st.subheader("Live against backtest")
     st.dataframe(
-        headline_frame(version.metrics, reads.live_metrics(k, ref) if len(results) else {}),
+        headline_frame(
+            version.metrics,
+            reads.live_metrics(k, ref) if len(live) else {},
+            live_needed=needed,
+        ),
         hide_index=True,
         key="perf_headline",
     )
+    short = charts.live_shortfall(len(live), needed)
+    if short:
+        st.warning(
+            f"Live figures of {ref}: {short} (selection.min_live_trades) — not yet evidence; "
+            "read the backtest column until then."
+        )
     folds = version.details.get("folds") or []
     if folds:
         st.plotly_chart(charts.folds_figure(folds), key="perf_folds")
         with st.expander("Backtest folds (out of sample, after costs)"):
             table = folds_frame(folds)
             st.dataframe(table, hide_index=True, column_config=number_formats(table))
-    if not len(results):
+
+    backtest = reads.backtest_results(k, ref)
+    source = st.radio(
+        "Trades shown",
+        list(SOURCES),
+        index=0 if len(live) or not len(backtest) else 1,
+        format_func=SOURCES.__getitem__,
+        horizontal=True,
+        key=f"perf_source:{ref}",
+    )
+    results = live if source == "live" else backtest
+    if not len(results) and source == "live":
         st.info(
             f"{ref} has no live trades yet. The trading side logs them with the model version "
             "(`log_trade_with_model_info`), or import a trade history on the **Data** page."
+            + (
+                " Its backtest trades are shown when you choose backtest above."
+                if len(backtest)
+                else ""
+            )
         )
+    elif not len(results):
+        st.info(
+            f"{ref} has no backtest trades stored: versions registered before trades were kept "
+            "one by one have only the fold totals above; a new learning session stores them."
+        )
+    if not len(results):
         st.stop()
 
     closes = results.close_time
@@ -52,39 +94,58 @@ with shown_errors():
         value=(first, last),
         min_value=first,
         max_value=last,
-        key="perf_range",
+        key=f"perf_range:{ref}:{source}",
     )
     start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (first, last)
     inside = (closes >= pd.Timestamp(start, tz="UTC")) & (
         closes < pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1)
     )
     if not inside.any():
-        st.info("No live trades closed in that range: widen it.")
+        st.info(f"No {source} trades closed in that range: widen it.")
         st.stop()
     times, profits = closes[inside], results.net_profit[inside]
+    shown = "live" if source == "live" else "backtest (out-of-sample, after costs)"
     st.caption(
-        f"{len(profits):,} live trades, {start} → {end} (UTC). Equity starts at the account's "
+        f"{len(profits):,} {shown} trades, {start} → {end} (UTC). Equity starts at the account's "
         f"initial balance, ${initial:,.0f} (account.initial_balance)."
     )
+    if source == "live" and short:
+        st.caption(f"Every chart below rests on {short}: not yet evidence.")
     st.plotly_chart(
-        charts.equity_figure({f"{ref} (live)": (times, profits)}, initial_equity=initial),
+        charts.for_source(
+            charts.equity_figure({f"{ref} ({source})": (times, profits)}, initial_equity=initial),
+            source,
+        ),
         key="perf_equity",
     )
     st.plotly_chart(
-        charts.drawdown_figure(times, profits, initial_equity=initial), key="perf_drawdown"
+        charts.for_source(charts.drawdown_figure(times, profits, initial_equity=initial), source),
+        key="perf_drawdown",
     )
-    size = st.slider(
-        "Rolling window (trades)",
-        5,
-        200,
-        min(20, max(5, len(profits) // 2)),
-        key="perf_window",
-    )
-    st.plotly_chart(charts.rolling_figure(times, profits, window=size), key="perf_rolling")
+    if len(profits) < ROLLING_MIN:
+        st.caption(
+            f"Rolling win rate and profit factor need at least {ROLLING_MIN} trades in the "
+            f"range; it has {len(profits)}."
+        )
+    else:
+        size = st.slider(
+            "Rolling window (trades)",
+            ROLLING_MIN,
+            200,
+            min(20, max(ROLLING_MIN, len(profits) // 2)),
+            key="perf_window",
+        )
+        st.plotly_chart(
+            charts.for_source(charts.rolling_figure(times, profits, window=size), source),
+            key="perf_rolling",
+        )
     left, right = st.columns(2)
-    left.plotly_chart(charts.results_histogram(profits), key="perf_hist")
-    right.plotly_chart(charts.by_session_figure(times, profits), key="perf_sessions")
+    left.plotly_chart(charts.for_source(charts.results_histogram(profits), source), key="perf_hist")
+    right.plotly_chart(
+        charts.for_source(charts.by_session_figure(times, profits), source),
+        key="perf_sessions",
+    )
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
-        listed = [t for t in reads.trades(k, ref) if lo <= t.close_time <= hi]
+        listed = [t for t in reads.trades(k, ref, source) if lo <= t.close_time <= hi]
         st.dataframe(trades_frame(listed[-1000:]), hide_index=True, key="perf_trades")

@@ -71,12 +71,36 @@ def test_roll_back_restores_the_previous_version(home: Path, desk: Desk):
     assert desk.audit_log(1)[0].action == "model.rollback"
 
 
+def test_pin_and_unpin_wait_for_a_confirmation(home: Path, desk: Desk):
+    at = models_page_on(V2)
+    assert at.button(key="pin").label == "Pin…"
+    at.button(key="pin").click().run()
+    assert "Pin **XAUUSD-M5-scalper:v2**" in "".join(m.value for m in at.markdown)
+    assert not desk.version(V2).pinned  # nothing yet: the dialog asks first
+    at.button(key="pin_cancel").click().run()
+    assert not desk.version(V2).pinned
+    assert not [b for b in at.button if b.key == "pin_confirm"]
+    at.button(key="pin").click().run()
+    at.button(key="pin_confirm").click().run()
+    assert desk.version(V2).pinned
+    assert desk.audit_log(1)[0].action == "model.pin"
+    assert "XAUUSD-M5-scalper:v2 pinned: cleanup keeps its file." in messages(at)
+    assert at.button(key="pin").label == "Unpin…"
+    at.button(key="pin").click().run()
+    assert "Unpin **XAUUSD-M5-scalper:v2**" in "".join(m.value for m in at.markdown)
+    assert desk.version(V2).pinned
+    at.button(key="pin_confirm").click().run()
+    assert not desk.version(V2).pinned
+    assert desk.audit_log(1)[0].action == "model.unpin"
+
+
 def test_pin_and_cleanup_keep_what_must_be_kept(home: Path, desk: Desk):
     at = models_page_on(V2)
     at.button(key="pin").click().run()
+    at.button(key="pin_confirm").click().run()
     assert desk.version(V2).pinned
-    assert desk.audit_log(1)[0].action == "model.pin"
     at.button(key="pin").click().run()  # unpin again
+    at.button(key="pin_confirm").click().run()
     assert not desk.version(V2).pinned
     at.button(key="cleanup").click().run()
     at.number_input(key="cleanup_keep").set_value(1)
@@ -142,9 +166,21 @@ def test_valid_change_is_saved_recorded_and_revertible(home: Path, desk: Desk):
     assert at.number_input(key="cfg:max_models_to_keep").value == 10
 
 
+def test_retrain_now_asks_first_and_cancel_queues_nothing(home: Path, desk: Desk):
+    before = [s.id for s in desk.learning_sessions()]
+    at = open_page("learning")
+    at.button(key="retrain").click().run()
+    assert "Queue a learning session on XAUUSD M5" in "".join(m.value for m in at.markdown)
+    assert [s.id for s in desk.learning_sessions()] == before
+    at.button(key="retrain_cancel").click().run()
+    assert [s.id for s in desk.learning_sessions()] == before
+    assert not at.get("progress")
+
+
 def test_retrain_now_queues_and_the_page_follows_it_to_the_end(home: Path, desk: Desk):
     at = open_page("learning")
     at.button(key="retrain").click().run()
+    at.button(key="retrain_confirm").click().run()
     queued = desk.learning_sessions(1)[0]
     assert (queued.status, queued.requested_by, queued.trigger) == ("queued", actor(), "manual")
     progress = at.get("progress")

@@ -23,10 +23,6 @@ def frame(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no table with columns {columns}")
 
 
-def chart(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
 def arr(trace: dict, field: str) -> list:
     """A trace's data field as a list (Plotly writes numpy arrays as base64 `bdata`)."""
     return decoded(trace[field])
@@ -54,14 +50,23 @@ def test_every_page_renders_without_error_and_shows_the_active_model(home: Path,
     assert "XAUUSD-M5-scalper:v3" in "\n".join(m.value for m in at.sidebar.markdown)
 
 
+def live_heading(desk: Desk, ref: str) -> str:
+    """The live column's title: qualified while the version has fewer live trades than needed."""
+    trades, needed = len(desk.trades(ref)), desk.config().selection.min_live_trades
+    assert 0 < trades < needed  # the demo's active model: a few live trades only
+    return f"live (n={trades} trades, below the {needed} needed)"
+
+
 def test_overview_shows_backtest_against_live_numbers(home: Path, desk: Desk):
     at = open_page("overview")
     active = desk.registry.active_version()
     live = desk.live_metrics(active.ref)
-    table = frame(at, "metric", "live").set_index("metric")
+    column = live_heading(desk, active.ref)
+    table = frame(at, "metric", column).set_index("metric")
     assert table.loc["Trades", "backtest (out of sample)"] == str(int(active.metrics["trades"]))
-    assert table.loc["Trades", "live"] == str(int(live["trades"]))
-    assert table.loc["Net profit", "live"] == f"${live['net_profit']:,.2f}"
+    assert table.loc["Trades", column] == str(int(live["trades"]))
+    assert table.loc["Net profit", column] == f"${live['net_profit']:,.2f}"
+    assert f"Live figures: {column[6:-1]} (selection.min_live_trades)" in texts(at)
     assert [m.value for m in at.metric][:2] == [f"v{active.version}", str(int(live["trades"]))]
     assert "13 live trades" in texts(at) or f"{int(live['trades'])} live trades" in texts(at)
 
@@ -77,11 +82,21 @@ def test_leaderboard_ranks_every_version_with_its_metrics(home: Path, desk: Desk
         assert row["win rate %"] == pytest.approx(v.metrics["win_rate"] * 100)
         assert row["Sharpe"] == pytest.approx(v.metrics["sharpe"])
         assert row["trades"] == v.metrics_trades
-    spec = chart(at)
-    refs = sorted(v.ref for v in board)
-    assert arr(spec["data"][0], "x") == refs
-    by_ref = {v.ref: v.metrics["sharpe"] for v in board}
-    assert arr(spec["data"][0], "y") == pytest.approx([by_ref[r] for r in refs])
+    assert not at.get("plotly_chart")  # no chart until versions are picked to compare
+
+
+def test_the_metric_chart_shows_only_the_picked_versions(home: Path, desk: Desk):
+    at = open_page("leaderboard")
+    board = {v.ref: v for v in desk.leaderboard()}
+    assert len(board) == 3
+    picked = ["XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1"]
+    at.multiselect(key="compare_refs").set_value(picked).run()
+    at.selectbox(key="across_metric").set_value("win_rate").run()
+    spec = charts_by_title(at)["Win rate (%) by version"]
+    assert arr(spec["data"][0], "x") == picked
+    assert arr(spec["data"][0], "y") == pytest.approx(
+        [board[r].metrics["win_rate"] * 100 for r in picked]
+    )
 
 
 def test_leaderboard_filters_by_status(home: Path):
@@ -102,49 +117,88 @@ def test_comparing_versions_marks_the_better_value_and_overlays_equity(home: Pat
     assert f"Better overall: **{expected.winner}**" in texts(at)
     equity = charts_by_title(at)["Equity curve"]
     names = [trace["name"] for trace in equity["data"]]
-    assert names == ["XAUUSD-M5-scalper:v3 (live)", "XAUUSD-M5-scalper:v1 (backtest, per fold)"]
+    assert names == ["XAUUSD-M5-scalper:v3 (live)", "XAUUSD-M5-scalper:v1 (backtest)"]
     live = desk.trades("XAUUSD-M5-scalper:v3")
+    backtest = desk.trades("XAUUSD-M5-scalper:v1", source="backtest")
+    assert not desk.trades("XAUUSD-M5-scalper:v1") and backtest
     initial = desk.config().account.initial_balance
     assert arr(equity["data"][0], "y")[-1] == pytest.approx(
         initial + sum(t.net_profit for t in live)
     )
+    assert arr(equity["data"][1], "y") == pytest.approx(
+        list(equity_curve([t.net_profit for t in backtest], initial_equity=initial))
+    )
+
+
+LIVE, BACKTEST = " — live trades", " — backtest trades (out of sample)"
+
+
+def assert_charts_follow(at: AppTest, profits: list[float], initial: float, suffix: str) -> None:
+    """Equity, drawdown, rolling, distribution and session/hour charts of these trades."""
+    figures = charts_by_title(at)
+    assert arr(figures["Equity curve" + suffix]["data"][0], "y") == pytest.approx(
+        list(equity_curve(profits, initial_equity=initial))
+    )
+    drawdown = figures["Drawdown (underwater)" + suffix]
+    assert min(arr(drawdown["data"][0], "y")) <= 0
+    assert drawdown["data"][1]["name"].startswith("max drawdown $")
+    rolling = any(t.startswith("Rolling ") and t.endswith(suffix) for t in figures)
+    assert rolling == (len(profits) >= 5)  # fewer trades than the smallest window: a note
+    histogram = figures["Trade results" + suffix]["data"]
+    assert len(arr(histogram[0], "x")) == sum(p > 0 for p in profits)
+    assert len(arr(histogram[1], "x")) == sum(p <= 0 for p in profits)
+    by_hour = arr(figures["Results by session and hour" + suffix]["data"][1], "y")
+    assert sum(by_hour) == pytest.approx(sum(profits))
 
 
 def test_performance_charts_are_built_from_the_live_trades(home: Path, desk: Desk):
     at = open_page("performance")
-    trades = desk.trades("XAUUSD-M5-scalper:v3")
+    ref = "XAUUSD-M5-scalper:v3"
+    assert at.radio(key=f"perf_source:{ref}").value == "live"
+    profits = [t.net_profit for t in desk.trades(ref)]
+    assert_charts_follow(at, profits, desk.config().account.initial_balance, LIVE)
+    column = live_heading(desk, ref)
+    assert len(frame(at, "metric", column)) == 10
+    assert f"Live figures of {ref}: {column[6:-1]}" in texts(at)
+    assert f"{len(profits)} live trades" in texts(at)
+
+
+def test_performance_shows_the_backtest_trades_when_asked(home: Path, desk: Desk):
+    at = open_page("performance")
+    ref = "XAUUSD-M5-scalper:v3"
+    at.radio(key=f"perf_source:{ref}").set_value("backtest").run()
+    trades = desk.trades(ref, source="backtest")
+    assert len(trades) == int(desk.version(ref).metrics["trades"])
     profits = [t.net_profit for t in trades]
-    initial = desk.config().account.initial_balance
-    figures = charts_by_title(at)
-    assert arr(figures["Equity curve"]["data"][0], "y") == pytest.approx(
-        list(equity_curve(profits, initial_equity=initial))
-    )
-    drawdown = figures["Drawdown (underwater)"]
-    assert min(arr(drawdown["data"][0], "y")) <= 0
-    assert drawdown["data"][1]["name"].startswith("max drawdown $")
-    histogram = figures["Trade results"]["data"]
-    assert len(arr(histogram[0], "x")) == sum(p > 0 for p in profits)
-    assert len(arr(histogram[1], "x")) == sum(p <= 0 for p in profits)
-    by_hour = arr(figures["Results by session and hour"]["data"][1], "y")
-    assert sum(by_hour) == pytest.approx(sum(profits))
-    assert len(frame(at, "metric", "live")) == 10
+    assert_charts_follow(at, profits, desk.config().account.initial_balance, BACKTEST)
+    assert f"{len(profits)} backtest (out-of-sample, after costs) trades" in texts(at)
+    at.toggle(key="perf_list").set_value(True).run()
+    listed = frame(at, "ticket", "net USD")
+    assert list(listed["ticket"]) == [t.ticket for t in trades][-1000:]
 
 
 def test_performance_date_range_limits_the_trades(home: Path, desk: Desk):
     at = open_page("performance")
-    trades = desk.trades("XAUUSD-M5-scalper:v3")
+    ref = "XAUUSD-M5-scalper:v3"
+    trades = desk.trades(ref)
     first = trades[0].close_time.date()
-    at.date_input(key="perf_range").set_value((first, first)).run()
+    at.date_input(key=f"perf_range:{ref}:live").set_value((first, first)).run()
     kept = [t for t in trades if t.close_time.date() == first]
-    equity = arr(charts_by_title(at)["Equity curve"]["data"][0], "y")
+    equity = arr(charts_by_title(at)["Equity curve" + LIVE]["data"][0], "y")
     assert len(equity) == len(kept) + 1
 
 
-def test_performance_of_a_version_without_live_trades_says_so(home: Path):
+def test_performance_of_a_version_without_live_trades_opens_on_its_backtest(home: Path, desk: Desk):
     at = open_page("performance")
-    at.selectbox(key="perf_version").set_value("XAUUSD-M5-scalper:v1").run()
+    ref = "XAUUSD-M5-scalper:v1"
+    at.selectbox(key="perf_version").set_value(ref).run()
+    assert at.radio(key=f"perf_source:{ref}").value == "backtest"
+    profits = [t.net_profit for t in desk.trades(ref, source="backtest")]
+    assert_charts_follow(at, profits, desk.config().account.initial_balance, BACKTEST)
+    at.radio(key=f"perf_source:{ref}").set_value("live").run()
     assert "has no live trades yet" in texts(at)
     assert "Walk-forward folds (out of sample, after costs)" in charts_by_title(at)
+    assert not any(t.endswith(LIVE) for t in charts_by_title(at))
 
 
 def test_learning_shows_sessions_candidates_and_the_decision(home: Path, desk: Desk):
@@ -168,6 +222,18 @@ def test_learning_shows_sessions_candidates_and_the_decision(home: Path, desk: D
     importance = figures["Feature importance"]["data"][0]
     top = max(last.result["importances"].items(), key=lambda kv: kv[1])
     assert arr(importance, "y")[-1] == top[0]
+
+
+def test_models_page_marks_live_metrics_from_too_few_trades(home: Path, desk: Desk):
+    at = open_page("models")
+    active = desk.registry.active_version()
+    needed = desk.config().selection.min_live_trades
+    trades = len(desk.trades(active.ref))
+    history = charts_by_title(at)["Metrics history"]["data"]
+    names = [t["name"] for t in history]
+    assert names == ["backtest", f"live, below the {needed} trades needed"]
+    assert history[1]["customdata"] == [f"n={trades} trades, below the {needed} needed"]
+    assert f"n={trades} trades, below the {needed} needed" in texts(at)
 
 
 def test_models_page_shows_identity_and_activation_history(home: Path, desk: Desk):
@@ -214,10 +280,12 @@ def test_audit_lists_and_filters_events(home: Path, desk: Desk):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_a_fresh_install_says_what_to_do_next(fresh_home: Path, name: str):
+    """Every page of an empty desk points to the two ways in: import bars, or the demo."""
     at = open_page(name)
     assert not at.error, [e.value for e in at.error]
-    if name in ("overview", "leaderboard", "performance", "models"):
-        assert "aurum demo" in texts(at)
+    advice = texts(at)
+    assert "import an MT5" in advice and "`aurum demo`" in advice, advice
+    assert "**Retrain now**" in advice
 
 
 def test_a_home_without_database_shows_the_engine_advice(tmp_path: Path, monkeypatch):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 SHOTS = ROOT / "docs" / "screenshots"
 PAGES = {  # url path: (title, charts expected on the seeded desk)
     "": ("Overview", 0),
-    "leaderboard": ("Leaderboard", 1),
+    "leaderboard": ("Leaderboard", 0),
     "performance": ("Performance", 5),
     "learning": ("Learning", 3),
     "models": ("Models", 2),
@@ -58,11 +58,25 @@ def commit(page: Page, label: str, value: str, scope: Page | None = None) -> Non
     page.wait_for_timeout(700)
 
 
+def pick_versions(page: Page, *refs: str) -> None:
+    """Choose versions in the leaderboard's "Pick 2 to 5 versions" box."""
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Pick 2 to 5 versions")
+    for ref in refs:
+        box.click()
+        page.get_by_role("option", name=ref, exact=True).click()
+        page.wait_for_timeout(700)
+    page.keyboard.press("Escape")
+
+
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_renders_and_is_captured(page: Page, server: Server, path: str):
     title, charts = PAGES[path]
     visit(page, path, title, charts)
     expect(page.get_by_text("XAUUSD-M5-scalper:v3").first).to_be_visible()
+    if path == "leaderboard":  # the comparison, with its two charts, is what this page is for
+        pick_versions(page, "XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1")
+        expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=LONG)
+        expect(page.get_by_text("Sharpe (daily, ×√252) by version")).to_be_visible()
     page.wait_for_timeout(1000)
     shot = full_page_screenshot(page, path or "overview")
     assert shot.stat().st_size > 20_000
@@ -93,6 +107,21 @@ def test_activate_with_a_reason_then_roll_back(page: Page, server: Server):
     with Desk.open(str(server.home)) as desk:
         assert desk.registry.active_version().ref == "XAUUSD-M5-scalper:v3"
         assert desk.activation_history()[0].kind == "rollback"
+
+
+def test_pin_asks_first_then_pins(page: Page, server: Server):
+    visit(page, "models?version=XAUUSD-M5-scalper:v2", "Models", 2)
+    page.get_by_role("button", name="Pin…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Pin XAUUSD-M5-scalper:v2: cleanup will keep its model file")
+    with Desk.open(str(server.home)) as desk:
+        assert not desk.version("XAUUSD-M5-scalper:v2").pinned
+    dialog.get_by_role("button", name="Pin", exact=True).click()
+    expect(page.get_by_text("XAUUSD-M5-scalper:v2 pinned: cleanup keeps its file.")).to_be_visible(
+        timeout=LONG
+    )
+    with Desk.open(str(server.home)) as desk:
+        assert desk.version("XAUUSD-M5-scalper:v2").pinned
 
 
 def test_config_refuses_a_bad_value_and_saves_a_good_one(page: Page, server: Server):
@@ -134,7 +163,10 @@ def test_import_a_small_csv(page: Page, server: Server, tmp_path: Path):
 
 def test_retrain_now_shows_progress_until_the_session_ends(page: Page, server: Server):
     visit(page, "learning", "Learning", 3)
-    page.get_by_role("button", name="Retrain now").click()
+    page.get_by_role("button", name="Retrain now…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Queue a learning session on XAUUSD M5")
+    dialog.get_by_role("button", name="Retrain now", exact=True).click()
     expect(page.get_by_text("queued: the background worker will run it")).to_be_visible(
         timeout=LONG
     )
