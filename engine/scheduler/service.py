@@ -19,6 +19,18 @@ from engine.scheduler import lease
 log = logging.getLogger("aurum.services")
 
 
+class _QuietBusyWorker(logging.Filter):
+    """APScheduler warns every 3 s that the learning worker is still busy while a session
+    trains; that is the design (one session at a time), not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("AurumServices.work" in message and "maximum number of running" in message)
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_QuietBusyWorker())
+
+
 class AurumServices:
     """One process's services; `start()` runs them in background threads, `stop()` ends them."""
 

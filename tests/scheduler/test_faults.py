@@ -173,3 +173,21 @@ def test_a_new_leader_closes_the_session_its_dead_predecessor_left_running(home:
     assert (statuses[leaders], statuses[cli]) == ("failed", "running")
     assert [e.action for e in desk.audit_log()].count("learning.interrupted") == 1
     svc.stop()
+
+
+def test_only_the_busy_worker_notice_is_silenced(caplog: pytest.LogCaptureFixture):
+    import logging
+
+    logger = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING, logger="apscheduler.scheduler"):
+        logger.warning(
+            'Execution of job "AurumServices.work (trigger: interval[0:00:03])" skipped: '
+            "maximum number of running instances reached (1)"
+        )
+        logger.warning(
+            'Execution of job "AurumServices.evaluate (trigger: interval[0:05:00])" skipped: '
+            "maximum number of running instances reached (1)"
+        )
+    assert [r.getMessage()[:40] for r in caplog.records] == [
+        'Execution of job "AurumServices.evaluate'
+    ]
