@@ -49,6 +49,7 @@ bench: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/python bench/soak.py --seconds 60
 	$(BIN)/python bench/crash.py --trials 40
+	$(BIN)/python -m pytest -q --hypothesis-show-statistics tests/fuzz tests/learner/test_signal_fuzz.py tests/config/test_config.py tests/test_ledger.py
 
 # Browser tests use Debian's Chromium (never `playwright install`: its download fails here).
 chromium:
