@@ -58,8 +58,8 @@ with shown_errors():
         f"File: `{desk.paths.config_file}`. Every key has a type, bounds and a default; a bad "
         "value is refused under its field and nothing is written."
     )
-    if not reads.bar_series(k):
-        st.info(f"A fresh desk: the defaults below are ready to use. Next, {NEXT_STEPS}")
+    if not reads.leaderboard(k):  # cached, and cheaper than counting the bars
+        st.info(f"No models yet; the defaults below are ready to use. Next, {NEXT_STEPS}")
     config_form.draw_form(current, result)
 
     st.subheader("Changes")

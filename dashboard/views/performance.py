@@ -104,9 +104,9 @@ with shown_errors():
         st.info(f"No {source} trades closed in that range: widen it.")
         st.stop()
     times, profits = closes[inside], results.net_profit[inside]
-    shown = "live" if source == "live" else "backtest (out-of-sample, after costs)"
+    shown = "live trades" if source == "live" else "backtest trades (out of sample, after costs)"
     st.caption(
-        f"{len(profits):,} {shown} trades, {start} → {end} (UTC). Equity starts at the account's "
+        f"{len(profits):,} {shown}, {start} → {end} (UTC). Equity starts at the account's "
         f"initial balance, ${initial:,.0f} (account.initial_balance)."
     )
     if source == "live" and short:

@@ -77,6 +77,14 @@ def test_every_page_renders_and_is_captured(page: Page, server: Server, path: st
         pick_versions(page, "XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1")
         expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=LONG)
         expect(page.get_by_text("Sharpe (daily, ×√252) by version")).to_be_visible()
+    if path == "performance":  # the backtest view: the version's out-of-sample trades
+        page.get_by_text("backtest (out of sample, after costs)", exact=True).click()
+        expect(page.get_by_text("Equity curve — backtest trades (out of sample)")).to_be_visible(
+            timeout=LONG
+        )
+        expect(page.get_by_text("win rate and profit factor — backtest trades")).to_be_visible(
+            timeout=LONG
+        )
     page.wait_for_timeout(1000)
     shot = full_page_screenshot(page, path or "overview")
     assert shot.stat().st_size > 20_000
