@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from engine.db.schema import Bar, LearningSession, Trade, TriggerCheck, utcnow
+from engine.db.schema import (
+    Bar,
+    CurrentMetrics,
+    LearningSession,
+    PromotionDecision,
+    Trade,
+    TriggerCheck,
+    utcnow,
+)
 from engine.triggers import (
     TriggerResult,
     change_trigger,
@@ -57,6 +65,12 @@ def evaluate_cycle(desk: Any) -> EvaluationResult:
     queued, note = None, "no trigger fired"
     if fired:
         queued, note = _maybe_queue(desk, cfg, fired, last_start, busy)
+    refreshed = _refresh_other_live_metrics(desk, exclude=active.id if active else None)
+    switched = _switch_to_flagged_challenger(desk, cfg)
+    if refreshed:
+        note += f"; live metrics refreshed for {len(refreshed)} other version(s)"
+    if switched:
+        note += f"; {switched}"
     with desk.db.session(write=True) as s:
         s.add(
             TriggerCheck(
@@ -96,7 +110,7 @@ def _session_state(desk: Any) -> tuple[Any, int, bool]:
                 )
             )
         )
-        trades = select(func.count(Trade.id))
+        trades = select(func.count(Trade.id)).where(Trade.source.in_(("live", "import")))
         if last is not None:
             trades = trades.where(Trade.logged_at > last)
         return last, int(s.scalar(trades) or 0), busy
@@ -166,3 +180,85 @@ def _maybe_queue(
         return None, f"fired ({names}) but within the {cfg.scheduler.cooldown_minutes} min cooldown"
     session_id = desk.request_learning(actor="services", trigger=fired[0].name)
     return session_id, f"fired ({names}): queued learning session #{session_id}"
+
+
+def _refresh_other_live_metrics(desk: Any, *, exclude: int | None, limit: int = 50) -> list[int]:
+    """Live snapshots for versions (other than the active one) that got live trades since their
+    last snapshot — e.g. one rolled away from whose open trades are still closing."""
+    with desk.db.session() as s:
+        newest = (
+            select(Trade.version_id, func.max(Trade.logged_at).label("newest"))
+            .where(Trade.source == "live", Trade.version_id.is_not(None))
+            .group_by(Trade.version_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(newest.c.version_id)
+            .outerjoin(
+                CurrentMetrics,
+                (CurrentMetrics.version_id == newest.c.version_id)
+                & (CurrentMetrics.source == "live"),
+            )
+            .where(
+                (CurrentMetrics.updated_at.is_(None))
+                | (newest.c.newest > CurrentMetrics.updated_at)
+            )
+            .limit(limit)
+        ).all()
+    versions = [int(v) for (v,) in rows if v != exclude]
+    for version_id in versions:
+        desk.refresh_live_metrics(version_id)
+    return versions
+
+
+def _switch_to_flagged_challenger(desk: Any, cfg: Any) -> str:
+    """With `auto_model_switching` on, activate the newest challenger a session flagged while it
+    was off — only if the champion it beat is still the active version and its file is there."""
+    if not cfg.auto_model_switching:
+        return ""
+    with desk.db.session() as s:
+        flagged = s.execute(
+            select(
+                PromotionDecision.id,
+                PromotionDecision.challenger_id,
+                PromotionDecision.champion_id,
+                PromotionDecision.session_id,
+            )
+            .where(PromotionDecision.decision == "flagged")
+            .order_by(PromotionDecision.id.desc())
+            .limit(1)
+        ).first()
+        if flagged is None:
+            return ""
+        acted = s.scalar(
+            select(func.count(PromotionDecision.id)).where(
+                PromotionDecision.id > flagged.id,
+                PromotionDecision.challenger_id == flagged.challenger_id,
+            )
+        )
+    if acted:
+        return ""
+    challenger = desk.version(flagged.challenger_id)
+    active = desk.registry.active_version(challenger.lineage)
+    if active is None or active.id != flagged.champion_id or not challenger.artifact_path:
+        return ""
+    reason = (
+        f"auto-switch: {challenger.ref} passed the promotion gates against {active.ref} in "
+        f"learning session #{flagged.session_id} and was flagged while auto_model_switching "
+        "was off; it is on now"
+    )
+    desk.registry.activate(challenger.id, actor="services", reason=reason)
+    with desk.db.session(write=True) as s:
+        s.add(
+            PromotionDecision(
+                session_id=flagged.session_id,
+                challenger_id=challenger.id,
+                champion_id=active.id,
+                decision="promoted",
+                reasons_json=json.dumps([reason]),
+                evidence_json=json.dumps({"flagged_decision": flagged.id}),
+            )
+        )
+    desk.audit("services", "model.auto_switch", challenger.ref, {"from": active.ref})
+    log.info(reason)
+    return f"activated flagged challenger {challenger.ref}"

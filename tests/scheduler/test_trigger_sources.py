@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-import pytest
 
 from engine.backtest import TRADE_COLUMNS
 from engine.learner import records
@@ -31,12 +30,6 @@ def backtest_frame(n: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/scheduler/evaluate.py::_session_state counts trades of every source; it "
-    "must count source='live' only (the scheduler's owner makes that one-line change; this "
-    "marker comes off with it)",
-)
 def test_backtest_trades_of_a_session_are_not_new_trades_for_the_data_trigger(
     desk: Desk, small_model: Any
 ):
