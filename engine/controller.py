@@ -109,9 +109,10 @@ class Phase3Controller:
                 "Aurum never serves an untrained fallback"
             )
         if not active:
+            queued = self._queue_learning_if_configured()
             raise RegistryError(
                 "no active model: train one (`aurum train`) or activate a version "
-                "(`aurum activate VERSION`); Aurum never serves an untrained fallback"
+                "(`aurum activate VERSION`); Aurum never serves an untrained fallback" + queued
             )
         if len(active) > 1:
             raise RegistryError(
@@ -119,6 +120,17 @@ class Phase3Controller:
                 "name one: predict_signal(bars, lineage=...)"
             )
         return next(iter(active.values()))
+
+    def _queue_learning_if_configured(self) -> str:
+        """With scheduler.queue_learning_when_no_model, queue one session (never a second while
+        one waits or runs); returns what was done, for the error message."""
+        if not self.desk.config().scheduler.queue_learning_when_no_model:
+            return ""
+        waiting = [s for s in self.desk.learning_sessions(5) if s.status in ("queued", "running")]
+        if waiting:
+            return f" (learning session #{waiting[0].id} is {waiting[0].status})"
+        session_id = self.desk.request_learning(actor="controller", trigger="no_active_model")
+        return f" (learning session #{session_id} was queued)"
 
     # --- trades ----------------------------------------------------------------------------
     def log_trade_with_model_info(self, trade: dict[str, Any]) -> Any:

@@ -41,3 +41,22 @@ def test_trades_are_logged_against_the_active_version_without_loading_it(
     )
     assert logged.version_id == v.id and phase3._cache == {}
     assert [(t.net_profit, t.version_id) for t in desk.trades()] == [(50.0, v.id)]
+
+
+def test_no_active_model_queues_one_session_when_configured(home: Path, desk: Desk):
+    import pytest
+
+    from engine.errors import RegistryError
+
+    phase3 = Phase3Controller(str(home))
+    with pytest.raises(RegistryError, match="no active model") as plain:
+        phase3.get_active_model_for_prediction()
+    assert "queued" not in str(plain.value) and desk.learning_sessions() == []
+
+    desk.set_config("scheduler.queue_learning_when_no_model", "true", actor="t")
+    with pytest.raises(RegistryError, match=r"learning session #\d+ was queued"):
+        phase3.get_active_model_for_prediction()
+    with pytest.raises(RegistryError, match=r"learning session #\d+ is queued"):
+        phase3.log_trade_with_model_info({"signal_type": "buy", "profit_loss": 1.0})
+    [queued] = desk.learning_sessions()
+    assert queued.trigger == "no_active_model" and queued.status == "queued"

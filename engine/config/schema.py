@@ -203,6 +203,11 @@ class SchedulerConfig(_Section):
     report_interval_hours: int = Field(
         24, ge=1, le=720, description="How often the status report is written to logs/."
     )
+    queue_learning_when_no_model: bool = Field(
+        False,
+        description="When the trading side asks for the active model and there is none, queue a "
+        "learning session (nothing is served until one is trained and activated).",
+    )
 
 
 class SecurityConfig(_Section):
