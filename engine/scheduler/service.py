@@ -29,6 +29,9 @@ class _QuietBusyWorker(logging.Filter):
 
 
 logging.getLogger("apscheduler.scheduler").addFilter(_QuietBusyWorker())
+# "Running job … executed successfully" every 3 s buries what matters; our jobs log their own
+# outcomes, and failures are recorded by `guarded`.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
 class AurumServices:

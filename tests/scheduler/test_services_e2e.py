@@ -41,7 +41,8 @@ def test_services_end_to_end(tmp_path: Path):
     ]:
         desk.set_config(key, value, actor="test")
     env = {**os.environ, "AURUM_HOME": str(home)}
-    leader = subprocess.Popen([AURUM, "services"], env=env, stderr=subprocess.PIPE, text=True)
+    log_file = (tmp_path / "services.log").open("w")
+    leader = subprocess.Popen([AURUM, "services"], env=env, stderr=log_file, text=True)
     try:
         wait_for(lambda: desk.service_status().alive, 30, "the services to take the lease")
         assert desk.service_status().holder.endswith(f":{leader.pid}")
@@ -73,6 +74,8 @@ def test_services_end_to_end(tmp_path: Path):
         from engine.scheduler.evaluate import evaluate_cycle
 
         result = evaluate_cycle(desk)
+        live = desk.registry.get(champion.id, source="live").metrics
+        assert live["trades"] == 12 and live["win_rate"] == 0.0  # live metrics moved
         fired = {t.name for t in result.triggers if t.fired}
         assert "performance" in fired and result.queued_session == 2
         wait_for(
@@ -84,15 +87,22 @@ def test_services_end_to_end(tmp_path: Path):
         assert second_session.trigger == "performance"
         promotion = second_session.result.get("promotion", {})
         assert promotion.get("decision") in {"promoted", "rejected"} and promotion.get("reasons")
-        if promotion["decision"] == "promoted":
-            rolled = subprocess.run(
-                [AURUM, "rollback", "--reason", "e2e"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
+        challenger = second_session.version_id
+        assert challenger is not None and challenger != champion.id
+
+        def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+            done = subprocess.run(
+                [AURUM, *argv], env=env, capture_output=True, text=True, timeout=60
             )
-            assert rolled.returncode == 0
+            assert done.returncode == 0, done.stderr
+            return done
+
+        if promotion["decision"] != "promoted":  # rejected: the trader activates it by hand
+            assert desk.registry.active_version().id == champion.id
+            cli("activate", str(challenger), "--reason", "e2e: try the challenger")
+        _, meta = phase3.get_active_model_for_prediction()
+        assert meta["model_id"] == challenger  # the controller follows the pointer
+        cli("rollback", "--reason", "e2e")
         _, meta = phase3.get_active_model_for_prediction()
         assert meta["model_id"] == champion.id  # served again on the next call
         report = phase3.generate_phase3_report()
