@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -321,6 +322,25 @@ class KeyDoc:
     bounds: str
 
 
+def _type_name(annotation: Any) -> str:
+    """A readable type: `one of "M1", "M5"` for a Literal, `list of one of …` for lists of them."""
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(json.dumps(a) for a in args)
+    if get_origin(annotation) is list and args:
+        return "list of " + _type_name(args[0])
+    if get_origin(annotation) is Annotated:
+        marks = [x for m in args[1:] for x in (m, *getattr(m, "metadata", []))]
+        limits = [
+            f"{k} {getattr(m, k)}"
+            for m in marks
+            for k in ("ge", "gt", "le", "lt")
+            if getattr(m, k, None) is not None
+        ]
+        return _type_name(args[0]) + (f" ({', '.join(limits)})" if limits else "")
+    return getattr(annotation, "__name__", None) or str(annotation)
+
+
 def describe_keys(model: type[BaseModel] = Phase3Config, prefix: str = "") -> list[KeyDoc]:
     """Every leaf key with its type, default, bounds and description, in dotted form."""
     docs: list[KeyDoc] = []
@@ -336,6 +356,6 @@ def describe_keys(model: type[BaseModel] = Phase3Config, prefix: str = "") -> li
             if getattr(m, k, None) is not None
         )
         default = field.get_default(call_default_factory=True)
-        type_name = getattr(annotation, "__name__", None) or str(annotation)
+        type_name = _type_name(annotation)
         docs.append(KeyDoc(prefix + name, type_name, default, field.description or "", bounds))
     return docs

@@ -45,7 +45,8 @@ def activation_stack(session: Session | Connection, lineage_id: int) -> list[int
 
 
 def rollback_target(session: Session | Connection, lineage_id: int) -> int | None:
-    """The version a rollback would re-activate (skipping ones whose files were cleaned)."""
+    """The version a rollback would re-activate: the one active before the current one (the
+    rollback refuses it, with the reason, if its model file was cleaned up)."""
     stack = activation_stack(session, lineage_id)
     return stack[-2] if len(stack) >= 2 else None
 
