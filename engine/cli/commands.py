@@ -206,33 +206,39 @@ def cmd_show(args: argparse.Namespace) -> None:
 def cmd_activate(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         rec = desk.activate(args.version, actor=_actor(args), reason=args.reason)
-    print(f"active: {rec.to_ref} (was {rec.from_ref or 'none'})")
+    _emit(args, rec, lambda: f"active: {rec.to_ref} (was {rec.from_ref or 'none'})")
 
 
 def cmd_rollback(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         rec = desk.rollback(args.lineage, actor=_actor(args), reason=args.reason)
-    print(f"rolled back: {rec.to_ref} is active again (was {rec.from_ref})")
+    _emit(args, rec, lambda: f"rolled back: {rec.to_ref} is active again (was {rec.from_ref})")
 
 
 def cmd_pin(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         info = desk.set_pinned(args.version, True, actor=_actor(args))
-    print(f"pinned: {info.ref}")
+    _emit(args, {"ref": info.ref, "id": info.id, "pinned": True}, lambda: f"pinned: {info.ref}")
 
 
 def cmd_unpin(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         info = desk.set_pinned(args.version, False, actor=_actor(args))
-    print(f"unpinned: {info.ref}")
+    _emit(args, {"ref": info.ref, "id": info.id, "pinned": False}, lambda: f"unpinned: {info.ref}")
 
 
 def cmd_cleanup(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         report = desk.cleanup(args.keep, actor=_actor(args))
-    print(f"cleaned {len(report.removed)} version(s), freed {report.freed_bytes:,} bytes")
-    if report.protected:
-        print(f"kept because active, rollback target or pinned: ids {', '.join(report.protected)}")
+
+    def text() -> str:
+        lines = [f"cleaned {len(report.removed)} version(s), freed {report.freed_bytes:,} bytes"]
+        if report.protected:
+            kept = ", ".join(report.protected)
+            lines.append(f"kept because active, rollback target or pinned: ids {kept}")
+        return "\n".join(lines)
+
+    _emit(args, report, text)
 
 
 def cmd_history(args: argparse.Namespace) -> None:

@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         "session",
         "signal",
         "doctor",
+        "activate",
+        "rollback",
+        "pin",
+        "unpin",
+        "cleanup",
     )
     for name in json_commands:
         p[name].add_argument("--json", action="store_true", help="print JSON")

@@ -151,3 +151,24 @@ def test_every_command_is_documented():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "CLI.md").read_text(encoding="utf-8")
     missing = [c for c in COMMANDS if f"aurum {c}" not in docs]
     assert missing == []
+
+
+def test_action_commands_print_json(seeded: Path, capsys: pytest.CaptureFixture[str]):
+    h = str(seeded)
+    code, out, _ = run(capsys, "activate", "1", "--home", h, "--json", "--reason", "first")
+    first = json.loads(out)
+    assert code == 0 and (first["to_version_id"], first["kind"], first["reason"]) == (
+        1,
+        "activate",
+        "first",
+    )
+    run(capsys, "activate", "2", "--home", h)
+    code, out, _ = run(capsys, "rollback", "--home", h, "--json")
+    back = json.loads(out)
+    assert (back["kind"], back["from_version_id"], back["to_version_id"]) == ("rollback", 2, 1)
+    code, out, _ = run(capsys, "pin", "2", "--home", h, "--json")
+    assert json.loads(out) == {"ref": "XAUUSD-M5-scalper:v2", "id": 2, "pinned": True}
+    code, out, _ = run(capsys, "cleanup", "--keep", "1", "--home", h, "--json")
+    report = json.loads(out)
+    assert report["removed"] == [] and report["protected"] == ["1"]  # v2 is the newest kept
+    assert report["freed_bytes"] == 0
