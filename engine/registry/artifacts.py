@@ -127,6 +127,13 @@ def _stage(folder: Path, data: bytes) -> tuple[str, Path | None]:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ArtifactError(
+            f"cannot write the model file ({len(data):,} bytes) under {folder}: "
+            f"{err.strerror or err}. Nothing was registered; free disk space (or fix the "
+            "folder's permissions) and train again."
+        ) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -120,6 +120,7 @@ def test_a_full_disk_while_writing_a_model_fails_the_session_and_changes_nothing
     svc.guarded("learning_worker", svc.work)()
     failed = desk.learning_session(first)
     assert failed.status == "failed" and "No space left on device" in failed.error
+    assert "free disk space" in failed.error  # what to do, not just the errno
     assert desk.registry.list_versions() == []  # the registry is as it was
     leftovers = [p for p in desk.paths.artifacts_dir.rglob("*") if p.is_file()]
     assert leftovers == []  # no half-written file either
