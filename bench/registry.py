@@ -266,10 +266,8 @@ class AurumSide:
         return self.registry.load_model(info.id)[0]
 
     def cold_leaderboard(self) -> None:
-        """The leaderboard with no metrics text parsed before (as in a fresh process)."""
-        from engine.registry.listing import METRICS_MEMO
-
-        METRICS_MEMO.clear()
+        """The leaderboard with nothing remembered from earlier listings (a fresh process)."""
+        self.registry.listings.clear()
         self.desk.leaderboard()
 
     def toggle(self) -> None:
@@ -437,7 +435,7 @@ def bench_scaling(run: Run) -> None:
         row.passed = _check(board, 20.0) if target else None
         run.rows += [
             row,
-            Row(f"leaderboard, {n:,} versions, metrics memo empty", cold),
+            Row(f"leaderboard, {n:,} versions, first call (nothing remembered)", cold),
             Row(f"list_versions, {n:,} versions", listing),
         ]
     if run.ml:

@@ -27,13 +27,20 @@ def percentile_ranks(values: Sequence[float | None], higher_is_better: bool) -> 
     n = len(values)
     if n == 1:
         return [1.0 if _known(values[0]) else 0.0]
-    if n == 0:
-        return []
-    keys = np.array([math.nan if v is None else v for v in values], dtype=float)
+    return _ranks(values, higher_is_better).tolist()
+
+
+def _ranks(values: Sequence[float | None], higher_is_better: bool) -> np.ndarray:
+    """`percentile_ranks` for two or more values, as an array."""
+    n = len(values)
+    try:
+        keys = np.array(values, dtype=float)
+    except TypeError:  # None among them
+        keys = np.array([math.nan if v is None else v for v in values], dtype=float)
     if not higher_is_better:
         keys = -keys
     keys[np.isnan(keys)] = -math.inf
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)  # ties get one shared rank: their order does not matter
     ordered = keys[order]
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
@@ -44,7 +51,7 @@ def percentile_ranks(values: Sequence[float | None], higher_is_better: bool) -> 
     ranks = np.empty(n)
     ranks[order] = np.repeat(shared, ends - starts + 1)
     ranks[keys == -math.inf] = 0.0
-    return ranks.tolist()
+    return ranks
 
 
 def _known(value: float | None) -> bool:
@@ -59,21 +66,25 @@ def board_order(
 ) -> list[tuple[int, float | None]]:
     """(position, score) in leaderboard order: eligible entries by score, best first (ties:
     newest first), then the ineligible ones (score None), newest first."""
-    eligible = [i for i in range(len(ids)) if trades[i] >= selection.min_trades and metrics[i]]
+    least = selection.min_trades
+    eligible = [i for i, (t, m) in enumerate(zip(trades, metrics, strict=True)) if t >= least and m]
+    chosen = [metrics[i] for i in eligible]
     weights = {m: float(getattr(selection, attr)) for m, attr in WEIGHTS.items()}
     total = sum(weights.values()) or 1.0
     scores = np.zeros(len(eligible))
     for metric, weight in weights.items():
-        if not weight:
+        if weight and len(chosen) == 1:
+            ranks = np.array(percentile_ranks([chosen[0].get(metric)], True))
+        elif weight and chosen:
+            ranks = _ranks([m.get(metric) for m in chosen], METRICS[metric].higher_is_better)
+        else:
             continue
-        ranks = percentile_ranks(
-            [metrics[i].get(metric) for i in eligible], METRICS[metric].higher_is_better
-        )
-        scores = scores + weight * np.asarray(ranks, dtype=float) / total
-    scored = [(i, round(s, 4)) for i, s in zip(eligible, scores.tolist(), strict=True)]
-    scored.sort(key=lambda pair: (-pair[1], -ids[pair[0]]))
-    chosen = set(eligible)
-    rest = sorted((i for i in range(len(ids)) if i not in chosen), key=lambda i: -ids[i])
+        scores = scores + weight * ranks / total
+    rounded = [round(s, 4) for s in scores.tolist()]
+    best_first = np.lexsort((-np.array([ids[i] for i in eligible]), -np.array(rounded)))
+    scored = [(eligible[k], rounded[k]) for k in best_first.tolist()]
+    taken = set(eligible)
+    rest = sorted((i for i in range(len(ids)) if i not in taken), key=lambda i: -ids[i])
     return [*scored, *((i, None) for i in rest)]
 
 

@@ -1,8 +1,12 @@
 """The version listing behind `list_versions` and the leaderboard, built for 1,000s of versions.
 
-One statement (built once) returns every version with its lineage, current metrics and active
-flag; metrics texts seen before are not parsed again (the memo is keyed by the text itself, so it
-is never stale); each row becomes a VersionInfo without running the dataclass `__init__`.
+Versions are immutable once registered (DESIGN rule 3): only their status, pin, notes and file
+path change. A `Listing` therefore remembers, per registry, the columns that cannot change,
+keyed by version id and checked against the row's created_at (so a restored or re-created
+database can never lend one version's values to another), and reads only the changing columns
+and the current metrics on each call, with one prebuilt statement. Metrics texts seen before are
+not parsed again (keyed by the text itself, so never stale). Each row becomes a VersionInfo
+without running the dataclass `__init__`. Every call hands out fresh dicts and lists.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,58 +37,73 @@ _VERSIONS: Table = ModelVersion.__table__  # type: ignore[assignment]
 _LINEAGES: Table = Lineage.__table__  # type: ignore[assignment]
 _CURRENT: Table = CurrentMetrics.__table__  # type: ignore[assignment]
 _ALIASES: Table = Alias.__table__  # type: ignore[assignment]
-_METRICS_TEXT, _LIVE_TEXT = 21, 23  # positions in the listing query's rows
+_BY_ID_LIMIT = 500  # more new versions than this: read the fixed columns of all of them
+
+
+def _naive(column: Any) -> Any:
+    """The column as the plain DateTime it is stored as: the listing marks it UTC itself, as
+    UTCDateTime would (its wrapper costs two Python calls per value)."""
+    return type_coerce(column, DateTime()).label(column.name)
 
 
 @functools.cache
-def _query(by_lineage: bool, with_live: bool) -> Select[Any]:
-    """Newest first; the column order is the unpacking order in `listing_fields`."""
+def _changing_query(by_lineage: bool, with_live: bool) -> Select[Any]:
+    """Per version, newest first: id, created_at, what can change, its metrics, active flag."""
     chosen, live, active = _CURRENT.alias("chosen"), _CURRENT.alias("live"), _ALIASES.alias("a")
     v = _VERSIONS.c
     query = (
         select(
             v.id,
-            _LINEAGES.c.name,
-            _LINEAGES.c.symbol,
-            _LINEAGES.c.timeframe,
-            v.version,
-            v.algorithm,
-            v.params_json,
-            v.features_json,
-            _naive(v.train_start),
-            _naive(v.train_end),
-            v.data_hash,
-            v.library_versions_json,
-            v.artifact_path,
-            v.artifact_format,
-            v.artifact_size,
-            v.artifact_sha256,
+            _naive(v.created_at),
             v.status,
             v.pinned,
             v.notes,
-            _naive(v.created_at),
-            v.session_id,
+            v.artifact_path,
             chosen.c.metrics_json,
             chosen.c.trades,
             live.c.metrics_json if with_live else null(),
             live.c.trades if with_live else null(),
             active.c.version_id,
         )
-        .join(_LINEAGES, _LINEAGES.c.id == v.lineage_id)
         .outerjoin(chosen, and_(chosen.c.version_id == v.id, chosen.c.source == bindparam("src")))
         .outerjoin(active, and_(active.c.version_id == v.id, active.c.alias == ACTIVE))
     )
     if with_live:
         query = query.outerjoin(live, and_(live.c.version_id == v.id, live.c.source == "live"))
     if by_lineage:
-        query = query.where(_LINEAGES.c.name == bindparam("lineage"))
+        query = query.join(_LINEAGES, _LINEAGES.c.id == v.lineage_id).where(
+            _LINEAGES.c.name == bindparam("lineage")
+        )
     return query.order_by(v.id.desc())
 
 
-def _naive(column: Any) -> Any:
-    """The column as the plain DateTime it is stored as: `listing_fields` marks it UTC itself,
-    as UTCDateTime would (its wrapper costs two Python calls per value, 3,000 per listing)."""
-    return type_coerce(column, DateTime()).label(column.name)
+@functools.cache
+def _fixed_query(by_id: bool) -> Select[Any]:
+    """The columns a version never changes (`_Fixed` order), of some versions or of all."""
+    v = _VERSIONS.c
+    query = select(
+        v.id,
+        _naive(v.created_at),
+        _LINEAGES.c.name,
+        _LINEAGES.c.symbol,
+        _LINEAGES.c.timeframe,
+        v.version,
+        v.algorithm,
+        v.params_json,
+        v.features_json,
+        _naive(v.train_start),
+        _naive(v.train_end),
+        v.data_hash,
+        v.library_versions_json,
+        v.artifact_format,
+        v.artifact_size,
+        v.artifact_sha256,
+        v.session_id,
+    ).join(_LINEAGES, _LINEAGES.c.id == v.lineage_id)
+    return query.where(v.id.in_(bindparam("ids", expanding=True))) if by_id else query
+
+
+_Fixed = tuple[Any, ...]  # (created_at naive, then the `_fixed_query` columns after it)
 
 
 class JsonMemo:
@@ -96,7 +115,6 @@ class JsonMemo:
         self._limit = limit
 
     def clear(self) -> None:
-        """Forget every text (the benchmark measures a listing that parses all of them)."""
         self._seen.clear()
 
     def decode(self, texts: Sequence[str | None]) -> list[Any]:
@@ -126,80 +144,111 @@ def _decode_objects(texts: list[str]) -> list[Any]:
     return values
 
 
-METRICS_MEMO = JsonMemo()
+class Listing:
+    """Listings of one registry's versions (see the module docstring for what it remembers)."""
+
+    def __init__(self) -> None:
+        self._fixed: dict[int, _Fixed] = {}
+        self._metrics = JsonMemo()
+
+    def clear(self) -> None:
+        """Forget everything remembered: the next listing reads and parses every column."""
+        self._fixed.clear()
+        self._metrics.clear()
+
+    def fields(
+        self,
+        connection: Connection,
+        *,
+        lineage: str | None = None,
+        source: str = "backtest",
+        live_from: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The VersionInfo fields of every version (newest first), with the current metrics of
+        `source`; with `live_from`, live metrics replace them once a version has that many live
+        trades. Details (folds, candidates) are left out: `get` has them."""
+        with_live = live_from is not None
+        params = {"src": source, "lineage": lineage} if lineage else {"src": source}
+        rows = connection.execute(_changing_query(lineage is not None, with_live), params).all()
+        fixed = self._fixed_columns(connection, rows)
+        chosen = self._metrics.decode([r[6] for r in rows])
+        live = self._metrics.decode([r[8] for r in rows]) if with_live else [None] * len(rows)
+        decode = functools.lru_cache(maxsize=256)(json.loads)  # feature lists repeat, params too
+        out = []
+        for row, values, live_values in zip(rows, chosen, live, strict=True):
+            vid, _, status, pinned, notes, path, _, trades, _, live_trades, active_id = row
+            (
+                _, name, symbol, timeframe, number, algorithm, params_json, features_json,
+                train_start, train_end, data_hash, libs_json, fmt, size, sha, session_id,
+                created_at,
+            ) = fixed[vid]  # fmt: skip
+            metrics_source = source
+            if live_values is not None and live_trades >= (live_from or 0):
+                values, trades, metrics_source = live_values, live_trades, "live"
+            if active_id is not None:
+                status = "active"
+            elif status != "cleaned" and pinned:
+                status = "pinned"
+            out.append(
+                {
+                    "id": vid,
+                    "lineage": name,
+                    "symbol": symbol,
+                    "timeframe": timeframe,
+                    "version": number,
+                    "algorithm": algorithm,
+                    "params": decode(params_json),
+                    "features": decode(features_json),
+                    "train_start": train_start,
+                    "train_end": train_end,
+                    "data_hash": data_hash,
+                    "library_versions": decode(libs_json),
+                    "artifact_path": path,
+                    "artifact_format": fmt,
+                    "artifact_size": size,
+                    "artifact_sha256": sha,
+                    "status": status,
+                    "pinned": pinned,
+                    "notes": notes,
+                    "created_at": created_at,
+                    "metrics": {} if values is None else dict(values),
+                    "metrics_source": "" if values is None else metrics_source,
+                    "metrics_trades": 0 if values is None else int(trades),
+                    "details": {},
+                    "session_id": session_id,
+                    "score": None,
+                    "eligible": True,
+                    "ineligible_reason": "",
+                }
+            )
+        return out
+
+    def _fixed_columns(self, connection: Connection, rows: Sequence[Any]) -> dict[int, _Fixed]:
+        """The unchanging columns of the listed versions, read for those not remembered yet."""
+        known = self._fixed
+        missing = [r[0] for r in rows if (f := known.get(r[0])) is None or f[0] != r[1]]
+        if missing:
+            if len(missing) <= _BY_ID_LIMIT:
+                found = connection.execute(_fixed_query(True), {"ids": missing})
+            else:
+                found = connection.execute(_fixed_query(False))
+            known.update((row[0], _fixed_entry(row)) for row in found)
+        return known
+
+    def versions(self, connection: Connection, **options: Any) -> list[VersionInfo]:
+        """`fields` as VersionInfo values."""
+        return [VersionInfo.from_fields(f) for f in self.fields(connection, **options)]
 
 
-def listing_fields(
-    connection: Connection,
-    *,
-    lineage: str | None = None,
-    source: str = "backtest",
-    live_from: int | None = None,
-) -> list[dict[str, Any]]:
-    """The VersionInfo fields of every version (newest first), with the current metrics of
-    `source`; with `live_from`, live metrics replace them once a version has that many live
-    trades. Details (folds, candidates) are left out: `get` has them."""
-    with_live = live_from is not None
-    params = {"src": source, "lineage": lineage} if lineage else {"src": source}
-    rows = connection.execute(_query(lineage is not None, with_live), params).all()
-    chosen = METRICS_MEMO.decode([r[_METRICS_TEXT] for r in rows])
-    no_live: list[Any] = [None] * len(rows)
-    live = METRICS_MEMO.decode([r[_LIVE_TEXT] for r in rows]) if with_live else no_live
-    decode = functools.lru_cache(maxsize=256)(json.loads)  # feature lists repeat, params too
-    out = []
-    for row, values, live_values in zip(rows, chosen, live, strict=True):
-        (
-            vid, name, symbol, timeframe, number, algorithm, params_json, features_json,
-            train_start, train_end, data_hash, libs_json, path, fmt, size, sha,
-            status, pinned, notes, created_at, session_id, _, trades, _, live_trades, active_id,
-        ) = row  # fmt: skip
-        metrics_source = source
-        created_at = created_at.replace(tzinfo=UTC)
-        if train_start is not None:
-            train_start = train_start.replace(tzinfo=UTC)
-        if train_end is not None:
-            train_end = train_end.replace(tzinfo=UTC)
-        if live_values is not None and live_trades >= (live_from or 0):
-            values, trades, metrics_source = live_values, live_trades, "live"
-        if active_id is not None:
-            status = "active"
-        elif status != "cleaned" and pinned:
-            status = "pinned"
-        out.append(
-            {
-                "id": vid,
-                "lineage": name,
-                "symbol": symbol,
-                "timeframe": timeframe,
-                "version": number,
-                "algorithm": algorithm,
-                "params": decode(params_json),
-                "features": decode(features_json),
-                "train_start": train_start,
-                "train_end": train_end,
-                "data_hash": data_hash,
-                "library_versions": decode(libs_json),
-                "artifact_path": path,
-                "artifact_format": fmt,
-                "artifact_size": size,
-                "artifact_sha256": sha,
-                "status": status,
-                "pinned": pinned,
-                "notes": notes,
-                "created_at": created_at,
-                "metrics": {} if values is None else dict(values),
-                "metrics_source": "" if values is None else metrics_source,
-                "metrics_trades": 0 if values is None else int(trades),
-                "details": {},
-                "session_id": session_id,
-                "score": None,
-                "eligible": True,
-                "ineligible_reason": "",
-            }
-        )
-    return out
-
-
-def list_versions(connection: Connection, **options: Any) -> list[VersionInfo]:
-    """`listing_fields` as VersionInfo values."""
-    return [VersionInfo.from_fields(f) for f in listing_fields(connection, **options)]
+def _fixed_entry(row: Any) -> _Fixed:
+    """A `_fixed_query` row, kept as: created_at as stored, the rest, created_at in UTC."""
+    created_at: datetime = row[1]
+    start, end = row[9], row[10]
+    return (
+        created_at,
+        *row[2:9],
+        None if start is None else start.replace(tzinfo=UTC),
+        None if end is None else end.replace(tzinfo=UTC),
+        *row[11:],
+        created_at.replace(tzinfo=UTC),
+    )

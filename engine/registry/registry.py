@@ -74,6 +74,7 @@ class ModelRegistry:
     def __init__(self, db: Database, artifacts_dir: Path) -> None:
         self.db = db
         self.artifacts_dir = artifacts_dir
+        self.listings = listing.Listing()  # remembers what never changes between listings
 
     # --- registering and reading -------------------------------------------------------------
     def register(self, estimator: Any, spec: NewVersion) -> VersionInfo:
@@ -144,7 +145,7 @@ class ModelRegistry:
         self, *, lineage: str | None = None, source: str = "backtest", live_from: int | None = None
     ) -> list[VersionInfo]:
         with self.db.transaction() as connection:
-            return listing.list_versions(
+            return self.listings.versions(
                 connection, lineage=lineage, source=source, live_from=live_from
             )
 
@@ -155,7 +156,7 @@ class ModelRegistry:
         from engine.ranking import rank_fields
 
         with self.db.transaction() as connection:
-            board = listing.listing_fields(connection, lineage=lineage, live_from=live_from)
+            board = self.listings.fields(connection, lineage=lineage, live_from=live_from)
         return [VersionInfo.from_fields(f) for f in rank_fields(board, selection)]
 
     def lineages(self) -> list[LineageInfo]:

@@ -107,3 +107,43 @@ def test_version_info_from_fields_refuses_missing_or_unknown_fields(desk: Desk, 
         VersionInfo.from_fields({k: v for k, v in state.items() if k != "score"})
     with pytest.raises(TypeError, match="colour"):
         VersionInfo.from_fields({**{k: v for k, v in state.items() if k != "score"}, "colour": 1})
+
+
+def _matches_reading_each(desk: Desk, listed: list[VersionInfo]) -> None:
+    for v in listed:
+        assert v == dataclasses.replace(desk.registry.get(v.id), details={})
+
+
+def test_a_remembered_listing_still_shows_every_later_change(
+    desk: Desk, small_model: Any, home: Any
+):
+    ids = _desk_with_history(desk, small_model)
+    _matches_reading_each(desk, desk.registry.list_versions())  # the desk now remembers
+    with Desk.open(str(home)) as other:  # changes made by another process
+        other.registry.set_pinned(ids[4], True)
+        other.activate(ids[5], actor="t")
+        other.registry.record_metrics(ids[6], {"sharpe": 2.0}, source="backtest", trades=120)
+        new = other.registry.register(small_model, spec(sharpe=0.1)).id
+        other.cleanup(1, actor="t")
+    listed = desk.registry.list_versions()
+    assert listed[0].id == new
+    assert {v.id: v.status for v in listed}[ids[4]] == "pinned"
+    _matches_reading_each(desk, listed)
+
+
+def test_a_row_that_is_not_the_remembered_one_is_read_again(desk: Desk, small_model: Any):
+    """Same id, another created_at (a restored or re-created database): nothing stale is lent."""
+    from sqlalchemy import update
+
+    from engine.db.schema import ModelVersion
+
+    v = desk.registry.register(small_model, spec(sharpe=1.0))
+    assert desk.registry.list_versions()[0].params == v.params
+    with desk.db.session(write=True) as s:
+        s.execute(
+            update(ModelVersion)
+            .where(ModelVersion.id == v.id)
+            .values(params_json='{"C": 7}', created_at=datetime(2024, 5, 1, tzinfo=UTC))
+        )
+    listed = desk.registry.list_versions()[0]
+    assert (listed.params, listed.created_at) == ({"C": 7}, datetime(2024, 5, 1, tzinfo=UTC))
