@@ -233,9 +233,10 @@ def _run(
         tf=tf,
         session_id=session_id,
         details={**summary, "selected_features": selected, "importances": importances},
+        also=lambda s, version_id: log_backtest_trades(  # its out-of-sample trades, one by one
+            s, version_id, winner.trades, symbol=sym, volume=data.costs.lot_size
+        ),
     )
-    with desk.db.session(write=True) as s:  # the winner's out-of-sample trades, one by one
-        log_backtest_trades(s, info.id, winner.trades, symbol=sym, volume=data.costs.lot_size)
     selection.record(desk, decision, info.id, session_id)
     activated = False
     if decision.promote:
@@ -309,6 +310,7 @@ def _register(
     tf: str,
     session_id: int,
     details: dict[str, Any],
+    also: Any = None,
 ) -> Any:
     learn = cfg.learning
     trades = winner.trades
@@ -353,6 +355,7 @@ def _register(
             details=json.loads(json.dumps(details, default=_jsonable)),
             session_id=session_id,
         ),
+        also=also,
     )
 
 

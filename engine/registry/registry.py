@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.audit import insert_audit
 from engine.db.connection import Database
@@ -17,6 +17,10 @@ from engine.errors import AurumError, NotFoundError
 from engine.registry import activation, artifacts, cleanup, listing, versions
 from engine.registry.compare import DEFAULT_COMPARE, compare
 from engine.registry.refs import find_lineage, find_version
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 from engine.registry.types import (
     ActivationRecord,
     CleanupReport,
@@ -77,8 +81,16 @@ class ModelRegistry:
         self.listings = listing.Listing()  # remembers what never changes between listings
 
     # --- registering and reading -------------------------------------------------------------
-    def register(self, estimator: Any, spec: NewVersion) -> VersionInfo:
-        """Save the model file, then record the version; a failed record leaves no new file."""
+    def register(
+        self,
+        estimator: Any,
+        spec: NewVersion,
+        *,
+        also: Callable[[Session, int], None] | None = None,
+    ) -> VersionInfo:
+        """Save the model file, then record the version; a failed record leaves no new file.
+        `also(session, version_id)` writes rows that belong with the version (its backtest
+        trades) in the same transaction: all of it is recorded, or none."""
         stored = artifacts.save_artifact(self.artifacts_dir, spec.lineage, estimator)
         try:
             with self.db.session(write=True) as s:
@@ -110,6 +122,9 @@ class ModelRegistry:
                         period_start=spec.metrics_period[0],
                         period_end=spec.metrics_period[1],
                     )
+                if also is not None:
+                    s.flush()
+                    also(s, row.id)
                 info = versions.to_info(
                     row,
                     lineage,
