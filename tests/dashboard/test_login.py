@@ -63,3 +63,19 @@ def test_a_viewer_cannot_act_and_an_operator_is_audited_by_name(home: Path, desk
     assert desk.registry.active_version().ref == V2
     assert desk.activation_history()[0].actor == "olga"
     assert desk.audit_log(1)[0].actor == "olga"
+
+
+def test_a_session_idle_past_the_limit_must_log_in_again(home: Path, desk: Desk):
+    from dashboard.login import SESSION_KEY
+
+    setup_users(desk)
+    desk.set_config("security.session_idle_minutes", "5", actor="test")
+    at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "olga", "operator-pass")
+    assert "Aurum — log in" not in [t.value for t in at.title]
+    at.session_state[SESSION_KEY]["seen"] -= 4 * 60  # 4 minutes idle: still logged in
+    at.run()
+    assert "Aurum — log in" not in [t.value for t in at.title]
+    at.session_state[SESSION_KEY]["seen"] -= 6 * 60  # then 6 minutes without a click
+    at.run()
+    assert "Aurum — log in" in [t.value for t in at.title]
+    assert any("session expired" in w.value for w in at.warning)
