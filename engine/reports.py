@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
-from engine.triggers import performance_trigger
+from engine.triggers import live_performance
 
 
 def build_report(desk: Any) -> dict[str, Any]:
@@ -150,14 +150,7 @@ def recommendations(state: dict[str, Any]) -> list[str]:
             f"The active model has {trades} live trades; its live numbers count from "
             f"{cfg.selection.min_live_trades}."
         )
-    performance = performance_trigger(
-        trades,
-        live.get("win_rate"),
-        min_trades=cfg.selection.min_live_trades,
-        threshold=cfg.performance_threshold,
-        profit_factor=live.get("profit_factor"),
-        min_profit_factor=cfg.scheduler.profit_factor_threshold,
-    )
+    performance = live_performance(cfg, live)
     if active is not None and performance.fired:
         out.append(f"Live results are poor ({performance.reason}): retrain or roll back.")
     if active is not None and active.train_end is not None:

@@ -9,9 +9,10 @@ cooldown.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,19 @@ def data_trigger(
     if bars_needed > 0:
         reason += f"; {new_bars} new bars (needs {bars_needed})"
     return TriggerResult("data", by_trades or by_bars, reason)
+
+
+def live_performance(cfg: Any, live: Mapping[str, float | None]) -> TriggerResult:
+    """The performance trigger on a version's live metrics with the configured thresholds (one
+    rule for the evaluation cycle, the report and the seed's `evaluate_model_performance`)."""
+    return performance_trigger(
+        int(live.get("trades", 0) or 0),
+        live.get("win_rate"),
+        min_trades=cfg.selection.min_live_trades,
+        threshold=cfg.performance_threshold,
+        profit_factor=live.get("profit_factor"),
+        min_profit_factor=cfg.scheduler.profit_factor_threshold,
+    )
 
 
 def performance_trigger(

@@ -38,6 +38,7 @@ ESCAPES = [
     ".hidden",
     "",
     " ",
+    "x y",
 ]
 
 

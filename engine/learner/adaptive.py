@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from engine.errors import AurumError
-from engine.triggers import performance_trigger
+from engine.triggers import live_performance
 
 log = logging.getLogger("aurum.learner")
 
@@ -84,14 +84,7 @@ class AdaptiveLearner:
         live = self.desk.live_metrics(info.id)
         trades = int(live.get("trades", 0))
         enough = trades >= cfg.selection.min_live_trades
-        below = performance_trigger(
-            trades,
-            live.get("win_rate"),
-            min_trades=cfg.selection.min_live_trades,
-            threshold=cfg.performance_threshold,
-            profit_factor=live.get("profit_factor"),
-            min_profit_factor=cfg.scheduler.profit_factor_threshold,
-        ).fired
+        below = live_performance(cfg, live).fired
         return {
             "model_id": info.id,
             "version": info.ref,

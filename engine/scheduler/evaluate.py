@@ -25,7 +25,7 @@ from engine.triggers import (
     change_trigger,
     data_trigger,
     drift_trigger,
-    performance_trigger,
+    live_performance,
     time_trigger,
 )
 
@@ -121,16 +121,7 @@ def _model_triggers(
 ) -> list[TriggerResult]:
     out = []
     if cfg.postmortem_integration:
-        out.append(
-            performance_trigger(
-                int(live.get("trades", 0) or 0),
-                live.get("win_rate"),
-                min_trades=cfg.selection.min_live_trades,
-                threshold=cfg.performance_threshold,
-                profit_factor=live.get("profit_factor"),
-                min_profit_factor=cfg.scheduler.profit_factor_threshold,
-            )
-        )
+        out.append(live_performance(cfg, live))
         wins = (results.net_profit > 0).astype(float).tolist()
         out.append(
             change_trigger(
