@@ -77,25 +77,7 @@ trade_values = st.one_of(
 @SETTINGS
 @given(
     st.dictionaries(
-        st.sampled_from(
-            [
-                "ticket",
-                "symbol",
-                "side",
-                "open_time",
-                "close_time",
-                "open_price",
-                "close_price",
-                "volume",
-                "profit",
-                "commission",
-                "swap",
-                "version_id",
-                "confidence",
-                "source",
-                "colour",
-            ]
-        ),
+        st.sampled_from([*TradeInput.model_fields, "colour"]),
         trade_values,
         max_size=15,
     )

@@ -44,6 +44,17 @@ def _hold_lock(db_file: Path, seconds: float, ready: threading.Event) -> None:
     conn.close()
 
 
+def _locked(svc: AurumServices, seconds: float) -> threading.Thread:
+    """Another connection holds the database exclusively for `seconds`, from now on."""
+    ready = threading.Event()
+    locker = threading.Thread(
+        target=_hold_lock, args=(svc.desk.paths.models_dir / "aurum.db", seconds, ready)
+    )
+    locker.start()
+    assert ready.wait(5)
+    return locker
+
+
 def test_a_session_that_raises_is_recorded_and_the_worker_goes_on(home: Path, desk: Desk):
     svc = _services(home)
     first = desk.request_learning(actor="alice")  # no bars stored: this session raises
@@ -62,12 +73,7 @@ def test_a_briefly_locked_database_is_waited_for(
 ):
     monkeypatch.setenv("AURUM_SQLITE_BUSY_MS", "3000")
     svc = _services(home)
-    ready = threading.Event()
-    locker = threading.Thread(
-        target=_hold_lock, args=(svc.desk.paths.models_dir / "aurum.db", 0.5, ready)
-    )
-    locker.start()
-    ready.wait(5)
+    locker = _locked(svc, 0.5)
     started = time.monotonic()
     svc.guarded("evaluate", svc.evaluate)()
     waited = time.monotonic() - started
@@ -83,12 +89,7 @@ def test_a_database_locked_too_long_is_recorded_and_the_next_run_works(
 ):
     monkeypatch.setenv("AURUM_SQLITE_BUSY_MS", "200")
     svc = _services(home)
-    ready = threading.Event()
-    locker = threading.Thread(
-        target=_hold_lock, args=(svc.desk.paths.models_dir / "aurum.db", 1.5, ready)
-    )
-    locker.start()
-    ready.wait(5)
+    locker = _locked(svc, 1.5)
     svc.guarded("evaluate", svc.evaluate)()  # gives up after 200 ms: recorded, not raised
     assert svc.failures == {"evaluate": 1}
     assert _failures(desk) == []  # could not be written while the database was locked
