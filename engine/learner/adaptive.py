@@ -23,17 +23,11 @@ class AdaptiveLearner:
     ) -> dict[str, Any]:
         """Run a session now (run_immediately=True) and return its results as a dict; otherwise
         record a queued request for the background worker."""
-        if not run_immediately:
-            from engine.learner import records
-
-            cfg = self.desk.config()
-            session_id = records.create(
-                self.desk.db,
-                trigger=trigger,
-                requested_by=actor,
-                symbol=cfg.learning.symbol,
-                timeframe=cfg.learning.timeframe,
-            )
+        if not run_immediately:  # the same request the CLI and the dashboard make (audited)
+            try:
+                session_id = self.desk.request_learning(actor=actor, trigger=trigger)
+            except AurumError as err:
+                return _failed(None, err)
             return {"session_id": session_id, "status": "queued", "success": True}
         return self._run_now(trigger, actor)
 

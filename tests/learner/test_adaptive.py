@@ -47,3 +47,12 @@ def test_a_crashed_session_returns_its_id_and_the_error(
     assert second["error"] == session.error == "worker died"
     assert desk.registry.list_versions() == []
     desk.close()
+
+
+def test_a_queued_request_is_audited_and_refused_to_viewers(desk: Any) -> None:
+    result = AdaptiveLearner(desk).schedule_learning(run_immediately=False)
+    assert result["status"] == "queued" and result["session_id"] is not None
+    assert desk.audit_log(1)[0].action == "learning.request"
+    refused = AdaptiveLearner(desk.acting_as("vic", "viewer")).schedule_learning()
+    assert refused["success"] is False and refused["session_id"] is None
+    assert [s.id for s in desk.learning_sessions()] == [result["session_id"]]
