@@ -483,3 +483,48 @@ def cmd_doctor(args: argparse.Namespace) -> None:
     _emit(args, report.as_dict(), text)
     if not report.consistent:
         raise AurumError("the desk is not consistent: see the lines marked !! or ~~ above")
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> None:
+    from engine.db.transfer import mask_url, migrate_database
+    from engine.home import resolve_home
+
+    home = resolve_home(args.home)
+    source = args.source or home.database_url
+    if not args.json:
+        print(f"migrating {mask_url(source)} -> {mask_url(args.target)}", file=sys.stderr)
+    report = migrate_database(
+        source,
+        args.target,
+        artifacts_dir=home.artifacts_dir,
+        actor=_actor(args),
+        progress=None if args.json else _progress,
+    )
+
+    def text() -> str:
+        rows = [
+            [t.table, f"{t.rows:,}", t.checksum, "ok" if t.ok else "MISMATCH"]
+            for t in report.tables
+        ]
+        lines = [
+            f"from {report.source}",
+            f"to   {report.target} (schema {report.revision})",
+            table(["table", "rows", "sha256", "check"], rows),
+            f"verified: {len(report.tables)} tables, {report.rows:,} rows, counts and checksums "
+            f"equal ({report.seconds:.1f} s)",
+            f"model files stay in {report.artifacts_dir}: point the new desk's home at that "
+            "models/artifacts folder (or copy it)",
+        ]
+        if report.missing_artifacts:
+            lines.append(
+                f"warning: {len(report.missing_artifacts)} model file(s) referenced by versions "
+                f"are missing from {report.artifacts_dir}: {', '.join(report.missing_artifacts)}"
+            )
+        return "\n".join(lines)
+
+    def data() -> dict[str, object]:
+        from dataclasses import asdict
+
+        return {**asdict(report), "verified": report.verified, "rows": report.rows}
+
+    _emit(args, data, text)

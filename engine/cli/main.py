@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
     "doctor": "check database vs model files vs config; --repair fixes what is safe to fix",
+    "migrate-db": "copy this desk's database into a new, empty one (e.g. PostgreSQL), verified",
     "user": "add NAME --role viewer|operator | passwd NAME | remove NAME | list",
 }
 
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         "pin",
         "unpin",
         "cleanup",
+        "migrate-db",
     )
     for name in json_commands:
         p[name].add_argument("--json", action="store_true", help="print JSON")
@@ -132,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p["doctor"].add_argument(
         "--repair", action="store_true", help="fix what is safely repairable (temp files, ...)"
+    )
+    mig = p["migrate-db"]
+    mig.add_argument(
+        "--from", dest="source", metavar="URL", help="source database (default: this home's)"
+    )
+    mig.add_argument(
+        "--to", dest="target", metavar="URL", required=True, help="a new, empty database"
     )
     users = p["user"].add_subparsers(dest="user_command", required=True, metavar="ACTION")
     for action, help_ in (
