@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.seeding import FEATURES, folds, metrics, result  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "pages.json"
 APP = ROOT / "dashboard" / "app.py"
 PAGES = (
@@ -48,67 +51,6 @@ LINEAGE = "XAUUSD-M5-scalper"
 SIZES = {"versions": 1_000, "trades": 100_000, "active_trades": 20_000, "backtest_trades": 20_000,
          "sessions": 500, "bars": 1_000_000, "audit": 5_000, "activations": 200}  # fmt: skip
 BACKTEST_VERSIONS = 100  # the newest versions share the backtest trades equally
-FEATURES = [f"feature_{i}" for i in range(37)]
-METRIC_NAMES = ("trades", "net_profit", "win_rate", "win_rate_low", "win_rate_high",
-                "profit_factor", "expectancy", "average_win", "average_loss", "max_drawdown",
-                "max_drawdown_pct", "sharpe", "sortino", "calmar", "psr", "dsr")  # fmt: skip
-
-
-def metrics(rng: np.random.Generator) -> dict[str, float]:
-    win = float(rng.uniform(0.35, 0.6))
-    return {
-        "trades": float(rng.integers(50, 500)),
-        "net_profit": float(rng.normal(0, 800)),
-        "win_rate": win,
-        "win_rate_low": win - 0.05,
-        "win_rate_high": win + 0.05,
-        "profit_factor": float(rng.uniform(0.6, 1.6)),
-        "expectancy": float(rng.normal(0, 3)),
-        "average_win": float(rng.uniform(20, 60)),
-        "average_loss": float(-rng.uniform(15, 50)),
-        "max_drawdown": float(rng.uniform(100, 3000)),
-        "max_drawdown_pct": float(rng.uniform(1, 30)),
-        "sharpe": float(rng.normal(0, 3)),
-        "sortino": float(rng.normal(0, 4)),
-        "calmar": float(rng.normal(0, 10)),
-        "psr": float(rng.uniform(0, 1)),
-        "dsr": float(rng.uniform(0, 1)),
-    }
-
-
-def folds(rng: np.random.Generator, n: int = 5) -> list[dict[str, Any]]:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return [
-        {"fold": k + 1, "train_start": str(start),
-         "train_end": str(start + timedelta(days=9 * k + 8)),
-         "test_start": str(start + timedelta(days=9 * k + 9)),
-         "test_end": str(start + timedelta(days=9 * k + 17)), "train_samples": 1700 * (k + 1),
-         "test_samples": 1700, "trades": int(rng.integers(20, 200)),
-         "net_profit": float(rng.normal(0, 500)), "win_rate": float(rng.uniform(0.3, 0.6)),
-         "log_loss": 1.1, "roc_auc": 0.52, "accuracy": 0.36, "brier_long": 0.22, "fit_seconds": 0.8}
-        for k in range(n)
-    ]  # fmt: skip
-
-
-def result(rng: np.random.Generator) -> dict[str, Any]:
-    """A session result as big as a real one: three candidates, folds, importances, config."""
-    from engine.config.schema import Phase3Config
-
-    candidates = [
-        {"algorithm": name, "params": {"n_estimators": 200}, "metrics": metrics(rng),
-         "classification": {"roc_auc": 0.52, "log_loss": 1.1}, "folds": folds(rng),
-         "seconds": 3.0, "reason": "lower out-of-sample score than the winner", "winner": i == 0}
-        for i, name in enumerate(("random_forest", "logistic_regression", "hist_gradient_boosting"))
-    ]  # fmt: skip
-    return {
-        "trigger": "schedule", "config": Phase3Config().model_dump(mode="json"), "n_trials": 900,
-        "samples": 48000, "bars": 50000, "label_balance": {"-1": 16000, "0": 16000, "1": 16000},
-        "candidates": candidates, "selected_features": FEATURES[:20],
-        "importances": {f: float(rng.normal(0, 0.001)) for f in FEATURES},
-        "promotion": {"decision": "rejected", "reasons": ["PSR 0.61 vs required 0.90: fail"],
-                      "evidence": {"challenger": metrics(rng), "champion": metrics(rng)}},
-        "stage_seconds": {"loading bars": 0.1}, "winner": "random_forest",
-    }  # fmt: skip
 
 
 def build(home: Path, seed: int = 0) -> dict[str, float]:
@@ -237,8 +179,11 @@ def build(home: Path, seed: int = 0) -> dict[str, float]:
     return spent
 
 
-def time_pages(repeats: int) -> dict[str, dict[str, float]]:
-    """Median seconds of each page's script run, cold (caches cleared) and warm."""
+def time_pages(
+    repeats: int, pages: Sequence[str] = PAGES, *, backtest_view: bool = True
+) -> dict[str, dict[str, float]]:
+    """Median seconds of each page's script run, cold (caches cleared) and warm; with
+    `backtest_view`, also the Performance page on the active version's backtest trades."""
     import streamlit as st
     from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
@@ -246,10 +191,10 @@ def time_pages(repeats: int) -> dict[str, dict[str, float]]:
     set_log_level("error")  # AppTest without a server warns "No runtime found" on each clear
 
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    cold: dict[str, list[float]] = {p: [] for p in PAGES}
-    warm: dict[str, list[float]] = {p: [] for p in PAGES}
+    cold: dict[str, list[float]] = {p: [] for p in pages}
+    warm: dict[str, list[float]] = {p: [] for p in pages}
     for _ in range(repeats):
-        for page in PAGES:
+        for page in pages:
             at.switch_page(f"views/{page}.py")
             st.cache_data.clear()
             began = time.perf_counter()
@@ -260,7 +205,8 @@ def time_pages(repeats: int) -> dict[str, dict[str, float]]:
             began = time.perf_counter()
             at.run()
             warm[page].append(time.perf_counter() - began)
-        _time_backtest_view(at, cold, warm)
+        if backtest_view:
+            _time_backtest_view(at, cold, warm)
     return {
         p: {"cold": round(statistics.median(cold[p]), 3),
             "warm": round(statistics.median(warm[p]), 3)}

@@ -12,11 +12,11 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.seeding import trade_rows  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -50,23 +50,6 @@ def signal_latency(algorithm: str, calls: int) -> tuple[float, float, float]:
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.thread_time() - start_cpu) * 1000)
     return statistics.median(times), percentile(times, 0.99), statistics.median(cpu)
-
-
-def trade_rows(n: int, version_id: int, offset: int = 0) -> list[dict[str, object]]:
-    t0 = datetime(2025, 1, 6, tzinfo=UTC)
-    return [
-        {
-            "ticket": f"B{offset + k}",
-            "side": "buy" if k % 2 else "sell",
-            "open_time": t0 + timedelta(minutes=5 * k),
-            "close_time": t0 + timedelta(minutes=5 * k + 4),
-            "volume": 0.1,
-            "profit": (k % 7) - 3.0,
-            "commission": -0.7,
-            "version_id": version_id,
-        }
-        for k in range(n)
-    ]
 
 
 def trade_logging(single: int, batch: int) -> tuple[float, float]:
