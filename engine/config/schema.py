@@ -40,6 +40,12 @@ def _default_algorithms() -> list[Algorithm]:
     return ["logistic_regression", "random_forest", "hist_gradient_boosting"]
 
 
+def _default_search_space() -> dict[str, dict[str, Any]]:
+    from engine.learner.search import DEFAULT_SPACES
+
+    return json.loads(json.dumps(DEFAULT_SPACES))
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -101,6 +107,23 @@ class LearningConfig(_Section):
         '{"random_forest": {"n_estimators": 200}}.',
     )
     random_seed: int = Field(42, ge=0, le=2**31 - 1, description="Seed for reproducible training.")
+    search: Literal["off", "grid", "random"] = Field(
+        "off",
+        description="Hyper-parameter search per algorithm over learning.search_space: off (one "
+        "trial per algorithm), grid or random. Every trial is walk-forward evaluated and counts "
+        "in the deflated Sharpe ratio.",
+    )
+    search_trials: int = Field(
+        8, ge=1, le=500, description="Trial budget per algorithm when learning.search is on."
+    )
+    search_space: dict[str, dict[str, list[float | int | str | bool | None] | dict[str, Any]]] = (
+        Field(
+            default_factory=_default_search_space,
+            description="Per algorithm, per parameter: a list of values, or a range "
+            '{"low": 0.01, "high": 1, "log": true, "integer": false}. Grid search uses 3 '
+            "points of a range.",
+        )
+    )
     executor: Literal["local", "dask"] = Field(
         "local", description="Where candidates x folds run: this process or a Dask cluster."
     )
@@ -294,6 +317,9 @@ def cross_field_problems(cfg: Phase3Config) -> list[str]:
             f"learning.hyperparameters names unknown algorithm(s) {', '.join(unknown)}; "
             f"known: {', '.join(ALGORITHMS)}"
         )
+    from engine.learner.search import space_problems
+
+    problems.extend(space_problems(cfg.learning.search_space, ALGORITHMS))
     if cfg.learning.executor == "dask" and not cfg.learning.dask_scheduler_address:
         problems.append("learning.dask_scheduler_address is required when learning.executor=dask")
     if cfg.scheduler.lease_seconds < 2 * cfg.scheduler.heartbeat_seconds:

@@ -31,11 +31,12 @@ class ConfigChangeRecord:
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{'a': {'b': 1}} -> {'a.b': 1}; lists stay values."""
+    """{'a': {'b': 1}} -> {'a.b': 1}: one key per setting. Sections are one level deep, so a
+    dict inside a section (learning.hyperparameters, learning.search_space) is one value."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
+        if isinstance(value, dict) and not prefix:
+            out.update(flatten(value, f"{key}."))
         else:
             out[prefix + key] = value
     return out

@@ -107,6 +107,40 @@ def _stamp(bars: pd.DataFrame, bar: int) -> str:
     return str(bars["time"].iloc[int(bar)].isoformat())
 
 
+@dataclass
+class FoldFit:
+    """What fitting one candidate on one fold gives back (computed here or on a Dask worker)."""
+
+    fold: int
+    proba: np.ndarray
+    classes: np.ndarray
+    model: Any
+    fit_seconds: float
+
+
+def fit_fold(
+    X: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    algorithm: str,
+    params: dict[str, Any],
+    *,
+    fold: int,
+    max_features: int,
+    seed: int,
+) -> FoldFit:
+    """Fit a fresh pipeline on the training rows; predict the test rows. Pure: the same inputs
+    give the same outputs wherever it runs, which is what lets a session fan out to Dask."""
+    started = time.perf_counter()
+    pipe = make_pipeline(algorithm, params, max_features=max_features, seed=seed)
+    pipe.fit(X[train], y[train])
+    proba = pipe.predict_proba(X[test])
+    return FoldFit(
+        fold, proba, np.asarray(pipe.classes_), pipe, round(time.perf_counter() - started, 3)
+    )
+
+
 def evaluate_candidate(
     data: Dataset,
     splitter: WalkForwardSplit,
@@ -119,18 +153,38 @@ def evaluate_candidate(
     tick: Tick,
 ) -> CandidateResult:
     """Fit on each training fold, predict its test fold, trade the signals with costs."""
+    started = time.perf_counter()
+    folds = splitter.folds(len(data.X))
+    fits = []
+    for k, (train, test) in enumerate(folds):
+        fit = fit_fold(
+            data.X, data.y, train, test, algorithm, params,
+            fold=k + 1, max_features=max_features, seed=seed,
+        )  # fmt: skip
+        fits.append(fit)
+        tick(f"{algorithm}: fold {k + 1}/{len(folds)}")
+    result = assemble_candidate(data, folds, fits, algorithm, params, min_confidence=min_confidence)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def assemble_candidate(
+    data: Dataset,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    fits: list[FoldFit],
+    algorithm: str,
+    params: dict[str, Any],
+    *,
+    min_confidence: float,
+) -> CandidateResult:
+    """Turn a candidate's fold fits (in fold order) into signals, trades with costs and scores."""
     result = CandidateResult(algorithm, params)
     n_bars = len(data.bars)
     all_signals = np.zeros(n_bars, dtype=np.int8)
     all_conf = np.zeros(n_bars)
     oos_y, oos_p, oos_bars = [], [], []
-    started = time.perf_counter()
-    for k, (train, test) in enumerate(splitter.split(data.X)):
-        fit_start = time.perf_counter()
-        pipe = make_pipeline(algorithm, params, max_features=max_features, seed=seed)
-        pipe.fit(data.X[train], data.y[train])
-        proba = pipe.predict_proba(data.X[test])
-        classes = np.asarray(pipe.classes_)
+    for (train, test), fit in zip(folds, fits, strict=True):
+        proba, classes = fit.proba, fit.classes
         sig = signals_from_proba(proba, classes, min_confidence=min_confidence)
         fold_signals = np.zeros(n_bars, dtype=np.int8)
         fold_signals[data.bar_index[test]] = sig.signal
@@ -146,7 +200,7 @@ def evaluate_candidate(
         net = trades["net_profit"].to_numpy(float)
         result.folds.append(
             FoldResult(
-                fold=k + 1,
+                fold=fit.fold,
                 train_start=_stamp(data.bars, data.bar_index[train[0]]),
                 train_end=_stamp(data.bars, data.bar_index[train[-1]]),
                 test_start=_stamp(data.bars, data.bar_index[test[0]]),
@@ -156,12 +210,11 @@ def evaluate_candidate(
                 trades=len(net),
                 net_profit=float(net.sum()),
                 win_rate=float((net > 0).mean()) if len(net) else math.nan,
-                fit_seconds=round(time.perf_counter() - fit_start, 3),
+                fit_seconds=fit.fit_seconds,
                 **scores,
             )
         )
-        result.last_fold_model, result.last_fold_test = pipe, test
-        tick(f"{algorithm}: fold {k + 1}/{splitter.n_splits}")
+        result.last_fold_model, result.last_fold_test = fit.model, test
     result.signals, result.confidence = all_signals, all_conf
     result.oos_bars = np.concatenate(oos_bars)
     result.trades = simulate_on(data.market, all_signals, data.costs, all_conf)
@@ -169,7 +222,7 @@ def evaluate_candidate(
     result.classification = classification_scores(
         np.concatenate(oos_y), np.vstack(oos_p), full_classes
     )
-    result.seconds = round(time.perf_counter() - started, 3)
+    result.seconds = round(sum(f.fit_seconds for f in fits), 3)
     return result
 
 

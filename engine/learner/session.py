@@ -21,8 +21,10 @@ from engine.db.schema import utcnow
 from engine.learner import records
 from engine.learner.candidates import hyperparameters, make_pipeline
 from engine.learner.dataset import LearningError, build_dataset, data_hash, window
-from engine.learner.evaluate import CandidateResult, Dataset, evaluate_candidate
+from engine.learner.evaluate import CandidateResult, Dataset, assemble_candidate
+from engine.learner.executor import FoldTask, make_executor, run_all
 from engine.learner.report import candidate_summary, importance, score_candidates
+from engine.learner.search import trial_params
 from engine.ledger import log_backtest_trades
 from engine.registry import NewVersion
 from engine.registry.registry import library_versions
@@ -271,32 +273,56 @@ def _run(
 def _evaluate_all(
     data: Dataset, splitter: WalkForwardSplit, cfg: Any, tracker: _Tracker
 ) -> list[CandidateResult]:
+    """Every trial (algorithm x searched parameters) on every fold, on the configured executor;
+    each trial then becomes a candidate, assembled in trial order wherever its fits ran."""
     learn = cfg.learning
-    total = len(learn.algorithms) * learn.n_folds
+    trials = [
+        (algorithm, {**hyperparameters(algorithm, learn.hyperparameters.get(algorithm),
+                                       learn.random_seed), **point})
+        for algorithm in learn.algorithms
+        for point in trial_params(
+            algorithm, learn.search_space.get(algorithm), method=learn.search,
+            budget=learn.search_trials, seed=learn.random_seed,
+        )
+    ]  # fmt: skip
+    folds = splitter.folds(len(data.X))
+    tasks = [
+        FoldTask(i, algorithm, params, k + 1, train, test)
+        for i, (algorithm, params) in enumerate(trials)
+        for k, (train, test) in enumerate(folds)
+    ]
+    executor = make_executor(learn)
+    where = "" if executor.name == "local" else f" on Dask ({learn.dask_scheduler_address})"
+    tracker.stage(f"walk-forward: {len(trials)} trial(s) x {len(folds)} folds{where}", 0.08)
     done = 0
 
-    def tick(message: str) -> None:
+    def tick(task: FoldTask) -> None:
         nonlocal done
         done += 1
-        tracker.report(message, 0.08 + 0.77 * done / total, force=True)
+        tracker.report(
+            f"walk-forward: {task.algorithm} (trial {task.candidate + 1}/{len(trials)}), fold "
+            f"{task.fold}/{len(folds)}; {done}/{len(tasks)} fits done",
+            0.08 + 0.77 * done / len(tasks),
+            force=True,
+        )
 
-    out = []
-    for algorithm in learn.algorithms:
-        tracker.stage(f"walk-forward: {algorithm}", 0.08 + 0.77 * done / total)
-        params = hyperparameters(algorithm, learn.hyperparameters.get(algorithm), learn.random_seed)
-        out.append(
-            evaluate_candidate(
-                data,
-                splitter,
-                algorithm,
-                params,
-                max_features=learn.max_features,
-                min_confidence=learn.min_confidence,
-                seed=learn.random_seed,
-                tick=tick,
+    try:
+        fits = run_all(
+            executor, data.X, data.y, tasks,
+            max_features=learn.max_features, seed=learn.random_seed, done=tick,
+        )  # fmt: skip
+    finally:
+        executor.close()
+    per_trial = len(folds)
+    candidates = []
+    for i, (algorithm, params) in enumerate(trials):
+        trial_fits = fits[i * per_trial : (i + 1) * per_trial]
+        candidates.append(
+            assemble_candidate(
+                data, folds, trial_fits, algorithm, params, min_confidence=learn.min_confidence
             )
         )
-    return out
+    return candidates
 
 
 def _register(
