@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: run test lint bench demo clean-home help
-.PHONY: e2e chromium reliability
+.PHONY: e2e chromium reliability test-postgres
 
 help:
 	@echo "make run    - set up, seed a demo desk if empty, open the dashboard on 127.0.0.1:8501"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
 	@echo "make reliability - 60 s soak and 40 kill -9 crash trials (figures for docs/RELIABILITY.md)"
+	@echo "make test-postgres - the suite again on a throwaway PostgreSQL server (Debian packages)"
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 $(BIN)/python:
@@ -20,7 +21,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,boost]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,boost,postgres,dask]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -32,6 +33,12 @@ run: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The same suite on a real PostgreSQL server: installed from Debian if missing, started on a
+# loopback port with a temporary data directory, stopped afterwards; every test gets its own
+# database. The browser tests stay on SQLite (they drive the dashboard, not the database).
+test-postgres: $(STAMP)
+	$(BIN)/python -m tests.postgres_server --ignore=tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine dashboard tests bench

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,67 @@ from engine.services import Desk, init_home
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+# Set by `python -m tests.postgres_server` (make test-postgres): every test then runs on its own
+# fresh database on that server instead of its home's SQLite file.
+POSTGRES_ADMIN_URL = os.environ.get("AURUM_TEST_POSTGRES_URL", "")
+_database_names = itertools.count()
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty database on the test server; yield its URL; drop it afterwards."""
+    import psycopg
+
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    name = f"t{os.getpid()}_{next(_database_names)}"
+    admin = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def on_postgres() -> bool:
+    """Whether this test runs on the PostgreSQL server (make test-postgres)."""
+    return os.environ.get("AURUM_DATABASE_URL", "").startswith("postgresql")
+
+
+@contextmanager
+def on_sqlite() -> Iterator[None]:
+    """Build something on its home's own SQLite file even in the PostgreSQL run (templates that
+    several tests copy: each test then loads the copy into its own database)."""
+    saved = os.environ.pop("AURUM_DATABASE_URL", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["AURUM_DATABASE_URL"] = saved
+
+
+def into_test_database(home: Path) -> Path:
+    """In the PostgreSQL run, load `home`'s SQLite desk into this test's own database (its
+    model files stay in the home); on SQLite the home's file is the database already."""
+    if on_postgres():
+        from engine.db.transfer import migrate_database
+
+        source = f"sqlite:///{home / 'models' / 'aurum.db'}"
+        migrate_database(source, os.environ["AURUM_DATABASE_URL"])
+    return home
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AURUM_HOME", raising=False)
-    monkeypatch.delenv("AURUM_DATABASE_URL", raising=False)
+    if not POSTGRES_ADMIN_URL:
+        monkeypatch.delenv("AURUM_DATABASE_URL", raising=False)
+        yield
+        return
+    with fresh_postgres_database() as url:
+        monkeypatch.setenv("AURUM_DATABASE_URL", url)
+        yield
 
 
 @pytest.fixture
@@ -73,7 +133,14 @@ def spec(
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
-    for the rest of the session, which would break tests that call asyncio.run()."""
+    for the rest of the session, which would break tests that call asyncio.run().
+    On the PostgreSQL server, tests of SQLite's own mechanics (marked sqlite_only) are
+    deselected: they test the file, not the engine."""
+    if POSTGRES_ADMIN_URL:
+        dropped = [item for item in items if item.get_closest_marker("sqlite_only")]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

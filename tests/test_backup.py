@@ -17,6 +17,9 @@ from engine.services import Desk, init_home
 from tests.conftest import spec
 from tests.test_ledger import trade
 
+# Backups copy the SQLite file; a PostgreSQL desk is backed up with pg_dump (README).
+pytestmark = pytest.mark.sqlite_only
+
 
 def test_round_trip_restores_versions_pointer_trades_files_and_config(
     desk: Desk, small_model: Any, forest: Any, tmp_path: Path

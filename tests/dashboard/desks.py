@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.config.schema import Phase3Config
 from engine.services import Desk, init_home
+from tests.conftest import into_test_database, on_sqlite
 
 DEMO_BARS = 8000
 FAST_LEARNING = {
@@ -45,14 +46,16 @@ def seeded_template() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="aurum-dashboard-demo-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     root = folder / "home"
-    empty_home(root)
-    with Desk.open(str(root)) as desk:
-        seed_demo(desk, n_bars=DEMO_BARS)
+    with on_sqlite():
+        empty_home(root)
+        with Desk.open(str(root)) as desk:
+            seed_demo(desk, n_bars=DEMO_BARS)
     return root
 
 
 def seeded_copy(target: Path, *, scheduler: bool = False) -> Path:
     """A private copy of the demo desk (SQLite file, artifacts, config) at `target`."""
     shutil.copytree(seeded_template(), target)
+    into_test_database(target)
     configure(target, scheduler=scheduler)
     return target

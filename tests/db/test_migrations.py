@@ -11,6 +11,7 @@ from engine.db import HEAD_REVISION, Database, open_database, upgrade_to_head
 from engine.db.migrate import current_revision, script_head
 from engine.db.schema import Base
 from engine.errors import SchemaError
+from engine.home import resolve_home
 from engine.services import Desk
 
 
@@ -46,7 +47,7 @@ def test_missing_schema_is_refused_with_the_fix(tmp_path: Path):
 
 
 def test_stale_schema_is_refused_with_the_fix(home: Path):
-    db = Database(f"sqlite:///{home / 'models' / 'aurum.db'}")
+    db = Database(resolve_home(str(home)).database_url)
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000_old'"))
     db.dispose()
@@ -54,6 +55,7 @@ def test_stale_schema_is_refused_with_the_fix(home: Path):
         Desk.open(str(home))
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(desk: Desk):
     with desk.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

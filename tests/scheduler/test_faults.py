@@ -68,6 +68,7 @@ def test_a_session_that_raises_is_recorded_and_the_worker_goes_on(home: Path, de
     svc.stop()
 
 
+@pytest.mark.sqlite_only
 def test_a_briefly_locked_database_is_waited_for(
     home: Path, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ):
@@ -84,6 +85,7 @@ def test_a_briefly_locked_database_is_waited_for(
     svc.stop()
 
 
+@pytest.mark.sqlite_only
 def test_a_database_locked_too_long_is_recorded_and_the_next_run_works(
     home: Path, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ):
