@@ -74,11 +74,51 @@ def services_box(status: Any, note: str, *, caption: bool = True, compact: bool 
             st.caption(line)
 
 
+MARKET_KEY = "market"
+
+
+def market_label(market: tuple[str, str]) -> str:
+    return f"{market[0]} · {market[1]}"
+
+
+def chosen_market(k: reads.Key) -> reads.Market | None:
+    """The market (symbol, timeframe) chosen in the sidebar; None when the desk has one lineage
+    or none (no selector: the pages show the desk's only active model, as before markets)."""
+    if len(reads.lineages(k)) < 2:
+        return None
+    options = reads.markets(k)
+    chosen = st.session_state.get(MARKET_KEY)
+    for market in options:
+        if market_label(market) == chosen:
+            return market
+    return options[0]
+
+
+def market_selector(k: reads.Key) -> reads.Market | None:
+    """The sidebar's Market selector (symbol · timeframe), shown only when the desk has more
+    than one lineage; the configured market (learning.symbol/timeframe) is the default."""
+    market = chosen_market(k)
+    if market is None:
+        return None
+    labels = [market_label(m) for m in reads.markets(k)]
+    if st.session_state.get(MARKET_KEY) not in labels:
+        st.session_state.pop(MARKET_KEY, None)  # a market that is gone: back to the default
+    picked = st.selectbox(
+        "Market",
+        labels,
+        index=labels.index(market_label(market)),
+        key=MARKET_KEY,
+        help="The symbol and timeframe whose active model the pages show.",
+    )
+    return reads.markets(k)[labels.index(picked)]
+
+
 def sidebar(services_note: str) -> None:
-    """Active model and services, on every page (cached reads: this costs no query per click)."""
+    """Market, active model and services, on every page (cached reads: no query per click)."""
     k = reads.key()
     with st.sidebar:
-        active = reads.active_version(k)
+        market = market_selector(k)
+        active = reads.active_version(k, market)
         active_model_box(active)
         st.divider()
         services_box(reads.service_status(k), services_note)

@@ -19,9 +19,11 @@ from dashboard.desk import _open_desk, desk_key
 from engine.learner.records import SessionInfo
 from engine.ledger import LedgerTrade
 from engine.registry import ActivationRecord, VersionInfo
+from engine.registry.types import LineageInfo
 from engine.services import AuditRecord
 
 Key = tuple[str, str]
+Market = tuple[str, str]  # (symbol, timeframe)
 SHORT = 15  # seconds: what the background services may change at any time
 LONG = 120  # seconds: what only changes through an action (which clears the cache anyway)
 
@@ -41,13 +43,51 @@ def version(k: Key, ref: str) -> VersionInfo:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def active_version(k: Key) -> VersionInfo | None:
-    return _open_desk(*k).registry.active_version()
+def active_version(k: Key, market: Market | None = None) -> VersionInfo | None:
+    """The active version: the desk's only one, or with `market` (symbol, timeframe) the one
+    of that market's lineage (its `SYMBOL-TIMEFRAME-scalper` lineage first when it has more)."""
+    desk = _open_desk(*k)
+    if market is None:
+        return desk.registry.active_version()
+    preferred = f"{market[0]}-{market[1]}-scalper"
+    names = [lin.name for lin in lineages(k) if (lin.symbol, lin.timeframe) == tuple(market)]
+    for name in sorted(names, key=lambda name: name != preferred):
+        found = desk.registry.active_version(name)
+        if found is not None:
+            return found
+    return None
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def rollback_target(k: Key) -> VersionInfo | None:
-    return _open_desk(*k).registry.rollback_target()
+def lineages(k: Key) -> list[LineageInfo]:
+    return _open_desk(*k).registry.lineages()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def configured_market(k: Key) -> Market:
+    """learning.symbol and learning.timeframe: the market shown when none is chosen."""
+    learning = _open_desk(*k).config().learning
+    return learning.symbol, learning.timeframe
+
+
+def markets(k: Key) -> list[Market]:
+    """The configured market first, then the lineages' (symbol, timeframe) pairs in order."""
+    found = [configured_market(k)]
+    for lin in lineages(k):
+        if (lin.symbol, lin.timeframe) not in found:
+            found.append((lin.symbol, lin.timeframe))
+    return found
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def rollback_target(k: Key, lineage: str | None = None) -> VersionInfo | None:
+    return _open_desk(*k).registry.rollback_target(lineage)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def lineage_active(k: Key, lineage: str) -> VersionInfo | None:
+    """The active version of one lineage."""
+    return _open_desk(*k).registry.active_version(lineage)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)

@@ -16,9 +16,19 @@ from engine.services import Desk
 
 RECENT_KEPT = 2  # formerly active models kept loaded (a rollback target is served at once)
 _ACTIVE_BY_LINEAGE = (
-    "SELECT lineages.name, aliases.version_id FROM aliases "
+    "SELECT lineages.name, lineages.symbol, lineages.timeframe, aliases.version_id FROM aliases "
     "JOIN lineages ON lineages.id = aliases.lineage_id WHERE aliases.alias = 'active'"
 )
+
+
+@dataclass(frozen=True)
+class _Active:
+    """One active lineage: its name, its market (symbol, timeframe) and its active version."""
+
+    lineage: str
+    symbol: str
+    timeframe: str
+    version_id: int
 
 
 @dataclass
@@ -50,25 +60,54 @@ class Phase3Controller:
 
     # --- serving ---------------------------------------------------------------------------
     def get_active_model_for_prediction(
-        self, lineage: str | None = None
+        self,
+        lineage: str | None = None,
+        *,
+        symbol: str | None = None,
+        timeframe: str | None = None,
     ) -> tuple[Any, dict[str, Any]]:
-        """(model, metadata) of the active version (of `lineage` when several are active);
-        reloaded only when the pointer moved."""
-        served = self._served(lineage)
+        """(model, metadata) of the active version (of `lineage`, or of the lineage of
+        `symbol`/`timeframe`, when several are active); reloaded only when the pointer moved."""
+        served = self._served(lineage, symbol, timeframe)
         return served.model, served.metadata
 
-    def predict_signal(self, bars: Any, lineage: str | None = None) -> Any:
-        """The active model's signal (side, confidence, SL, TP, version) for the latest bar."""
+    def predict_signal(
+        self,
+        bars: Any,
+        lineage: str | None = None,
+        *,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+    ) -> Any:
+        """The active model's signal (side, confidence, SL, TP, version) for the latest bar;
+        with several markets, `symbol=` and `timeframe=` name the one `bars` belong to."""
         from engine.learner.predict import SignalModel
 
-        served = self._served(lineage)
+        served = self._served(lineage, symbol, timeframe)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
         return served.signals.signal(bars)
 
-    def _served(self, lineage: str | None) -> _Served:
-        active = self._active_ids()
-        version_id = self._pick(active, lineage)
+    def _served(self, lineage: str | None, symbol: str | None, timeframe: str | None) -> _Served:
+        rows = self._active_rows()
+        active = {row.lineage: row.version_id for row in rows}
+        if lineage is None and (symbol is not None or timeframe is not None):
+            version_id = self._pick_market(rows, symbol, timeframe)
+        else:
+            version_id = self._pick(active, lineage)
+            named = next((row for row in rows if row.lineage == lineage), None)
+            if (
+                named is not None
+                and (symbol or timeframe)
+                and (
+                    (symbol or named.symbol, timeframe or named.timeframe)
+                    != (named.symbol, named.timeframe)
+                )
+            ):
+                raise RegistryError(
+                    f"{lineage} serves {named.symbol} {named.timeframe}, not "
+                    f"{symbol or named.symbol} {timeframe or named.timeframe}"
+                )
         with self._lock:
             served = self._cache.pop(version_id, None)
             if served is None:
@@ -83,7 +122,11 @@ class Phase3Controller:
             return served
 
     def _active_ids(self) -> dict[str, int]:
-        """Lineage name -> active version id: one indexed read on a pooled DBAPI connection
+        """Lineage name -> active version id."""
+        return {row.lineage: row.version_id for row in self._active_rows()}
+
+    def _active_rows(self) -> list[_Active]:
+        """The active lineages with their markets: one indexed read on a pooled DBAPI connection
         (about 20 µs, a tenth of a SQLAlchemy round trip); it also sees other processes' moves."""
         engine = self.desk.db.engine
         conn = engine.raw_connection()
@@ -96,7 +139,46 @@ class Phase3Controller:
             raise DatabaseError(f"could not read the active model: {err}") from err
         finally:
             conn.close()
-        return {str(name): int(version_id) for name, version_id in rows}
+        return [
+            _Active(str(name), str(sym), str(tf), int(version_id))
+            for name, sym, tf, version_id in rows
+        ]
+
+    def _pick_market(self, rows: list[_Active], symbol: str | None, timeframe: str | None) -> int:
+        """The active version of the lineage of (symbol, timeframe); a missing half is filled
+        in only when the active lineages leave one choice."""
+        found = [
+            row
+            for row in rows
+            if (symbol is None or row.symbol == symbol)
+            and (timeframe is None or row.timeframe == timeframe)
+        ]
+        market = " ".join(x for x in (symbol, timeframe) if x is not None)
+        if not found:
+            lineages = [
+                lin.name
+                for lin in self.desk.registry.lineages()
+                if (symbol is None or lin.symbol == symbol)
+                and (timeframe is None or lin.timeframe == timeframe)
+            ]
+            fix = (
+                f"activate a version of {', '.join(lineages)} (`aurum activate VERSION`)"
+                if lineages
+                else "train one for it (set learning.symbol and learning.timeframe, then "
+                "`aurum train`)"
+            )
+            raise NotFoundError(
+                f"no active model for {market}"
+                + (f" (lineages: {', '.join(lineages)})" if lineages else " (no lineage)")
+                + f": {fix}; Aurum never serves an untrained fallback"
+            )
+        if len(found) > 1:
+            names = ", ".join(sorted(row.lineage for row in found))
+            raise RegistryError(
+                f"several lineages of {market} are active ({names}); "
+                "name one: predict_signal(bars, lineage=...)"
+            )
+        return found[0].version_id
 
     def _pick(self, active: dict[str, int], lineage: str | None) -> int:
         if lineage is not None:
@@ -135,13 +217,15 @@ class Phase3Controller:
     # --- trades ----------------------------------------------------------------------------
     def log_trade_with_model_info(self, trade: dict[str, Any]) -> Any:
         """Store a trade with the active version; accepts the seed's dict keys too
-        (`signal_type`, `profit_loss`, `outcome`, `confidence`)."""
-        version_id = self._pick(self._active_ids(), trade.get("lineage"))
+        (`signal_type`, `profit_loss`, `outcome`, `confidence`). With several lineages active
+        and none named, the trade goes to the active version of its own `symbol` (and
+        `timeframe`, when the dict gives one)."""
+        version_id = self._trade_version(trade)
         now = datetime.now(UTC)
         data = {
             k: v
             for k, v in trade.items()
-            if k not in {"signal_type", "profit_loss", "outcome", "lineage"}
+            if k not in {"signal_type", "profit_loss", "outcome", "lineage", "timeframe"}
         }
         data.setdefault("ticket", str(trade.get("ticket") or uuid4().hex))
         data.setdefault("side", trade.get("signal_type", trade.get("side")))
@@ -152,6 +236,18 @@ class Phase3Controller:
             data["volume"] = self.desk.config().costs.lot_size
         data.setdefault("version_id", version_id)
         return self.desk.log_trade(data, actor="trading-side")
+
+    def _trade_version(self, trade: dict[str, Any]) -> int:
+        rows = self._active_rows()
+        lineage = trade.get("lineage")
+        if lineage is None and len(rows) > 1:
+            from engine.ledger import TradeInput
+
+            default = TradeInput.model_fields["symbol"].default
+            symbol = str(trade.get("symbol") or default).strip()
+            timeframe = trade.get("timeframe")
+            return self._pick_market(rows, symbol, None if timeframe is None else str(timeframe))
+        return self._pick({row.lineage: row.version_id for row in rows}, lineage)
 
     # --- reports and services -----------------------------------------------------------
     def generate_phase3_report(self) -> dict[str, Any]:

@@ -289,20 +289,33 @@ class Desk:
         )
         return outcome
 
-    def request_learning(self, *, actor: str, trigger: str = "manual") -> int:
-        """Queue a learning session for the background worker; returns its id."""
+    def request_learning(
+        self,
+        *,
+        actor: str,
+        trigger: str = "manual",
+        symbol: str | None = None,
+        timeframe: str | None = None,
+    ) -> int:
+        """Queue a learning session for the background worker; returns its id. It learns on
+        `symbol`/`timeframe` (into that market's lineage), by default learning.symbol and
+        learning.timeframe."""
         self.require_operator("retraining")
         from engine.learner import records
 
         cfg = self.config()
+        market = (symbol or cfg.learning.symbol, timeframe or cfg.learning.timeframe)
         session_id = records.create(
             self.db,
             trigger=trigger,
             requested_by=actor,
-            symbol=cfg.learning.symbol,
-            timeframe=cfg.learning.timeframe,
+            symbol=market[0],
+            timeframe=market[1],
         )
-        self.audit(actor, "learning.request", f"#{session_id}", {"trigger": trigger})
+        detail: dict[str, Any] = {"trigger": trigger}
+        if symbol is not None or timeframe is not None:
+            detail["market"] = " ".join(market)
+        self.audit(actor, "learning.request", f"#{session_id}", detail)
         return session_id
 
     def service_status(self) -> Any:

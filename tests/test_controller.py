@@ -221,3 +221,78 @@ def test_predict_signal_serves_the_named_lineage(served_home: Path, tmp_path: Pa
     signals_match(phase3, all_bars, model, first, lineage="XAUUSD-M5-scalper")
     _, meta = phase3.get_active_model_for_prediction(lineage="XAUUSD-M5-eager")
     assert meta["model_id"] == other.id and meta["min_confidence"] == 0.34
+
+
+def test_symbol_and_timeframe_pick_the_market_served_and_the_trades_owner(
+    served_home: Path, tmp_path: Path
+):
+    """Two markets active (XAUUSD M5, XAGUSD M5): `symbol=`/`timeframe=` serve each market's
+    active version, and a trade goes to the active version of its own symbol."""
+    from engine.controller import Phase3Controller
+    from engine.registry import NewVersion
+
+    home = tmp_path / "markets"
+    shutil.copytree(served_home, home)
+    phase3 = Phase3Controller(str(home))
+    model, gold = phase3.desk.registry.load_model("XAUUSD-M5-scalper:v1")
+    all_bars = phase3.desk.bars("XAUUSD", "M5")
+    bars = all_bars.tail(500).reset_index(drop=True)
+    with pytest.raises(NotFoundError, match=r"no active model for XAGUSD M5 \(no lineage\)"):
+        phase3.predict_signal(bars, symbol="XAGUSD", timeframe="M5")
+
+    def register(lineage: str, symbol: str) -> Any:
+        return phase3.desk.registry.register(
+            model,
+            NewVersion(
+                lineage=lineage,
+                symbol=symbol,
+                timeframe="M5",
+                algorithm=gold.algorithm,
+                features=gold.features,
+                train_start=gold.train_start,
+                train_end=gold.train_end,
+                details={**gold.details, "min_confidence": 0.34},
+            ),
+        )
+
+    silver = register("XAGUSD-M5-scalper", "XAGUSD")
+    with pytest.raises(NotFoundError, match="activate a version of XAGUSD-M5-scalper"):
+        phase3.predict_signal(bars, symbol="XAGUSD", timeframe="M5")
+    phase3.desk.activate(silver.id, actor="test")
+    with pytest.raises(RegistryError, match="several lineages are active"):
+        phase3.predict_signal(bars)  # the seed call still refuses to guess
+
+    assert phase3.predict_signal(bars, symbol="XAUUSD", timeframe="M5").version_id == gold.id
+    got = asdict(phase3.predict_signal(bars, symbol="XAGUSD", timeframe="M5"))
+    want = expected_signal(model, phase3.desk.registry.get(silver.id), bars)
+    assert {k: got[k] for k in want} == want and got["version_ref"] == "XAGUSD-M5-scalper:v1"
+    _, meta = phase3.get_active_model_for_prediction(symbol="XAGUSD", timeframe="M5")
+    assert meta["model_id"] == silver.id and meta["min_confidence"] == 0.34
+    _, meta = phase3.get_active_model_for_prediction(symbol="XAUUSD", timeframe="M5")
+    assert meta["model_id"] == gold.id
+    with pytest.raises(NotFoundError, match="no active model for XAUUSD H1"):
+        phase3.get_active_model_for_prediction(symbol="XAUUSD", timeframe="H1")
+    with pytest.raises(RegistryError, match="serves XAUUSD M5, not XAGUSD M5"):
+        phase3.predict_signal(bars, lineage="XAUUSD-M5-scalper", symbol="XAGUSD")
+
+    silver_trade = phase3.log_trade_with_model_info(
+        {"symbol": "XAGUSD", "signal_type": "buy", "profit_loss": 12.5, "outcome": "win"}
+    )
+    gold_trade = phase3.log_trade_with_model_info({"signal_type": "sell", "profit_loss": -4.0})
+    assert silver_trade.version_id == silver.id and gold_trade.version_id == gold.id
+    assert [t.net_profit for t in phase3.desk.trades(silver.id)] == [12.5]
+    assert [t.symbol for t in phase3.desk.trades(silver.id)] == ["XAGUSD"]
+    timed = phase3.log_trade_with_model_info(
+        {"symbol": "XAGUSD", "timeframe": "M5", "signal_type": "buy", "profit_loss": 1.0}
+    )
+    assert timed.version_id == silver.id
+    with pytest.raises(NotFoundError, match="no active model for XAGUSD H1"):
+        phase3.log_trade_with_model_info(
+            {"symbol": "XAGUSD", "timeframe": "H1", "signal_type": "buy", "profit_loss": 1.0}
+        )
+
+    eager = register("XAUUSD-M5-eager", "XAUUSD")  # a second XAUUSD M5 lineage, active too
+    phase3.desk.activate(eager.id, actor="test")
+    with pytest.raises(RegistryError, match="several lineages of XAUUSD M5 are active"):
+        phase3.predict_signal(bars, symbol="XAUUSD", timeframe="M5")
+    assert phase3.predict_signal(bars, lineage="XAUUSD-M5-eager").version_id == eager.id

@@ -13,7 +13,7 @@ from dashboard.desk import (
     show_flash,
     shown_errors,
 )
-from dashboard.frame import NO_VERSIONS
+from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.tables import activations_frame, version_facts
 from engine.metrics.catalog import METRICS
 
@@ -38,11 +38,11 @@ def activate_dialog(ref: str, current: str | None) -> None:
 
 
 @st.dialog("Roll back", on_dismiss=confirm.cancel)
-def rollback_dialog(current: str, target: str) -> None:
+def rollback_dialog(current: str, target: str, lineage: str | None) -> None:
     st.markdown(f"Re-activate **{target}**, the version active before **{current}**.")
 
     def run(why: str) -> str:
-        record = desk.rollback(actor=actor(), reason=why)
+        record = desk.rollback(lineage, actor=actor(), reason=why)
         return f"Rolled back: {record.to_ref} is active again (was {record.from_ref})."
 
     confirm.confirm_buttons("rollback", "Roll back", run)
@@ -90,7 +90,8 @@ with shown_errors():
         st.info(NO_VERSIONS)
         st.stop()
     refs = [v.ref for v in board]
-    active = reads.active_version(k)
+    market = chosen_market(k)  # several lineages: the chosen market's active version first
+    active = reads.active_version(k, market)
     wanted = st.query_params.get("version")
     default = (
         refs.index(wanted)
@@ -99,7 +100,10 @@ with shown_errors():
     )
     ref = st.selectbox("Version", refs, index=default, key="models_version")
     v = reads.version(k, ref)
-    target = reads.rollback_target(k)
+    lineage = None if market is None else v.lineage  # actions act on the version's lineage
+    if lineage is not None:
+        active = reads.lineage_active(k, lineage)
+    target = reads.rollback_target(k, lineage)
 
     if not can_act():
         st.info(VIEWER_NOTE)
@@ -123,7 +127,7 @@ with shown_errors():
     if confirm.pending("activate"):
         activate_dialog(str(confirm.pending("activate")["ref"]), active.ref if active else None)  # type: ignore[index]
     if confirm.pending("rollback") and active and target:
-        rollback_dialog(active.ref, target.ref)
+        rollback_dialog(active.ref, target.ref, lineage)
     wanted_pin = confirm.pending("pin")
     if wanted_pin:
         pin_dialog(str(wanted_pin["ref"]), bool(wanted_pin["pin"]))

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import reads
 from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, shown_errors
-from dashboard.frame import NEXT_STEPS, services_box
+from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
 from dashboard.tables import headline_frame
 
 st.title("Overview")
@@ -21,12 +21,17 @@ with shown_errors():
         st.page_link("views/data.py", label="Import market data →", icon=":material/database:")
         st.stop()
 
-    active = reads.active_version(k)
+    market = chosen_market(k)
+    active = reads.active_version(k, market)
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Active model")
+        st.subheader("Active model" + (f" — {market_label(market)}" if market else ""))
         if active is None:
-            st.warning("No active model: activate a version on the **Models** page.")
+            st.warning(
+                "No active model"
+                + (f" for {market_label(market)}" if market else "")
+                + ": activate a version on the **Models** page."
+            )
         else:
             since = next((r for r in reads.activation_history(k) if r.to_ref == active.ref), None)
             live = reads.live_metrics(k, active.ref)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
-from dashboard.frame import NO_VERSIONS
+from dashboard.frame import NO_VERSIONS, chosen_market, market_label
 from dashboard.tables import (
     folds_frame,
     headline_frame,
@@ -27,8 +27,12 @@ with shown_errors():
     if not board:
         st.info(NO_VERSIONS)
         st.stop()
-    refs = [v.ref for v in board]
-    active = reads.active_version(k)
+    market = chosen_market(k)  # with several markets: the versions of the one chosen
+    refs = [v.ref for v in board if market is None or (v.symbol, v.timeframe) == market]
+    if not refs and market is not None:
+        st.info(f"No versions for {market_label(market)} yet: choose another market.")
+        st.stop()
+    active = reads.active_version(k, market)
     default = refs.index(active.ref) if active is not None and active.ref in refs else 0
     ref = st.selectbox("Version", refs, index=default, key="perf_version")
     version = reads.version(k, ref)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from engine.db.schema import (
+    Alias,
     Bar,
     CurrentMetrics,
     LearningSession,
+    Lineage,
+    ModelVersion,
     PromotionDecision,
     Trade,
     TriggerCheck,
@@ -32,88 +35,204 @@ from engine.triggers import (
 log = logging.getLogger("aurum.evaluate")
 
 
+Market = tuple[str, str]  # (symbol, timeframe)
+
+
 @dataclass(frozen=True)
-class EvaluationResult:
+class MarketEvaluation:
+    """One market's part of a cycle: its active versions snapshotted, its triggers, and the
+    session queued for it."""
+
+    symbol: str
+    timeframe: str
+    versions: list[int]
     triggers: list[TriggerResult]
     queued_session: int | None
     note: str
 
+    @property
+    def name(self) -> str:
+        return f"{self.symbol} {self.timeframe}"
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """`triggers`, `queued_session` and `note` are the configured market's (learning.symbol and
+    learning.timeframe); `markets` has every market's, that one first."""
+
+    triggers: list[TriggerResult]
+    queued_session: int | None
+    note: str
+    markets: list[MarketEvaluation] = field(default_factory=list)
+
+    def market(self, symbol: str, timeframe: str) -> MarketEvaluation:
+        return next(m for m in self.markets if (m.symbol, m.timeframe) == (symbol, timeframe))
+
+
+@dataclass(frozen=True)
+class _SessionState:
+    last_start: Any
+    window_end: Any
+    busy: bool
+    alone: bool = False  # the desk's only market: every session and trade counts for it
+
 
 def evaluate_cycle(desk: Any) -> EvaluationResult:
-    """Snapshot live metrics of the active version, check triggers, queue a session if due."""
+    """For each market (the lineages' symbol/timeframe pairs and the configured one): snapshot
+    the live metrics of its active versions, check its triggers, queue a session for it if due."""
     cfg = desk.config()
-    active = desk.registry.active_version()
-    live: dict[str, float] = {}
-    results = None
-    if active is not None:
-        results = desk.live_results(active.id)
-        live = desk.refresh_live_metrics(active.id, results)
-    last_start, new_trades, busy = _session_state(desk)
+    default: Market = (cfg.learning.symbol, cfg.learning.timeframe)
+    markets, active = _markets_and_active(desk, default)
+    states = _session_states(desk, markets)
     now = utcnow()
+    evaluated = []
+    for market in markets:
+        evaluated.append(_evaluate_market(desk, cfg, market, active[market], states[market], now))
+    refreshed = _refresh_other_live_metrics(
+        desk, exclude={v for ids in active.values() for v in ids}
+    )
+    switched = _switch_to_flagged_challenger(desk, cfg)
+    suffix = ""
+    if refreshed:
+        suffix += f"; live metrics refreshed for {len(refreshed)} other version(s)"
+    if switched:
+        suffix += f"; {switched}"
+    first, others = evaluated[0], evaluated[1:]
+    note = first.note + "".join(f"; {m.name}: {m.note}" for m in others) + suffix
+    with desk.db.session(write=True) as s:
+        # one row per market, the configured market's last: the newest row (the one the report
+        # reads) stays the configured market's
+        for done, reason in [(m, m.note) for m in others] + [(first, first.note + suffix)]:
+            decision = {
+                "name": "decision",
+                "fired": done.queued_session is not None,
+                "reason": reason,
+                "market": done.name,
+            }
+            s.add(
+                TriggerCheck(
+                    fired=",".join(r.name for r in done.triggers if r.fired)[:128],
+                    session_id=done.queued_session,
+                    results_json=json.dumps([r.as_dict() for r in done.triggers] + [decision]),
+                )
+            )
+    log.info("evaluation: %s", note)
+    return EvaluationResult(first.triggers, first.queued_session, note, evaluated)
+
+
+def _evaluate_market(
+    desk: Any, cfg: Any, market: Market, active_ids: list[int], state: _SessionState, now: Any
+) -> MarketEvaluation:
+    symbol, timeframe = market
+    several = len(active_ids) > 1
+    model_checks: list[TriggerResult] = []
+    for version_id in active_ids:
+        version = desk.registry.get(version_id)
+        results = desk.live_results(version_id)
+        live = desk.refresh_live_metrics(version_id, results)
+        for check in _model_triggers(desk, cfg, version, live, results):
+            if several:  # name the version the check is about
+                check = TriggerResult(check.name, check.fired, f"{version.ref}: {check.reason}")
+            model_checks.append(check)
     checks = [
-        time_trigger(last_start, now, cfg.retraining_frequency_hours),
+        time_trigger(state.last_start, now, cfg.retraining_frequency_hours),
         data_trigger(
-            new_trades,
+            _new_trades(desk, market, state.last_start, alone=state.alone),
             cfg.min_trades_for_update,
-            new_bars=_new_bars(desk, cfg) if cfg.scheduler.new_bars_for_update else 0,
+            new_bars=(
+                _new_bars(desk, market, state.window_end)
+                if cfg.scheduler.new_bars_for_update
+                else 0
+            ),
             bars_needed=cfg.scheduler.new_bars_for_update,
         ),
+        *model_checks,
     ]
-    if active is not None:
-        checks += _model_triggers(desk, cfg, active, live, results)
     fired = [r for r in checks if r.fired]
     queued, note = None, "no trigger fired"
     if fired:
-        queued, note = _maybe_queue(desk, cfg, fired, last_start, busy)
-    refreshed = _refresh_other_live_metrics(desk, exclude=active.id if active else None)
-    switched = _switch_to_flagged_challenger(desk, cfg)
-    if refreshed:
-        note += f"; live metrics refreshed for {len(refreshed)} other version(s)"
-    if switched:
-        note += f"; {switched}"
-    with desk.db.session(write=True) as s:
-        s.add(
-            TriggerCheck(
-                fired=",".join(r.name for r in fired)[:128],
-                session_id=queued,
-                results_json=json.dumps(
-                    [r.as_dict() for r in checks]
-                    + [{"name": "decision", "fired": queued is not None, "reason": note}]
-                ),
-            )
-        )
-    log.info("evaluation: %s", note)
-    return EvaluationResult(checks, queued, note)
+        queued, note = _maybe_queue(desk, cfg, fired, state, market)
+    return MarketEvaluation(symbol, timeframe, list(active_ids), checks, queued, note)
 
 
-def _new_bars(desk: Any, cfg: Any) -> int:
-    """Bars of the learning series newer than the last session's data window."""
+def _markets_and_active(desk: Any, default: Market) -> tuple[list[Market], dict[Market, list[int]]]:
+    """The markets, the configured one first then the lineages' in order, and the active
+    version ids of each (one query)."""
     with desk.db.session() as s:
-        seen = s.scalar(select(func.max(LearningSession.window_end)))
-        query = (
-            select(func.count())
-            .select_from(Bar)
-            .where(Bar.symbol == cfg.learning.symbol, Bar.timeframe == cfg.learning.timeframe)
+        rows = s.execute(
+            select(Lineage.symbol, Lineage.timeframe, Alias.version_id)
+            .outerjoin(Alias, (Alias.lineage_id == Lineage.id) & (Alias.alias == "active"))
+            .order_by(Lineage.id)
+        ).all()
+    active: dict[Market, list[int]] = {default: []}
+    for symbol, timeframe, version_id in rows:
+        ids = active.setdefault((symbol, timeframe), [])
+        if version_id is not None:
+            ids.append(int(version_id))
+    return list(active), active
+
+
+def _session_states(desk: Any, markets: list[Market]) -> dict[Market, _SessionState]:
+    """Last session start, newest data window and whether one is queued or running, per market
+    (one grouped query). With one market, every session counts for it, as before markets."""
+    waiting = case((LearningSession.status.in_(("queued", "running")), 1), else_=0)
+    with desk.db.session() as s:
+        rows = s.execute(
+            select(
+                LearningSession.symbol,
+                LearningSession.timeframe,
+                func.max(LearningSession.created_at),
+                func.max(LearningSession.window_end),
+                func.sum(waiting),
+            ).group_by(LearningSession.symbol, LearningSession.timeframe)
+        ).all()
+    if len(markets) == 1:
+        starts = [r[2] for r in rows if r[2] is not None]
+        ends = [r[3] for r in rows if r[3] is not None]
+        state = _SessionState(
+            max(starts, default=None),
+            max(ends, default=None),
+            any(r[4] for r in rows),
+            alone=True,
         )
-        if seen is not None:
-            query = query.where(Bar.ts > seen)
+        return {markets[0]: state}
+    by_market = {(r[0], r[1]): _SessionState(r[2], r[3], bool(r[4])) for r in rows}
+    return {m: by_market.get(m, _SessionState(None, None, False)) for m in markets}
+
+
+def _new_trades(desk: Any, market: Market, since: Any, *, alone: bool) -> int:
+    """Trades logged by the trading side or imported since the market's last session: those
+    of its lineages' versions, and those without a version on its symbol (with one market:
+    every trade, as before markets)."""
+    query = select(func.count(Trade.id)).where(Trade.source.in_(("live", "import")))
+    if since is not None:
+        query = query.where(Trade.logged_at > since)
+    if not alone:
+        symbol, timeframe = market
+        versions = (
+            select(ModelVersion.id)
+            .join(Lineage, Lineage.id == ModelVersion.lineage_id)
+            .where(Lineage.symbol == symbol, Lineage.timeframe == timeframe)
+        )
+        query = query.where(
+            Trade.version_id.in_(versions) | (Trade.version_id.is_(None) & (Trade.symbol == symbol))
+        )
+    with desk.db.session() as s:
         return int(s.scalar(query) or 0)
 
 
-def _session_state(desk: Any) -> tuple[Any, int, bool]:
+def _new_bars(desk: Any, market: Market, seen: Any) -> int:
+    """Bars of the market's series newer than its last session's data window."""
+    symbol, timeframe = market
+    query = (
+        select(func.count())
+        .select_from(Bar)
+        .where(Bar.symbol == symbol, Bar.timeframe == timeframe)
+    )
+    if seen is not None:
+        query = query.where(Bar.ts > seen)
     with desk.db.session() as s:
-        last = s.scalar(select(func.max(LearningSession.created_at)))
-        busy = bool(
-            s.scalar(
-                select(func.count(LearningSession.id)).where(
-                    LearningSession.status.in_(("queued", "running"))
-                )
-            )
-        )
-        trades = select(func.count(Trade.id)).where(Trade.source.in_(("live", "import")))
-        if last is not None:
-            trades = trades.where(Trade.logged_at > last)
-        return last, int(s.scalar(trades) or 0), busy
+        return int(s.scalar(query) or 0)
 
 
 def _model_triggers(
@@ -159,22 +278,30 @@ def _drift(desk: Any, cfg: Any, active: Any) -> TriggerResult | None:
 
 
 def _maybe_queue(
-    desk: Any, cfg: Any, fired: list[TriggerResult], last_start: Any, busy: bool
+    desk: Any, cfg: Any, fired: list[TriggerResult], state: _SessionState, market: Market
 ) -> tuple[int | None, str]:
+    """Queue a session for `market` unless learning is off, one of its sessions is queued or
+    running, or its last one started within the cooldown."""
     names = ", ".join(r.name for r in fired)
     if not cfg.adaptive_learning_enabled:
         return None, f"fired ({names}) but adaptive_learning_enabled is off"
-    if busy:
+    if state.busy:
         return None, f"fired ({names}) but a session is already queued or running"
     cooldown = timedelta(minutes=cfg.scheduler.cooldown_minutes)
-    if last_start is not None and utcnow() - last_start < cooldown:
+    if state.last_start is not None and utcnow() - state.last_start < cooldown:
         return None, f"fired ({names}) but within the {cfg.scheduler.cooldown_minutes} min cooldown"
-    session_id = desk.request_learning(actor="services", trigger=fired[0].name)
+    configured = market == (cfg.learning.symbol, cfg.learning.timeframe)
+    session_id = desk.request_learning(
+        actor="services",
+        trigger=fired[0].name,
+        symbol=None if configured else market[0],
+        timeframe=None if configured else market[1],
+    )
     return session_id, f"fired ({names}): queued learning session #{session_id}"
 
 
-def _refresh_other_live_metrics(desk: Any, *, exclude: int | None, limit: int = 50) -> list[int]:
-    """Live snapshots for versions (other than the active one) that got live trades since their
+def _refresh_other_live_metrics(desk: Any, *, exclude: set[int], limit: int = 50) -> list[int]:
+    """Live snapshots for versions (other than the active ones) that got live trades since their
     last snapshot — e.g. one rolled away from whose open trades are still closing."""
     with desk.db.session() as s:
         newest = (
@@ -196,7 +323,7 @@ def _refresh_other_live_metrics(desk: Any, *, exclude: int | None, limit: int = 
             )
             .limit(limit)
         ).all()
-    versions = [int(v) for (v,) in rows if v != exclude]
+    versions = [int(v) for (v,) in rows if v not in exclude]
     for version_id in versions:
         desk.refresh_live_metrics(version_id)
     return versions

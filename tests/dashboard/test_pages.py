@@ -293,3 +293,59 @@ def test_a_home_without_database_shows_the_engine_advice(tmp_path: Path, monkeyp
     at = AppTest.from_file(str(Path(__file__).parents[2] / "dashboard" / "app.py")).run()
     assert not at.exception
     assert any("aurum init" in e.value for e in at.error)
+
+
+def test_the_market_selector_switches_the_active_model_shown(home: Path, desk: Desk):
+    """With one lineage there is no Market selector; with a second (XAGUSD M5, active) the
+    sidebar offers both markets, the configured one first, and the Overview's active model,
+    the sidebar's and the Performance page's versions follow the one chosen."""
+    import streamlit as st
+
+    from engine.registry import NewVersion
+
+    at = open_page("overview")
+    assert not [box for box in at.selectbox if box.key == "market"]
+    gold = desk.registry.active_version()
+    model, info = desk.registry.load_model(gold.id)
+    silver = desk.registry.register(
+        model,
+        NewVersion(
+            lineage="XAGUSD-M5-scalper",
+            symbol="XAGUSD",
+            timeframe="M5",
+            algorithm=info.algorithm,
+            features=info.features,
+            details=info.details,
+        ),
+    )
+    desk.activate(silver.id, actor="test")
+    st.cache_data.clear()  # what an action on the dashboard does; the test acted on the desk
+
+    at = open_page("overview")
+    market = at.selectbox(key="market")
+    assert list(market.options) == ["XAUUSD · M5", "XAGUSD · M5"]
+    assert market.value == "XAUUSD · M5"  # learning.symbol / learning.timeframe
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert gold.ref in sidebar and silver.ref not in sidebar
+    assert at.metric[0].value == f"v{gold.version}"
+    assert f"**{gold.ref}** ·" in texts(at)
+
+    market.set_value("XAGUSD · M5").run()
+    assert not at.exception, [e.value for e in at.exception]
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "XAGUSD-M5-scalper:v1" in sidebar and gold.ref not in sidebar
+    assert at.metric[0].value == "v1"
+    assert "**XAGUSD-M5-scalper:v1** · " in texts(at)
+    assert "Active model — XAGUSD · M5" in [h.value for h in at.subheader]
+
+    at.switch_page("views/performance.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="market").value == "XAGUSD · M5"  # kept across pages
+    assert list(at.selectbox(key="perf_version").options) == ["XAGUSD-M5-scalper:v1"]
+    at.selectbox(key="market").set_value("XAUUSD · M5").run()
+    versions = at.selectbox(key="perf_version")
+    assert versions.value == gold.ref and "XAGUSD-M5-scalper:v1" not in versions.options
+    at.switch_page("views/models.py").run()  # its actions act on the version's own lineage
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert at.selectbox(key="models_version").value == gold.ref
+    assert not at.button(key="rollback").disabled  # gold's lineage has a version to go back to

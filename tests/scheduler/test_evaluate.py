@@ -4,6 +4,7 @@ the cooldown between triggered sessions."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,3 +93,58 @@ def test_the_cooldown_keeps_triggered_sessions_apart(desk: Desk):
         decisions = [json.loads(c.results_json)[-1] for c in checks]
     assert [d["fired"] for d in decisions] == [False, True, False, True]
     assert "cooldown" in decisions[0]["reason"] and "cooldown" in decisions[2]["reason"]
+
+
+def test_each_active_lineage_is_evaluated_and_its_own_market_gets_the_session(
+    desk: Desk, small_model: Any
+):
+    """Two lineages active (XAUUSD M5, XAGUSD M5): both get a live snapshot; the performance
+    trigger fires on XAGUSD's only, and the session it queues learns on XAGUSD M5 — a session
+    waiting for XAUUSD does not hold it back."""
+    gold = desk.registry.register(small_model, spec())
+    silver = desk.registry.register(
+        small_model, replace(spec(lineage="XAGUSD-M5-scalper"), symbol="XAGUSD")
+    )
+    desk.activate(gold.id, actor="t")
+    desk.activate(silver.id, actor="t")
+    desk.set_config("min_trades_for_update", "1000", actor="t")  # the data trigger stays quiet
+    desk.set_config("scheduler.cooldown_minutes", "0", actor="t")
+    for symbol in ("XAUUSD", "XAGUSD"):  # both markets learnt a moment ago: no time trigger
+        records.create(
+            desk.db, trigger="manual", requested_by="t", symbol=symbol, timeframe="M5",
+            status="succeeded",
+        )  # fmt: skip
+    waiting = records.create(
+        desk.db, trigger="manual", requested_by="t", symbol="XAUUSD", timeframe="M5"
+    )
+    desk.log_trades(live_trades(gold.id, [5.0] * 40, "G"))
+    poor = [
+        {**t, "symbol": "XAGUSD"}
+        for t in live_trades(silver.id, [5.0, 5.0, -20.0, 5.0, -20.0] * 8, "S")
+    ]
+    desk.log_trades(poor)
+
+    result = evaluate_cycle(desk)
+    assert [(m.symbol, m.timeframe) for m in result.markets] == [("XAUUSD", "M5"), ("XAGUSD", "M5")]
+    gold_part, silver_part = result.markets
+    assert gold_part.versions == [gold.id] and silver_part.versions == [silver.id]
+    assert not fired(gold_part) and gold_part.queued_session is None
+    assert set(fired(silver_part)) == {"performance"}
+    assert "profit factor 0.38" in fired(silver_part)["performance"].reason
+    queued = desk.learning_session(silver_part.queued_session)
+    assert (queued.symbol, queued.timeframe, queued.trigger) == ("XAGUSD", "M5", "performance")
+    assert queued.status == "queued" and queued.id != waiting
+    # the configured market's figures stay at the top level
+    assert result.triggers == gold_part.triggers and result.queued_session is None
+    assert f"XAGUSD M5: fired (performance): queued learning session #{queued.id}" in result.note
+    for version, win_rate in ((gold, 1.0), (silver, 0.6)):  # both snapshotted
+        live = desk.registry.get(version.id, source="live").metrics
+        assert live["trades"] == 40 and round(live["win_rate"], 4) == win_rate
+    with desk.db.session() as s:  # one check per market, the configured market's last
+        checks = s.scalars(select(TriggerCheck).order_by(TriggerCheck.id)).all()
+        decisions = [json.loads(c.results_json)[-1] for c in checks]
+    assert [d["market"] for d in decisions] == ["XAGUSD M5", "XAUUSD M5"]
+    assert [c.session_id for c in checks] == [queued.id, None]
+
+    again = evaluate_cycle(desk).market("XAGUSD", "M5")  # its session waits: not a second one
+    assert again.queued_session is None and "already queued or running" in again.note
