@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from engine.errors import AurumError, NotFoundError, RegistryError
+from tests.conftest import into_test_database, on_sqlite
 from tests.learner.conftest import fast_desk
 
 
@@ -89,14 +90,21 @@ def test_no_active_model_is_said_plainly(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.fixture(scope="module")
-def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def served_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One lineage with an active version trained by a (logistic, so quick) session."""
     home = tmp_path_factory.mktemp("served") / "desk"
-    desk = fast_desk(home, n_bars=6000, momentum=0.25)
-    desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-    assert desk.learn(actor="test").activated
-    desk.close()
+    with on_sqlite():
+        desk = fast_desk(home, n_bars=6000, momentum=0.25)
+        desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
+        assert desk.learn(actor="test").activated
+        desk.close()
     return home
+
+
+@pytest.fixture
+def served_home(served_template: Path) -> Path:
+    """The served desk (in the PostgreSQL run: loaded into this test's database)."""
+    return into_test_database(served_template)
 
 
 def expected_signal(model: Any, info: Any, bars: pd.DataFrame) -> dict[str, Any]:
