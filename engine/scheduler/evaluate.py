@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import case, func, select
 
 from engine.db.schema import (
@@ -253,28 +254,81 @@ def _model_triggers(
     return out
 
 
+# Features are computed on each window with this many times the spec's warm-up bars before it:
+# the indicators (EMA, RSI, ATR) then agree with a computation on the whole series to ~1e-7
+# relative (tests/scheduler/test_drift_window.py).
+DRIFT_WARMUP_FACTOR = 10
+
+
 def _drift(desk: Any, cfg: Any, active: Any) -> TriggerResult | None:
     """PSI of each selected feature: the version's training window vs the newest bars."""
-    from engine.features import FeatureSpec, build_features
+    windows = drift_windows(desk, cfg, active)
+    if windows is None:
+        return None
+    train, recent, names = windows
+    if len(recent) < 100:
+        return TriggerResult("drift", False, f"{len(recent)} bars since training; judged from 100")
+    return drift_trigger(train, recent, names, threshold=cfg.scheduler.drift_psi_threshold)
+
+
+def drift_windows(
+    desk: Any, cfg: Any, active: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """The selected features over the version's training window and over the newest
+    `scheduler.drift_recent_bars` bars after it. Reads only those two windows (each with a
+    warm-up before it), never the whole stored series."""
+    from engine.features import FeatureSpec
 
     spec_data = (active.details or {}).get("feature_spec")
     if not spec_data or active.train_end is None:
         return None
-    bars = desk.bars(active.symbol, active.timeframe)
+    spec = FeatureSpec.model_validate(spec_data)
+    train = _window_features(desk, active, spec, start=active.train_start, end=active.train_end)
+    recent = _window_features(desk, active, spec, last=cfg.scheduler.drift_recent_bars)
+    if train is None or recent is None:
+        return None
+    recent = recent[recent.index > active.train_end]
+    names = list((active.details or {}).get("selected_features") or train.columns)
+    return (
+        train[names].to_numpy(dtype=float),
+        recent[names].to_numpy(dtype=float),
+        names,
+    )
+
+
+def _window_features(
+    desk: Any,
+    active: Any,
+    spec: Any,
+    *,
+    start: Any = None,
+    end: Any = None,
+    last: int | None = None,
+) -> Any:
+    """Features (indexed by bar time) of the bars in [start, end], or of the newest `last` bars,
+    computed with DRIFT_WARMUP_FACTOR x the warm-up of earlier bars; None when there are none."""
+    from engine.data.store import load_bars
+    from engine.features import build_features, warmup_bars
+
+    sym, tf = active.symbol, active.timeframe
+    warm = DRIFT_WARMUP_FACTOR * max(1, warmup_bars(spec, tf))
+    with desk.db.session() as s:
+        if last is not None:
+            bars = load_bars(s, symbol=sym, timeframe=tf, last=last + warm)
+            keep = max(0, len(bars) - last)
+        else:
+            body = load_bars(s, symbol=sym, timeframe=tf, start=start, end=end)
+            if body.empty:
+                return None
+            before = body["time"].iloc[0].to_pydatetime() - timedelta(microseconds=1)
+            lead = load_bars(s, symbol=sym, timeframe=tf, end=before, last=warm)
+            bars = pd.concat([lead, body], ignore_index=True)
+            keep = len(lead)
     if bars.empty:
         return None
-    feats = build_features(bars, FeatureSpec.model_validate(spec_data), timeframe=active.timeframe)
-    names = list((active.details or {}).get("selected_features") or feats.columns)
-    values = feats[names].to_numpy(dtype=float)
-    times = bars["time"]
-    in_train = ((times >= active.train_start) & (times <= active.train_end)).to_numpy()
-    after = (times > active.train_end).to_numpy()
-    recent = values[after][-cfg.scheduler.drift_recent_bars :]
-    if len(recent) < 100:
-        return TriggerResult("drift", False, f"{len(recent)} bars since training; judged from 100")
-    return drift_trigger(
-        values[in_train], np.asarray(recent), names, threshold=cfg.scheduler.drift_psi_threshold
-    )
+    feats = build_features(bars, spec, timeframe=tf)
+    feats.index = pd.DatetimeIndex(bars["time"])
+    return feats.iloc[keep:]
 
 
 def _maybe_queue(
