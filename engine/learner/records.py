@@ -103,7 +103,9 @@ def create(
 
 
 def update(db: Database, session_id: int, **values: Any) -> None:
-    """Set columns; dict values for *_json columns are serialised."""
+    """Set columns; dict values for *_json columns are serialised; text is cut to its column's
+    length (PostgreSQL refuses longer text where SQLite would store it)."""
+    columns = LearningSession.__table__.columns
     with db.session(write=True) as s:
         row = s.get(LearningSession, session_id)
         if row is None:
@@ -111,6 +113,9 @@ def update(db: Database, session_id: int, **values: Any) -> None:
         for key, value in values.items():
             if key.endswith("_json") and not isinstance(value, str):
                 value = json.dumps(value, default=str)
+            length = getattr(columns[key].type, "length", None) if key in columns else None
+            if isinstance(value, str) and length:
+                value = value[:length]
             setattr(row, key, value)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from engine.services import Desk
+from tests.conftest import fresh_postgres_database, on_postgres
 from tests.learner.conftest import fast_desk
 
 pytestmark = pytest.mark.slow
@@ -60,12 +62,24 @@ def _without_timings(value: Any) -> Any:
     return value
 
 
-def test_a_session_on_dask_equals_the_local_session(tmp_path: Path, cluster: str):
+def test_a_session_on_dask_equals_the_local_session(
+    tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+):
     local, local_out, _ = _session(tmp_path / "local", [])
-    dask, dask_out, stages = _session(
-        tmp_path / "dask",
-        [("learning.dask_scheduler_address", cluster), ("learning.executor", "dask")],
-    )
+    with ExitStack() as stack:
+        if on_postgres():  # the second desk gets a database of its own there too
+            monkeypatch.setenv("AURUM_DATABASE_URL", stack.enter_context(fresh_postgres_database()))
+        dask, dask_out, stages = _session(
+            tmp_path / "dask",
+            [("learning.dask_scheduler_address", cluster), ("learning.executor", "dask")],
+        )
+        stack.callback(dask.close)
+        _assert_equal_sessions(local, local_out, dask, dask_out, stages, cluster)
+
+
+def _assert_equal_sessions(
+    local: Desk, local_out: Any, dask: Desk, dask_out: Any, stages: list[str], cluster: str
+) -> None:
     try:
         assert any(f"on Dask ({cluster})" in s for s in stages)
         assert local_out.status == dask_out.status == "succeeded"
@@ -84,7 +98,6 @@ def test_a_session_on_dask_equals_the_local_session(tmp_path: Path, cluster: str
         assert np.array_equal(model_a.predict_proba(x), model_b.predict_proba(x))
     finally:
         local.close()
-        dask.close()
 
 
 def test_an_unreachable_scheduler_fails_the_session_and_registers_nothing(tmp_path: Path):
