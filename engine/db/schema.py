@@ -154,7 +154,10 @@ class Trade(Base):
     """The trade ledger: one row per closed trade, idempotent on its ticket."""
 
     __tablename__ = "trades"
-    __table_args__ = (Index("ix_trades_version_close", "version_id", "close_time"),)
+    __table_args__ = (
+        Index("ix_trades_version_close", "version_id", "close_time"),
+        Index("ix_trades_logged_at", "logged_at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket: Mapped[str] = mapped_column(String(64), unique=True)
     symbol: Mapped[str] = mapped_column(String(32))
