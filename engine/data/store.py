@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from engine.data.synthetic import BAR_COLUMNS
@@ -203,13 +203,30 @@ def neighbours(
     return _aware(before), _aware(after)
 
 
+# Above every stored bar time: seeking past (symbol, timeframe, END_OF_TIME) skips a whole series.
+END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 def series_info(session: Session) -> list[BarSeriesInfo]:
-    rows = session.execute(
-        select(Bar.symbol, Bar.timeframe, func.count(), func.min(Bar.ts), func.max(Bar.ts))
-        .group_by(Bar.symbol, Bar.timeframe)
-        .order_by(Bar.symbol, Bar.timeframe)
-    ).all()
-    return [BarSeriesInfo(s, tf, int(n), _aware(lo), _aware(hi)) for s, tf, n, lo, hi in rows]
+    """Every stored series with its bar count and first/last bar. Walks the bars' primary-key
+    index: one seek finds each next series and one each its first and last bar; only the count
+    reads the series' index entries (a GROUP BY over the table took 4.5 s at 10,000,000 bars)."""
+    out: list[BarSeriesInfo] = []
+    after: tuple[str, str] | None = None
+    while True:
+        query = select(Bar.symbol, Bar.timeframe).order_by(Bar.symbol, Bar.timeframe, Bar.ts)
+        if after is not None:
+            past = literal(END_OF_TIME, Bar.ts.type)
+            query = query.where(tuple_(Bar.symbol, Bar.timeframe, Bar.ts) > tuple_(*after, past))
+        found = session.execute(query.limit(1)).first()
+        if found is None:
+            return out
+        symbol, timeframe = after = (str(found[0]), str(found[1]))
+        where = (Bar.symbol == symbol, Bar.timeframe == timeframe)
+        first = session.scalar(select(Bar.ts).where(*where).order_by(Bar.ts).limit(1))
+        last = session.scalar(select(Bar.ts).where(*where).order_by(Bar.ts.desc()).limit(1))
+        count = session.scalar(select(func.count()).select_from(Bar).where(*where))
+        out.append(BarSeriesInfo(symbol, timeframe, int(count or 0), _aware(first), _aware(last)))
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -1,0 +1,34 @@
+"""The stored-series table (Data page, `aurum bars`): every series with its count and first and
+last bar, found by index seeks, equal to a GROUP BY over the whole table."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engine.data.store import series_info, upsert_bars
+from engine.data.synthetic import generate_bars
+from engine.db.schema import Bar
+from engine.services import Desk
+
+# neighbours in key order: a prefix symbol, two timeframes of one symbol, a later symbol
+SERIES = [("XAG", "M5", 50), ("XAGUSD", "H1", 70), ("XAGUSD", "M1", 30), ("XAUUSD", "M5", 120)]
+
+
+def test_series_info_lists_every_series_like_a_group_by(desk: Desk):
+    with desk.db.session(write=True) as s:
+        assert series_info(s) == []
+        for seed, (symbol, timeframe, n) in enumerate(SERIES):
+            bars = generate_bars(n_bars=n, seed=seed, start=f"2025-0{seed + 1}-06")
+            upsert_bars(s, bars, symbol=symbol, timeframe=timeframe)
+    with desk.db.session() as s:
+        found = series_info(s)
+        grouped = s.execute(
+            select(Bar.symbol, Bar.timeframe, func.count(), func.min(Bar.ts), func.max(Bar.ts))
+            .group_by(Bar.symbol, Bar.timeframe)
+            .order_by(Bar.symbol, Bar.timeframe)
+        ).all()
+    assert [(i.symbol, i.timeframe, i.bars) for i in found] == [(a, b, n) for a, b, n in SERIES]
+    assert [(i.symbol, i.timeframe, i.bars, i.first, i.last) for i in found] == [
+        (a, b, n, lo, hi) for a, b, n, lo, hi in grouped
+    ]
+    assert all(i.first is not None and i.first.tzinfo is not None for i in found)
