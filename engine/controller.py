@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from engine.errors import DatabaseError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
+from engine.learner.candidates import single_threaded
 from engine.registry.types import VersionInfo
 from engine.services import Desk
 
@@ -112,7 +113,7 @@ class Phase3Controller:
             served = self._cache.pop(version_id, None)
             if served is None:
                 model, info = self.desk.registry.load_model(version_id)
-                _single_threaded(model)
+                single_threaded(model)
                 served = _Served(model, _metadata(info), info)
             self._cache[version_id] = served  # most recently served last
             keep = set(active.values())
@@ -289,11 +290,3 @@ def _metadata(info: VersionInfo) -> dict[str, Any]:
         "feature_spec": info.details.get("feature_spec"),
         "min_confidence": info.details.get("min_confidence"),
     }
-
-
-def _single_threaded(model: Any) -> None:
-    """Serving predicts one row at a time: thread pools only add latency (~25 ms for a forest)."""
-    steps = getattr(model, "named_steps", {}).values() or [model]
-    for step in steps:
-        if hasattr(step, "n_jobs"):
-            step.n_jobs = 1

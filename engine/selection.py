@@ -14,6 +14,7 @@ import numpy as np
 
 from engine.backtest.simulate import simulate_on
 from engine.db.schema import PromotionDecision
+from engine.learner.candidates import single_threaded
 from engine.learner.evaluate import CandidateResult, Dataset
 from engine.learner.signals import signals_from_proba
 from engine.metrics.summary import summarize
@@ -57,7 +58,7 @@ def champion_signals(champion: Any, model: Any, data: Dataset, rows: np.ndarray)
     signals = np.zeros(len(data.bars), dtype=np.int8)
     if len(usable):
         sig = signals_from_proba(
-            model.predict_proba(feats[usable]),
+            single_threaded(model).predict_proba(feats[usable]),
             np.asarray(model.classes_),
             min_confidence=champion.details.get("min_confidence", 0.5),
         )

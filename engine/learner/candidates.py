@@ -103,6 +103,18 @@ def make_estimator(algorithm: str, params: dict[str, Any]) -> Any:
     return XGBLabelClassifier(**params)
 
 
+def single_threaded(model: Any) -> Any:
+    """Predict with one thread: a forest's `predict_proba` adds its trees' votes in whichever
+    order its threads finish, so with n_jobs > 1 the sums (and a signal sitting exactly at the
+    confidence threshold) can differ from run to run. Fitting stays parallel (deterministic for a
+    fixed random_state). Also what serving wants: thread pools only add latency for one row."""
+    steps = getattr(model, "named_steps", {}).values() or [model]
+    for step in steps:
+        if hasattr(step, "n_jobs"):
+            step.n_jobs = 1
+    return model
+
+
 def make_pipeline(
     algorithm: str, params: dict[str, Any], *, max_features: int, seed: int
 ) -> Pipeline:

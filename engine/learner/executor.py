@@ -7,6 +7,7 @@ position, so a session's results do not depend on where it ran (tests hold them 
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -65,7 +66,9 @@ class LocalExecutor:
 
 
 def _fit_on_worker(data: tuple[np.ndarray, np.ndarray], task: FoldTask, mf: int, seed: int) -> Any:
-    return _fit(data[0], data[1], task, mf, seed)
+    with warnings.catch_warnings():  # a daemon worker fits forests with one thread (same trees)
+        warnings.filterwarnings("ignore", message="Inside a Dask worker", category=UserWarning)
+        return _fit(data[0], data[1], task, mf, seed)
 
 
 class DaskExecutor:
