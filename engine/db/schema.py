@@ -301,3 +301,62 @@ class LoginAttempt(Base):
     name: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(Base):
+    """A token of the HTTP bridge (`aurum token add NAME`): only its sha256 is kept (a token is 32
+    random bytes, so a slow hash adds nothing); revoked tokens stay for the audit trail."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a token
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Alert(Base):
+    """An alert raised by a rule; delivered to the webhook with retries, de-duplicated by key."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_dedup_key_created", "dedup_key", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ShadowTrade(Base):
+    """A challenger's paper trade on live bars: same costs and exits as a backtest, never mixed
+    with the real ledger. One per (version, symbol, timeframe, entry bar)."""
+
+    __tablename__ = "shadow_trades"
+    __table_args__ = (
+        UniqueConstraint(
+            "version_id", "symbol", "timeframe", "open_time", name="uq_shadow_trades_entry"
+        ),
+        Index("ix_shadow_trades_version_close", "version_id", "close_time"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    side: Mapped[str] = mapped_column(String(4))
+    open_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    close_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    open_price: Mapped[float] = mapped_column(Float)
+    close_price: Mapped[float] = mapped_column(Float)
+    profit: Mapped[float] = mapped_column(Float)  # after costs, in account currency
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exit_reason: Mapped[str] = mapped_column(String(16), default="")
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -24,7 +24,15 @@ from sqlalchemy.engine import make_url
 from engine import auth
 from engine.cli.main import main
 from engine.db import Database, open_database, transfer, upgrade_to_head
-from engine.db.schema import AuditEvent, Base, PromotionDecision, TriggerCheck
+from engine.db.schema import (
+    Alert,
+    ApiToken,
+    AuditEvent,
+    Base,
+    PromotionDecision,
+    ShadowTrade,
+    TriggerCheck,
+)
 from engine.db.transfer import (
     MigrationError,
     database_sums,
@@ -101,6 +109,15 @@ def seed(desk: Desk, small_model: Any, forest: Any) -> None:
     with desk.db.session(write=True) as s:
         s.add(TriggerCheck(fired="time", results_json='[{"name": "time"}]', session_id=1))
         s.add(PromotionDecision(session_id=1, challenger_id=2, champion_id=1, decision="promote"))
+        s.add(ApiToken(name="ea", token_hash="ab" * 32, prefix="ak_1234", created_by="alice"))
+        s.add(Alert(rule="drawdown", dedup_key="drawdown:v2", severity="warning", message="dd 9%"))
+        s.add(
+            ShadowTrade(
+                version_id=1, symbol="XAUUSD", timeframe="M5", side="BUY", open_time=opened,
+                close_time=opened + timedelta(minutes=25), open_price=2650.1,
+                close_price=2652.2, profit=1.84, confidence=0.58, exit_reason="tp",
+            )
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +318,7 @@ def test_cli_migrates_verifies_and_audits_into_the_target(
             capsys, "migrate-db", "--home", str(source), "--to", typed, "--actor", "alice"
         )
     assert code == 0, err
-    assert "verified: 16 tables" in out and "bars" in out and "1,200" in out
+    assert "verified: 19 tables" in out and "bars" in out and "1,200" in out
     assert sums(target)["bars"][1] in out
     assert "s3cret" not in out + err
     db = open_database(target)
