@@ -354,16 +354,24 @@ def _maybe_queue(
     return session_id, f"fired ({names}): queued learning session #{session_id}"
 
 
-def _refresh_other_live_metrics(desk: Any, *, exclude: set[int], limit: int = 50) -> list[int]:
+# How far before the previous cycle's check the next one looks for new live trades: covers a
+# long cycle and a trading machine's clock running behind this one (`logged_at` is its clock).
+LOOKBACK = timedelta(hours=1)
+
+
+def _refresh_other_live_metrics(desk: Any, *, exclude: set[int]) -> list[int]:
     """Live snapshots for versions (other than the active ones) that got live trades since their
-    last snapshot — e.g. one rolled away from whose open trades are still closing."""
+    last snapshot — e.g. one rolled away from whose open trades are still closing. Only trades
+    logged since the previous cycle (less LOOKBACK) are looked at, by the logged_at index, so
+    the cost follows the new trades, not the ledger (459 ms at 1,000,000 trades before)."""
     with desk.db.session() as s:
-        newest = (
-            select(Trade.version_id, func.max(Trade.logged_at).label("newest"))
-            .where(Trade.source == "live", Trade.version_id.is_not(None))
-            .group_by(Trade.version_id)
-            .subquery()
+        previous = s.scalar(select(func.max(TriggerCheck.checked_at)))
+        recent = select(Trade.version_id, func.max(Trade.logged_at).label("newest")).where(
+            Trade.source == "live", Trade.version_id.is_not(None)
         )
+        if previous is not None:
+            recent = recent.where(Trade.logged_at > previous - LOOKBACK)
+        newest = recent.group_by(Trade.version_id).subquery()
         rows = s.execute(
             select(newest.c.version_id)
             .outerjoin(
@@ -375,7 +383,7 @@ def _refresh_other_live_metrics(desk: Any, *, exclude: set[int], limit: int = 50
                 (CurrentMetrics.updated_at.is_(None))
                 | (newest.c.newest > CurrentMetrics.updated_at)
             )
-            .limit(limit)
+            .order_by(newest.c.version_id)
         ).all()
     versions = [int(v) for (v,) in rows if v not in exclude]
     for version_id in versions:

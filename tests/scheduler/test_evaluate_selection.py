@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine.scheduler.evaluate import evaluate_cycle
+from sqlalchemy import func, select, update
+
+from engine.db.schema import Trade, TriggerCheck
+from engine.scheduler.evaluate import LOOKBACK, evaluate_cycle
 from engine.selection import Decision, record
 from engine.services import Desk
 from tests.conftest import spec
@@ -70,3 +73,31 @@ def test_live_snapshots_for_every_version_with_new_live_trades(desk: Desk, small
     live = desk.registry.get(old.id, source="live")
     assert live.metrics["trades"] == 3 and round(live.metrics["win_rate"], 4) == round(2 / 3, 4)
     assert "refreshed" not in evaluate_cycle(desk).note  # nothing new since: no new snapshot
+
+
+def test_other_versions_are_found_from_the_trades_logged_since_the_previous_cycle(
+    desk: Desk, small_model: Any
+):
+    """Only trades logged since the previous cycle (less LOOKBACK) are grouped, by the logged_at
+    index: a ledger of old trades costs nothing, and a trade logged late is still seen."""
+    old = desk.registry.register(small_model, spec())
+    new = desk.registry.register(small_model, spec())
+    desk.activate(new.id, actor="t")
+    evaluate_cycle(desk)  # the previous cycle
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def log(ticket: str, logged_at: datetime) -> None:
+        desk.log_trade(
+            {"ticket": ticket, "side": "buy", "volume": 0.1, "profit": 1.0, "open_time": t0,
+             "close_time": t0 + timedelta(minutes=5), "version_id": old.id}
+        )  # fmt: skip
+        with desk.db.session(write=True) as s:
+            s.execute(update(Trade).where(Trade.ticket == ticket).values(logged_at=logged_at))
+
+    with desk.db.session() as s:
+        previous = s.scalar(select(func.max(TriggerCheck.checked_at)))
+    log("T-before", previous - LOOKBACK - timedelta(minutes=1))
+    assert "refreshed" not in evaluate_cycle(desk).note  # before the look-back: not scanned
+    log("T-late", previous - LOOKBACK + timedelta(minutes=5))  # a clock behind, or a long cycle
+    assert "live metrics refreshed for 1 other version" in evaluate_cycle(desk).note
+    assert desk.registry.get(old.id, source="live").metrics["trades"] == 2
