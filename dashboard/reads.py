@@ -38,6 +38,11 @@ def leaderboard(k: Key, lineage: str | None = None) -> list[VersionInfo]:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
+def has_versions(k: Key) -> bool:
+    return _open_desk(*k).has_versions()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
 def version(k: Key, ref: str) -> VersionInfo:
     return _open_desk(*k).version(ref)
 

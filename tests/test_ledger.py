@@ -122,3 +122,9 @@ def test_a_batch_is_all_or_nothing_and_idempotent(desk: Desk, small_model: Any):
     with pytest.raises(TradeError, match="repeats a ticket"):
         desk.log_trades([trade("C5", 1.0), trade("C5", 1.0)])
     assert desk.counts()["trades"] == 3
+
+
+def test_has_versions_answers_the_empty_state_without_the_leaderboard(desk: Desk, small_model: Any):
+    assert desk.has_versions() is False and desk.counts()["versions"] == 0
+    desk.registry.register(small_model, spec())
+    assert desk.has_versions() is True and desk.counts()["versions"] == 1

@@ -58,7 +58,7 @@ with shown_errors():
         f"File: `{desk.paths.config_file}`. Every key has a type, bounds and a default; a bad "
         "value is refused under its field and nothing is written."
     )
-    if not reads.leaderboard(k):  # cached, and cheaper than counting the bars
+    if not reads.has_versions(k):
         st.info(f"No models yet; the defaults below are ready to use. Next, {NEXT_STEPS}")
     config_form.draw_form(current, result)
 

@@ -15,8 +15,7 @@ desk = get_desk()
 k = reads.key()
 
 with shown_errors():
-    board = reads.leaderboard(k)
-    if not board:
+    if not reads.has_versions(k):
         st.info(f"No models yet: {NEXT_STEPS}")
         st.page_link("views/data.py", label="Import market data →", icon=":material/database:")
         st.stop()
