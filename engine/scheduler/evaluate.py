@@ -363,29 +363,33 @@ def _refresh_other_live_metrics(desk: Any, *, exclude: set[int]) -> list[int]:
     """Live snapshots for versions (other than the active ones) that got live trades since their
     last snapshot — e.g. one rolled away from whose open trades are still closing. Only trades
     logged since the previous cycle (less LOOKBACK) are looked at, by the logged_at index, so
-    the cost follows the new trades, not the ledger (459 ms at 1,000,000 trades before)."""
+    the cost follows the new trades, not the ledger (716 ms at 1,000,000 trades before; the
+    first cycle of a desk reads them all once)."""
     with desk.db.session() as s:
         previous = s.scalar(select(func.max(TriggerCheck.checked_at)))
-        recent = select(Trade.version_id, func.max(Trade.logged_at).label("newest")).where(
+        recent = select(Trade.version_id, Trade.logged_at).where(
             Trade.source == "live", Trade.version_id.is_not(None)
         )
         if previous is not None:
             recent = recent.where(Trade.logged_at > previous - LOOKBACK)
-        newest = recent.group_by(Trade.version_id).subquery()
-        rows = s.execute(
-            select(newest.c.version_id)
-            .outerjoin(
-                CurrentMetrics,
-                (CurrentMetrics.version_id == newest.c.version_id)
-                & (CurrentMetrics.source == "live"),
-            )
-            .where(
-                (CurrentMetrics.updated_at.is_(None))
-                | (newest.c.newest > CurrentMetrics.updated_at)
-            )
-            .order_by(newest.c.version_id)
-        ).all()
-    versions = [int(v) for (v,) in rows if v not in exclude]
+        # grouped here, not in SQL: with a GROUP BY, SQLite walks the (version, close) index
+        # over the whole ledger instead of the logged_at range (3.3 s at 1,000,000 trades)
+        newest: dict[int, Any] = {}
+        for version_id, logged_at in s.execute(recent):
+            if version_id not in newest or logged_at > newest[version_id]:
+                newest[version_id] = logged_at
+        snapshots = dict(
+            s.execute(
+                select(CurrentMetrics.version_id, CurrentMetrics.updated_at).where(
+                    CurrentMetrics.source == "live", CurrentMetrics.version_id.in_(newest)
+                )
+            ).all()
+        ) if newest else {}  # fmt: skip
+    versions = [
+        int(v)
+        for v, t in sorted(newest.items())
+        if v not in exclude and (v not in snapshots or t > snapshots[v])
+    ]
     for version_id in versions:
         desk.refresh_live_metrics(version_id)
     return versions
