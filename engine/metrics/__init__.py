@@ -34,6 +34,8 @@ _HOME = {
     "payoff_ratio": "trading",
     "profit_factor": "trading",
     "win_rate": "trading",
+    "EdgeTest": "significance",
+    "welch_edge_test": "significance",
     "SessionResult": "breakdown",
     "results_by_session": "breakdown",
     "session_index": "breakdown",
