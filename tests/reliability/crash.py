@@ -169,11 +169,31 @@ def _import_state(home: Path) -> str:
 
 
 def run_trial(template: Path, home: Path, op: str, rng: random.Random) -> TrialResult:
+    """One trial on a copy of the template; on the PostgreSQL test server (make test-postgres),
+    the copy's database is a fresh database of its own there."""
+    shutil.copytree(template, home)
+    if not os.environ.get("AURUM_TEST_POSTGRES_URL"):
+        return _run_trial(template, home, op, rng)
+    from tests.conftest import fresh_postgres_database, into_test_database
+
+    saved = os.environ.get("AURUM_DATABASE_URL")
+    with fresh_postgres_database() as url:
+        os.environ["AURUM_DATABASE_URL"] = url
+        try:
+            into_test_database(home)
+            return _run_trial(template, home, op, rng)
+        finally:
+            if saved is None:
+                os.environ.pop("AURUM_DATABASE_URL", None)
+            else:
+                os.environ["AURUM_DATABASE_URL"] = saved
+
+
+def _run_trial(template: Path, home: Path, op: str, rng: random.Random) -> TrialResult:
     from engine.db.schema import Trade
     from engine.doctor import diagnose
     from engine.services import Desk
 
-    shutil.copytree(template, home)
     acks = home / "acks.txt"
     work_out = home / f"{op}.out"
     trader = _spawn("trades", home, acks)
@@ -214,15 +234,21 @@ def run_trial(template: Path, home: Path, op: str, rng: random.Random) -> TrialR
 def _mixed_or_untouched(template: Path, home: Path) -> str:
     """Neither file fully present: fine only if the store is exactly the template's."""
     from engine.services import Desk
+    from tests.conftest import on_sqlite
 
-    with Desk.open(str(template)) as before, Desk.open(str(home)) as after:
-        same = before.bars("XAUUSD", "M5").equals(after.bars("XAUUSD", "M5"))
+    with on_sqlite(), Desk.open(str(template)) as before:
+        expected = before.bars("XAUUSD", "M5")
+    with Desk.open(str(home)) as after:
+        same = expected.equals(after.bars("XAUUSD", "M5"))
     return "none" if same else "mixed"
 
 
 def run_trials(workdir: Path, trials: int, *, seed: int = 0) -> CrashSummary:
+    from tests.conftest import on_sqlite
+
     template = workdir / "template"
-    prepare_template(template)
+    with on_sqlite():  # the template is a home with its own SQLite file, copied per trial
+        prepare_template(template)
     rng = random.Random(seed)
     summary = CrashSummary()
     for i in range(trials):

@@ -15,7 +15,6 @@ TRIALS = int(os.environ.get("AURUM_CRASH_TRIALS", str(2 * len(OPERATIONS))))
 
 
 @pytest.mark.slow
-@pytest.mark.sqlite_only  # each trial copies the desk's SQLite file
 def test_kill_9_at_random_moments_leaves_a_consistent_desk(tmp_path: Path):
     summary = run_trials(tmp_path, TRIALS, seed=1)
     print(summary.summary())
