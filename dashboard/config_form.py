@@ -25,6 +25,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Costs", "costs"),
     ("Account", "account"),
     ("Selection", "selection"),
+    ("Shadow", "shadow"),
     ("Scheduler", "scheduler"),
     ("Security", "security"),
 )

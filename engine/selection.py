@@ -1,7 +1,9 @@
 """Champion/challenger: a new version replaces the active one only when, on the same
 out-of-sample bars (after the champion's training window), it beats the champion's expectancy
 after costs by the configured margin, its PSR is high enough, and its drawdown is not much worse.
-Every decision is recorded with its reasons, promoted or not."""
+With shadow.require_for_promotion, a challenger that passes is held until its paper trades on
+live bars show a significant edge (engine.shadow.promotion). Every decision is recorded with its
+reasons, promoted or not."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ MIN_COMMON_BARS = 100
 
 @dataclass(frozen=True)
 class Decision:
-    decision: str  # promoted | rejected | flagged
+    decision: str  # promoted | rejected | flagged | hold (waits for shadow evidence)
     reasons: list[str]
     champion_id: int | None
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -107,6 +109,12 @@ def judge(desk: Any, cfg: Any, data: Dataset, winner: CandidateResult, lineage: 
     }
     if not ok:
         return Decision("rejected", reasons, champion.id, evidence)
+    if cfg.shadow.require_for_promotion:
+        from engine.shadow.promotion import HOLD, hold_reason
+
+        return Decision(
+            HOLD, [*reasons, hold_reason(cfg.shadow, champion.ref)], champion.id, evidence
+        )
     if not cfg.auto_model_switching:
         return Decision(
             "flagged",

@@ -421,6 +421,37 @@ class Desk:
             )
         return metrics
 
+    # --- shadow trading (paper trades of challengers on live bars; never in the ledger) ---
+    def shadow_cycle(self) -> Any:
+        """Paper-trade the configured challengers and their champions on the bars stored since
+        their last paper trade; promote held challengers with a significant edge."""
+        from engine.shadow.cycle import run_shadow_cycle
+
+        return run_shadow_cycle(self)
+
+    def shadow_board(self) -> list[Any]:
+        """Every shadowed version's paper, live and backtest numbers, and each challenger's
+        edge over its champion (engine.shadow.evidence)."""
+        from engine.shadow.evidence import shadow_board
+        from engine.shadow.targets import plan_targets
+
+        cfg = self.config()
+        return shadow_board(self, cfg, plan_targets(self, cfg).targets)
+
+    def shadow_results(self, ref: str | int) -> ResultSeries:
+        """A version's paper results (net profit after costs, close time), in time order."""
+        from engine.shadow.store import shadow_series
+
+        with self.db.session() as s:
+            return shadow_series(s, find_version(s, ref)[0].id)
+
+    def shadow_trades(self, ref: str | int, *, limit: int | None = None) -> list[Any]:
+        """A version's paper trades (the newest `limit`), in close-time order."""
+        from engine.shadow.store import shadow_trade_list
+
+        with self.db.session() as s:
+            return shadow_trade_list(s, find_version(s, ref)[0].id, limit=limit)
+
     def trial_count(self) -> int:
         """Every version ever registered counts as a trial (cleaned ones too)."""
         with self.db.session() as s:

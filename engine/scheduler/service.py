@@ -1,7 +1,8 @@
 """The background services (APScheduler 3, memory job store; durable state in our tables).
 
 Jobs: heartbeat (the leader lease), learning worker (queued sessions, one at a time), evaluate
-(live metrics, triggers), cleanup and report. Only the lease holder acts; the others wait.
+(live metrics, triggers), shadow (challengers' paper trades), cleanup and report. Only the lease
+holder acts; the others wait.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ class AurumServices:
             "interval",
             minutes=cfg.model_evaluation_interval_minutes,
             id="evaluate",
+        )
+        sched.add_job(
+            self.guarded("shadow", self.shadow),
+            "interval",
+            minutes=cfg.model_evaluation_interval_minutes,
+            id="shadow",
         )
         sched.add_job(self.guarded("cleanup", self.cleanup), "interval", hours=24, id="cleanup")
         sched.add_job(
@@ -184,6 +191,13 @@ class AurumServices:
         from engine.scheduler.evaluate import evaluate_cycle
 
         evaluate_cycle(self.desk)
+
+    def shadow(self) -> None:
+        """Challengers paper-trade the newest stored bars (shadow.mode); held challengers with a
+        significant edge are promoted (engine.shadow)."""
+        if not self.is_leader or self.desk.config().shadow.mode == "off":
+            return
+        self.desk.shadow_cycle()
 
     def cleanup(self) -> None:
         cfg = self.desk.config()

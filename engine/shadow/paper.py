@@ -1,0 +1,89 @@
+"""A version's paper trades on bars: its own features, threshold and exits, the backtest's costs.
+
+Pure (no database): the model and its version in, a trade frame (`engine.backtest` columns) out.
+Signals are worked out as serving does (`engine.learner.predict.SignalModel`): the version's
+feature spec rebuilt on the bars, its class probabilities, its `min_confidence`; trades are then
+resolved exactly as a backtest resolves them (`engine.backtest.simulate`): entry at the next
+bar's open, the version's triple-barrier exits, spread, slippage and commission, one position
+at a time. Trades whose exit the bars do not reach yet are left for a later run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.backtest import CostModel, prepare_market, simulate_on
+from engine.data.timeframes import timeframe_seconds
+from engine.errors import AurumError
+from engine.features import FeatureSpec, build_features, warmup_bars
+from engine.learner.candidates import single_threaded
+from engine.learner.signals import signals_from_proba
+
+# Bars before the first signal bar whose features are computed anyway: enough for recursive
+# indicators (EMA, RSI, ATR) to agree with a computation on the whole series (as the drift check
+# does), and never fewer than serving's own window.
+LEAD_FACTOR = 10
+MIN_LEAD = 600
+
+
+def lead_bars(info: Any) -> int:
+    """Bars the version needs before its first signal bar."""
+    spec = FeatureSpec.model_validate(_details(info)["feature_spec"])
+    return max(LEAD_FACTOR * max(1, warmup_bars(spec, _timeframe(info))), MIN_LEAD)
+
+
+def paper_signals(model: Any, info: Any, bars: pd.DataFrame, first: int) -> tuple[Any, Any]:
+    """Per-bar signals (1, -1, 0) and confidences of the version on `bars`, from bar `first`
+    on (earlier bars: hold); bars whose features are undefined hold."""
+    details = _details(info)
+    spec = FeatureSpec.model_validate(details["feature_spec"])
+    feats = build_features(bars, spec, timeframe=_timeframe(info)).to_numpy(dtype=float)
+    rows = np.arange(max(0, first), len(bars))
+    rows = rows[np.isfinite(feats[rows]).all(axis=1)]
+    signals, confidence = np.zeros(len(bars), dtype=np.int8), np.zeros(len(bars))
+    if len(rows):
+        sig = signals_from_proba(
+            single_threaded(model).predict_proba(feats[rows]),
+            np.asarray(model.classes_),
+            min_confidence=float(details.get("min_confidence", 0.5)),
+        )
+        signals[rows], confidence[rows] = sig.signal, sig.confidence
+    return signals, confidence
+
+
+def paper_trades(
+    model: Any, info: Any, bars: pd.DataFrame, *, first: int, costs: CostModel
+) -> pd.DataFrame:
+    """The version's trades on `bars` (UTC frame with the importer's columns) for signals at
+    bars `first` and later. `exit_time` is the exit bar's close (its open plus one bar of the
+    version's timeframe)."""
+    labels = _details(info).get("labels") or {}
+    if not labels:
+        raise AurumError(f"{info.ref} has no recorded exits (labels); it cannot paper-trade")
+    signals, confidence = paper_signals(model, info, bars, first)
+    market = prepare_market(
+        bars,
+        take_profit=float(labels["take_profit"]),
+        stop_loss=float(labels["stop_loss"]),
+        horizon=int(labels["horizon"]),
+        costs=costs,
+        unit=labels["unit"],
+    )
+    trades = simulate_on(market, signals, costs, confidence)
+    bar = pd.Timedelta(seconds=timeframe_seconds(_timeframe(info)))
+    trades["exit_time"] = market.times[trades["exit_index"].to_numpy(dtype=np.int64)] + bar
+    return trades
+
+
+def _details(info: Any) -> dict[str, Any]:
+    details = info.details or {}
+    if "feature_spec" not in details:
+        raise AurumError(f"{info.ref} was not trained by a learning session; it cannot paper-trade")
+    return details
+
+
+def _timeframe(info: Any) -> str:
+    return str((info.details or {}).get("timeframe", info.timeframe))
