@@ -46,9 +46,10 @@ class _Served:
 class Phase3Controller:
     """`Phase3Controller()` uses AURUM_HOME (or the project's folders), like the CLI."""
 
-    def __init__(self, home: str | None = None) -> None:
-        self.desk = Desk.open(home)
-        self.home = home
+    def __init__(self, home: str | None = None, *, desk: Desk | None = None) -> None:
+        """`desk=` serves an open desk (the HTTP bridge's) instead of opening `home`."""
+        self.desk = desk if desk is not None else Desk.open(home)
+        self.home = home if desk is None else str(desk.paths.root)
         self.model_registry = self.desk.registry
         self.adaptive_learning = AdaptiveLearner(self.desk)
         # version id -> loaded model: the active ones plus the RECENT_KEPT last served others,
@@ -89,8 +90,37 @@ class Phase3Controller:
             served.signals = SignalModel(served.model, served.info)
         return served.signals.signal(bars)
 
+    def active_version_id(
+        self,
+        lineage: str | None = None,
+        *,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+    ) -> int:
+        """The id of the version `predict_signal` would serve for these arguments (the same
+        errors when there is none), without loading it."""
+        return self._resolve(self._active_rows(), lineage, symbol, timeframe)
+
     def _served(self, lineage: str | None, symbol: str | None, timeframe: str | None) -> _Served:
         rows = self._active_rows()
+        active = {row.lineage: row.version_id for row in rows}
+        version_id = self._resolve(rows, lineage, symbol, timeframe)
+        with self._lock:
+            served = self._cache.pop(version_id, None)
+            if served is None:
+                model, info = self.desk.registry.load_model(version_id)
+                single_threaded(model)
+                served = _Served(model, _metadata(info), info)
+            self._cache[version_id] = served  # most recently served last
+            keep = set(active.values())
+            spare = [v for v in self._cache if v not in keep]
+            for stale in spare[: max(0, len(spare) - RECENT_KEPT)]:
+                del self._cache[stale]  # oldest no-longer-active models first
+            return served
+
+    def _resolve(
+        self, rows: list[_Active], lineage: str | None, symbol: str | None, timeframe: str | None
+    ) -> int:
         active = {row.lineage: row.version_id for row in rows}
         if lineage is None and (symbol is not None or timeframe is not None):
             version_id = self._pick_market(rows, symbol, timeframe)
@@ -109,18 +139,7 @@ class Phase3Controller:
                     f"{lineage} serves {named.symbol} {named.timeframe}, not "
                     f"{symbol or named.symbol} {timeframe or named.timeframe}"
                 )
-        with self._lock:
-            served = self._cache.pop(version_id, None)
-            if served is None:
-                model, info = self.desk.registry.load_model(version_id)
-                single_threaded(model)
-                served = _Served(model, _metadata(info), info)
-            self._cache[version_id] = served  # most recently served last
-            keep = set(active.values())
-            spare = [v for v in self._cache if v not in keep]
-            for stale in spare[: max(0, len(spare) - RECENT_KEPT)]:
-                del self._cache[stale]  # oldest no-longer-active models first
-            return served
+        return version_id
 
     def _active_ids(self) -> dict[str, int]:
         """Lineage name -> active version id."""

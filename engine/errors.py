@@ -38,6 +38,10 @@ class TradeError(AurumError):
     """A trade record failed validation (bad field, unknown model version)."""
 
 
+class TicketConflictError(TradeError):
+    """A ticket already logged comes again with other values (tickets are unique)."""
+
+
 class PermissionDeniedError(AurumError):
     """The acting user's role does not allow the action (viewers read; operators act)."""
 

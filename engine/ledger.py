@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.schema import ModelVersion, Trade
-from engine.errors import TradeError
+from engine.errors import TicketConflictError, TradeError
 
 
 class TradeInput(BaseModel):
@@ -119,7 +119,7 @@ def log_trade(session: Session, trade: TradeInput) -> LoggedTrade:
     if existing is not None:
         changed = [f for f in _COMPARED if not _same(getattr(existing, f), getattr(trade, f))]
         if changed:
-            raise TradeError(
+            raise TicketConflictError(
                 f"ticket {trade.ticket} was already logged with different {', '.join(changed)}; "
                 "tickets are unique — fix the ticket or the values"
             )
@@ -208,7 +208,7 @@ def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTr
         if row is not None:
             changed = [f for f in _COMPARED if not _same(getattr(row, f), getattr(trade, f))]
             if changed:
-                raise TradeError(
+                raise TicketConflictError(
                     f"ticket {trade.ticket} was already logged with different "
                     f"{', '.join(changed)}; tickets are unique"
                 )

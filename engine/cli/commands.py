@@ -327,6 +327,18 @@ def cmd_signal(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_serve_api(args: argparse.Namespace) -> None:
+    from engine.cli.api_commands import cmd_serve_api as run
+
+    run(args)
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    from engine.cli.api_commands import cmd_token as run
+
+    run(args)
+
+
 def cmd_services(args: argparse.Namespace) -> None:
     from engine.scheduler.foreground import run_foreground
 

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "signal": "the active model's signal for FILE's latest bar",
     "services": "run the background services in the foreground",
     "dashboard": "start the browser dashboard (default http://127.0.0.1:8501)",
+    "serve-api": "start the HTTP bridge for the trading side (default http://127.0.0.1:8000)",
+    "token": "add NAME | list | revoke NAME: API tokens of the HTTP bridge",
     "models": "the leaderboard of model versions",
     "show": "one model version: metadata, metrics, features",
     "activate": "make a version the active one",
@@ -94,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     p["dashboard"].add_argument(
         "--address", default="127.0.0.1", help="default 127.0.0.1 (this machine only)"
     )
+    api = p["serve-api"]
+    api.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    api.add_argument("--port", type=int, default=8000, help="default 8000")
+    api.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=1024 * 1024,
+        help="larger request bodies get 413 (default 1 MiB; 5,000 bars take about 290 KB)",
+    )
+    api.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    tokens = p["token"].add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    for action, help_ in (
+        ("add", "create a token (printed once)"),
+        ("list", "the tokens: name, prefix, created, last used, revoked"),
+        ("revoke", "refuse a token from now on"),
+    ):
+        tp = tokens.add_parser(action, help=help_, parents=[common])
+        if action != "list":
+            tp.add_argument("name", metavar="NAME", help="who uses it, e.g. mt5-vps")
+        else:
+            tp.add_argument("--json", action="store_true", help="print JSON")
     sig = p["signal"]
     sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")
     sig.add_argument("--timeframe", help="the file's timeframe (default: learning.timeframe)")

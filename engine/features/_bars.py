@@ -47,6 +47,19 @@ class BarArrays:
             secs=_epoch_seconds(bars["time"], rows),
         )
 
+    def last(self, n: int) -> BarArrays:
+        """The last `n` bars (views of these arrays, no copy)."""
+        if n >= len(self.close):
+            return self
+        return BarArrays(
+            open=self.open[-n:],
+            high=self.high[-n:],
+            low=self.low[-n:],
+            close=self.close[-n:],
+            spread_points=self.spread_points[-n:],
+            secs=self.secs[-n:],
+        )
+
     @cached_property
     def log_close(self) -> np.ndarray:
         """Natural log of the close."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -64,15 +64,21 @@ class SignalModel:
         # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
         self._openmp = ThreadpoolController().select(user_api="openmp")
 
-    def signal(self, bars: pd.DataFrame) -> Signal:
-        """Signal for the last of `bars` (UTC frame with the importer's columns), from the
-        features of its last `window` bars."""
-        if len(bars) < self.need:
+    def signal(self, bars: pd.DataFrame | BarArrays) -> Signal:
+        """Signal for the last of `bars` (UTC frame with the importer's columns, or arrays
+        checked like `BarArrays.from_frame` does), from the features of its last `window` bars."""
+        count = len(bars.close) if isinstance(bars, BarArrays) else len(bars)
+        if count < self.need:
             raise AurumError(
-                f"{len(bars)} bars given; {self.info.ref} needs at least {self.need} "
+                f"{count} bars given; {self.info.ref} needs at least {self.need} "
                 f"{self.timeframe} bars to compute its features for the latest bar"
             )
-        arrays = BarArrays.from_frame(bars, last=self.window)
+        if isinstance(bars, BarArrays):
+            arrays = bars.last(self.window)
+            bar_time = datetime.fromtimestamp(int(arrays.secs[-1]), UTC)
+        else:
+            arrays = BarArrays.from_frame(bars, last=self.window)
+            bar_time = bars["time"].iloc[-1].to_pydatetime()
         row = latest_features(arrays, self.spec, timeframe=self.timeframe)
         if not np.isfinite(row).all():
             raise AurumError(
@@ -87,7 +93,7 @@ class SignalModel:
             confidence=round(float(max(sig.p_long[0], sig.p_short[0])), 4),
             p_long=round(float(sig.p_long[0]), 4),
             p_short=round(float(sig.p_short[0]), 4),
-            bar_time=bars["time"].iloc[-1].to_pydatetime(),
+            bar_time=bar_time,
             entry_price=float(arrays.close[-1]),
             **self._levels(arrays, side),
             version_id=self.info.id,

@@ -1,0 +1,257 @@
+"""The FastAPI app of the HTTP bridge: routes are one-line calls into `Bridge`; Aurum's errors
+become 4xx (or 503 when the desk itself cannot serve) with the engine's message; a traceback
+never leaves the server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Annotated, Any
+
+import pydantic_core
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from engine.api import models
+from engine.api.bridge import Bridge
+from engine.api.tokens import TokenGuard
+from engine.errors import (
+    ArtifactError,
+    AurumError,
+    AuthError,
+    ConfigError,
+    DatabaseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RegistryError,
+    SchemaError,
+    TicketConflictError,
+)
+from engine.services import Desk
+
+MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger("aurum.api")
+
+# most specific first: the first class an error is an instance of gives its status
+_STATUS: tuple[tuple[type[AurumError], int], ...] = (
+    (AuthError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (TicketConflictError, 409),
+    (RegistryError, 409),
+    (SchemaError, 503),
+    (DatabaseError, 503),
+    (ConfigError, 503),
+    (ArtifactError, 503),
+    (AurumError, 422),
+)
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"model": models.ErrorOut, "description": text}
+    for code, text in (
+        (401, "No token, or a token that is unknown or revoked."),
+        (404, "No active model for that market (the message says how to get one)."),
+        (
+            409,
+            "The desk's state refuses it: several lineages active, a ticket logged with other "
+            "values.",
+        ),
+        (413, "The body is larger than the server's limit."),
+        (
+            422,
+            "A field is missing or wrong (`errors` names each), or the bars cannot give a signal.",
+        ),
+        (503, "The desk cannot serve now (database locked or stale, model file refused)."),
+    )
+}
+_bearer = HTTPBearer(auto_error=False, description="A token from `aurum token add NAME`.")
+
+
+def token_name(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The caller's token name; 401 without a live token."""
+    guard: TokenGuard = request.app.state.guard
+    name = None if credentials is None else guard.name_for(credentials.credentials)
+    if name is None:
+        raise HTTPException(
+            401,
+            "a valid API token is required: send `Authorization: Bearer <token>` "
+            "(create one with `aurum token add NAME`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return name
+
+
+Caller = Annotated[str, Depends(token_name)]
+
+
+def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The bridge's app for one open desk."""
+    from importlib.metadata import version
+
+    bridge = Bridge(desk)
+    app = FastAPI(
+        title="Aurum HTTP bridge",
+        version=version("aurum"),
+        description="Signals for the trading side and its trade results, with a token.",
+        responses=_REFUSALS,
+    )
+    app.router.route_class = _QuickJSONRoute
+    app.state.bridge = bridge
+    app.state.guard = TokenGuard(desk)
+
+    @app.get("/v1/health", tags=["status"], summary="Liveness (no token needed)")
+    def health() -> models.HealthOut:
+        return bridge.health()
+
+    @app.get("/v1/active", tags=["signals"], summary="The active version per symbol/timeframe")
+    def active(
+        caller: Caller,
+        symbol: Annotated[str | None, Query(max_length=32)] = None,
+        timeframe: models.Timeframe | None = None,
+    ) -> models.ActiveList:
+        return bridge.active(symbol, timeframe)
+
+    @app.post("/v1/signal", tags=["signals"], summary="Recent bars in, signal for the last out")
+    async def signal(request: models.SignalRequest, caller: Caller) -> models.SignalOut:
+        return bridge.signal(request)  # CPU-bound and about a millisecond: no thread hop
+
+    @app.post("/v1/trades", tags=["trades"], summary="Log closed trades (idempotent by ticket)")
+    def trades(request: models.TradesRequest, caller: Caller) -> models.TradesOut:
+        return bridge.log_trades(request, actor=f"api:{caller}")
+
+    @app.get("/v1/report", tags=["status"], summary="The status report (`aurum report`)")
+    def report(caller: Caller) -> dict[str, Any]:
+        return bridge.report()
+
+    _add_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+class _QuickJSONRequest(Request):
+    """Reads a JSON body with pydantic-core's parser (Rust): a 500-bar body parses in a
+    fraction of the standard library's time; a bad body is the same 422 as before."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = pydantic_core.from_json(body)
+            except ValueError as err:
+                text = body.decode("utf-8", "replace")
+                raise json.JSONDecodeError(str(err), text, 0) from None
+        return self._json
+
+
+class _QuickJSONRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def quick(request: Request) -> Response:
+            return await handler(_QuickJSONRequest(request.scope, request.receive))
+
+        return quick
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AurumError)
+    async def aurum_error(request: Request, err: AurumError) -> JSONResponse:
+        status = next(code for kind, code in _STATUS if isinstance(err, kind))
+        if status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, err)
+        return _error(status, str(err))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        problems = [_problem(e) for e in err.errors()]
+        shown = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        return _error(422, f"request refused: {shown}{more}", problems[:50])
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, err: HTTPException) -> JSONResponse:
+        return _error(err.status_code, str(err.detail), headers=err.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, err: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=err)
+        return _error(500, "internal error: the server's log has the details")
+
+
+def _problem(error: Any) -> models.FieldProblem:
+    loc = [str(p) for p in error.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:] or [loc[0]]
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "decode error")
+        return models.FieldProblem(field="body", message=f"not valid JSON ({reason})")
+    return models.FieldProblem(field=".".join(loc) or "body", message=str(error.get("msg")))
+
+
+def _error(
+    status: int,
+    detail: str,
+    problems: list[models.FieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = models.ErrorOut(detail=detail, errors=problems or [])
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+class BodyLimit:
+    """Refuses a request body larger than `max_bytes` with 413: at once from its Content-Length,
+    or while it streams in (chunked uploads), before the app reads more of it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            status = 413 if declared.isdigit() else 400
+            await _send_error(send, status, self._message(status))
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, self._message(413))
+            return message
+
+        await self.app(scope, limited, send)
+
+    def _message(self, status: int) -> str:
+        if status == 400:
+            return "the Content-Length header is not a number"
+        return f"the request body is larger than this server's limit of {self.max_bytes} bytes"
+
+
+async def _send_error(send: Send, status: int, detail: str) -> None:
+    body = models.ErrorOut(detail=detail).model_dump_json().encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
