@@ -41,7 +41,11 @@ OUTCOME_COLOURS = {
 SERIES = tuple[Sequence[datetime], Sequence[float]]
 MAX_POINTS = 4000
 SIDE_BY_SIDE_HEIGHT = 560  # px: the distribution and the stacked session/hour panels, paired
-SOURCE_TITLES = {"live": "live trades", "backtest": "backtest trades (out of sample)"}
+SOURCE_TITLES = {
+    "live": "live trades",
+    "backtest": "backtest trades (out of sample)",
+    "shadow": "shadow trades (paper, live bars)",
+}
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
@@ -125,6 +129,18 @@ def equity_figure(curves: Mapping[str, SERIES], *, initial_equity: float) -> go.
             go.Scatter(x=x[keep], y=equity[keep], mode="lines", name=name, line={"width": 2})
         )
     return _layout(fig, "Equity curve", "trade close time (UTC)", "equity (USD)")
+
+
+def shadow_equity_figure(
+    curves: Mapping[str, SERIES], *, initial_equity: float, since: datetime | None = None
+) -> go.Figure:
+    """Paper-trading equity of shadowed versions (each from `initial_equity`); `since` marks
+    where their common period starts, the one the edge test compares."""
+    fig = equity_figure(curves, initial_equity=initial_equity)
+    fig.update_layout(title="Shadow equity — paper trades on live bars")
+    if since is not None:
+        fig.add_vline(x=pd.Timestamp(since).timestamp() * 1000, line={"dash": "dot", "color": GREY})
+    return fig
 
 
 def drawdown_figure(

@@ -117,8 +117,29 @@ def backtest_results(k: Key, ref: str) -> Any:
     return _open_desk(*k).backtest_results(ref)
 
 
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def shadow_results(k: Key, ref: str) -> Any:
+    """A version's paper trades on live bars (shadow trading) as arrays."""
+    return _open_desk(*k).shadow_results(ref)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def shadow_trades(k: Key, ref: str, limit: int = 1000) -> list[Any]:
+    """A version's newest paper trades (engine.shadow.store.ShadowTradeRecord)."""
+    return _open_desk(*k).shadow_trades(ref, limit=limit)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def shadow_board(k: Key) -> list[Any]:
+    """Every shadowed version's paper, live and backtest numbers and its edge over its
+    champion (engine.shadow.evidence.ShadowStanding)."""
+    return _open_desk(*k).shadow_board()
+
+
 def results(k: Key, ref: str, source: str) -> Any:
-    """A version's live or backtest results."""
+    """A version's live, backtest or shadow (paper) results."""
+    if source == "shadow":
+        return shadow_results(k, ref)
     return live_results(k, ref) if source == "live" else backtest_results(k, ref)
 
 

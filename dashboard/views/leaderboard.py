@@ -1,4 +1,5 @@
-"""Leaderboard: every version ranked, filters, and 2–5 versions compared side by side."""
+"""Leaderboard: every version ranked, filters, shadow trading (challengers' paper trades against
+the champion's), and 2–5 versions compared side by side."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS
+from dashboard.shadow_tables import shadow_columns, shadow_frame
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
 from engine.metrics.catalog import METRICS
 
@@ -28,6 +30,44 @@ def equity_series(ref: str) -> tuple[str, tuple[Any, Any]]:
     return f"{ref} (backtest, per fold)", (
         [f["test_end"] for f in folds],
         [float(f["net_profit"]) for f in folds],
+    )
+
+
+def shadow_section(cfg: Any) -> None:
+    """Shadow trading: paper results on live bars next to live and backtest, and whether each
+    challenger's edge over its champion is significant."""
+    st.subheader("Shadow trading (paper trades on live bars)")
+    standings = reads.shadow_board(k)
+    if not standings:
+        st.caption(
+            "No version paper-trades yet. Set shadow.mode to top_k or pinned (Configuration, "
+            "Shadow tab): the background services then let challengers paper-trade every new "
+            "stored bar next to the active version, with the backtest's costs and exits."
+        )
+        return
+    st.dataframe(
+        shadow_frame(standings),
+        hide_index=True,
+        column_config=shadow_columns(),
+        key="shadow_board",
+    )
+    st.caption(
+        "Paper trades are never real trades and never count in live figures. A challenger's "
+        "edge is its mean net profit per paper trade minus its champion's over the trades both "
+        "opened after the later of their start bars; p-value: one-sided Welch t-test, "
+        f"significant at p ≤ {cfg.shadow.max_p_value:g} with at least {cfg.shadow.min_trades} "
+        "trades each (shadow.max_p_value, shadow.min_trades)."
+    )
+    curves = {}
+    for s in standings:
+        paper = reads.shadow_results(k, s.ref)
+        curves[f"{s.ref} ({s.role})"] = (paper.close_time, paper.net_profit)
+    starts = [s.edge.since for s in standings if s.edge is not None]
+    st.plotly_chart(
+        charts.shadow_equity_figure(
+            curves, initial_equity=cfg.account.initial_balance, since=max(starts, default=None)
+        ),
+        key="shadow_equity",
     )
 
 
@@ -63,6 +103,8 @@ with shown_errors():
         column_config=leaderboard_columns(),
         key="leaderboard",
     )
+
+    shadow_section(desk.config())
 
     st.subheader("Compare versions")
     refs = st.multiselect(

@@ -1,5 +1,5 @@
-"""Performance of one version, live or backtest: equity, drawdown, rolling numbers, the
-distribution of results, results by session and hour."""
+"""Performance of one version, live, backtest or shadow (paper trades on live bars): equity,
+drawdown, rolling numbers, the distribution of results, results by session and hour."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS, chosen_market, market_label
+from dashboard.shadow_tables import headline_with_shadow, shadow_trades_frame
 from dashboard.tables import (
     folds_frame,
     headline_frame,
@@ -17,7 +18,11 @@ from dashboard.tables import (
 )
 
 ROLLING_MIN = 5  # trades: the smallest rolling window
-SOURCES = {"live": "live", "backtest": "backtest (out of sample, after costs)"}
+SOURCES = {
+    "live": "live",
+    "backtest": "backtest (out of sample, after costs)",
+    "shadow": "shadow (paper trades on live bars, after costs)",
+}
 st.title("Performance")
 desk = get_desk()
 k = reads.key()
@@ -40,16 +45,20 @@ with shown_errors():
     cfg = desk.config()
     initial, needed = cfg.account.initial_balance, cfg.selection.min_live_trades
 
-    st.subheader("Live against backtest")
+    paper = reads.shadow_results(k, ref)
+    board_rows = reads.shadow_board(k) if len(paper) else []
+    standing = next((s for s in board_rows if s.ref == ref), None)
+    live_numbers = reads.live_metrics(k, ref) if len(live) else {}
+    st.subheader("Live against backtest" + (" and shadow" if standing else ""))
     st.dataframe(
-        headline_frame(
-            version.metrics,
-            reads.live_metrics(k, ref) if len(live) else {},
-            live_needed=needed,
-        ),
+        headline_with_shadow(version.metrics, live_numbers, standing.shadow, live_needed=needed)
+        if standing
+        else headline_frame(version.metrics, live_numbers, live_needed=needed),
         hide_index=True,
         key="perf_headline",
     )
+    if standing is not None and standing.edge is not None:
+        st.info(f"Shadow trading: {standing.edge.reason()} (one-sided Welch t-test).")
     short = charts.live_shortfall(len(live), needed)
     if short:
         st.warning(
@@ -72,7 +81,7 @@ with shown_errors():
         horizontal=True,
         key=f"perf_source:{ref}",
     )
-    results = live if source == "live" else backtest
+    results = {"live": live, "backtest": backtest, "shadow": paper}[source]
     if not len(results) and source == "live":
         st.info(
             f"{ref} has no live trades yet. The trading side logs them with the model version "
@@ -82,6 +91,12 @@ with shown_errors():
                 if len(backtest)
                 else ""
             )
+        )
+    elif not len(results) and source == "shadow":
+        st.info(
+            f"{ref} has no paper trades: it is not shadowed (shadow.mode, shadow.top_k, "
+            "shadow.pinned) or no bar has been stored since its start. Paper trades never "
+            "count as live trades."
         )
     elif not len(results):
         st.info(
@@ -108,7 +123,11 @@ with shown_errors():
         st.info(f"No {source} trades closed in that range: widen it.")
         st.stop()
     times, profits = closes[inside], results.net_profit[inside]
-    shown = "live trades" if source == "live" else "backtest trades (out of sample, after costs)"
+    shown = {
+        "live": "live trades",
+        "backtest": "backtest trades (out of sample, after costs)",
+        "shadow": "paper trades on live bars (shadow, after costs; never real trades)",
+    }[source]
     st.caption(
         f"{len(profits):,} {shown}, {start} → {end} (UTC). Equity starts at the account's "
         f"initial balance, ${initial:,.0f} (account.initial_balance)."
@@ -151,5 +170,9 @@ with shown_errors():
     )
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
-        listed = [t for t in reads.trades(k, ref, source) if lo <= t.close_time <= hi]
-        st.dataframe(trades_frame(listed[-1000:]), hide_index=True, key="perf_trades")
+        if source == "shadow":
+            listed_paper = [t for t in reads.shadow_trades(k, ref) if lo <= t.close_time <= hi]
+            st.dataframe(shadow_trades_frame(listed_paper), hide_index=True, key="perf_trades")
+        else:
+            listed = [t for t in reads.trades(k, ref, source) if lo <= t.close_time <= hi]
+            st.dataframe(trades_frame(listed[-1000:]), hide_index=True, key="perf_trades")
