@@ -28,6 +28,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Shadow", "shadow"),
     ("Scheduler", "scheduler"),
     ("Security", "security"),
+    ("Alerts", "alerts"),
 )
 Kind = Literal["bool", "int", "float", "choice", "choices", "text", "json"]
 

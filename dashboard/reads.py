@@ -170,6 +170,12 @@ def report(k: Key) -> dict[str, Any]:
     return build_report(_open_desk(*k))
 
 
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def alerts(k: Key, limit: int = 20) -> list[Any]:
+    """The newest alerts with their delivery status (engine.alerts.AlertRecord)."""
+    return _open_desk(*k).alerts(limit)
+
+
 @st.cache_data(ttl=LONG, show_spinner=False)
 def bar_series(k: Key) -> list[Any]:
     return _open_desk(*k).bar_series()

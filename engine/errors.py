@@ -52,3 +52,7 @@ class AuthError(AurumError):
 
 class UnsafePathError(AurumError):
     """A name that would reach the filesystem tries to escape the Aurum home folder."""
+
+
+class AlertDeliveryError(AurumError):
+    """An alert did not reach its webhook; it stays recorded with the error (handled: CLI)."""

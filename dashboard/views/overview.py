@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import reads
+from dashboard.alert_panel import show_alerts
 from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
 from dashboard.tables import headline_frame
+from engine.alerts.delivery import masked_url, webhook_url
 
 st.title("Overview")
 desk = get_desk()
@@ -87,3 +89,7 @@ with shown_errors():
     if not advice:
         st.success("Nothing to do: no recommendation from the status report.")
     st.caption(report.get("conventions", ""))
+
+    st.subheader("Recent alerts")
+    alerts_cfg = desk.config().alerts
+    show_alerts(reads.alerts(k), alerts_cfg, masked_url(webhook_url(alerts_cfg)))

@@ -303,6 +303,12 @@ def cmd_config(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_alerts(args: argparse.Namespace) -> None:
+    from engine.cli.alert_commands import run
+
+    run(args)
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from engine.cli.learning_commands import cmd_train as run
 

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "check database vs model files vs config; --repair fixes what is safe to fix",
     "migrate-db": "copy this desk's database into a new, empty one (e.g. PostgreSQL), verified",
     "user": "add NAME --role viewer|operator | passwd NAME | remove NAME | list",
+    "alerts": "recent alerts | test (send one to the webhook) | check (run the rules now)",
 }
 
 
@@ -158,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p["doctor"].add_argument(
         "--repair", action="store_true", help="fix what is safely repairable (temp files, ...)"
     )
+    alerts = p["alerts"]
+    alerts.add_argument(
+        "action", nargs="?", default="list", choices=["list", "test", "check"], metavar="ACTION"
+    )
+    alerts.add_argument("--limit", type=int, default=30, help="newest alerts listed (default 30)")
+    alerts.add_argument("--json", action="store_true", help="print JSON")
     mig = p["migrate-db"]
     mig.add_argument(
         "--from", dest="source", metavar="URL", help="source database (default: this home's)"

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.shadow import ShadowConfig, shadow_problems
 from engine.features.spec import FeatureSpec
 
@@ -289,6 +290,7 @@ class Phase3Config(_Section):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)  # type: ignore[arg-type]
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)  # type: ignore[arg-type]
     security: SecurityConfig = Field(default_factory=SecurityConfig)  # type: ignore[arg-type]
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
@@ -326,6 +328,7 @@ def cross_field_problems(cfg: Phase3Config) -> list[str]:
         problems.append("learning.dask_scheduler_address is required when learning.executor=dask")
     if cfg.scheduler.lease_seconds < 2 * cfg.scheduler.heartbeat_seconds:
         problems.append("scheduler.lease_seconds must be at least 2 x scheduler.heartbeat_seconds")
+    problems.extend(alert_problems(cfg))
     problems.extend(shadow_problems(cfg))
     s = cfg.selection
     weights = (

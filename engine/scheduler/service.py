@@ -83,6 +83,12 @@ class AurumServices:
         )
         sched.add_job(self.guarded("cleanup", self.cleanup), "interval", hours=24, id="cleanup")
         sched.add_job(
+            self.guarded("alerts", self.alerts),
+            "interval",
+            seconds=cfg.alerts.check_seconds,
+            id="alerts",
+        )
+        sched.add_job(
             self.guarded("report", self.report),
             "interval",
             hours=cfg.scheduler.report_interval_hours,
@@ -160,6 +166,7 @@ class AurumServices:
             log.info("took the services lease")
             lease.renew(self.desk.db, self.holder, ttl, self.next_runs())
             self._recover(dead_holder=before.holder if before.holder != self.holder else None)
+            self._report_silence(before)
         else:
             current = lease.state(self.desk.db)
             log.info("services lease held by %s; waiting", current.holder)
@@ -174,6 +181,16 @@ class AurumServices:
             mark_interrupted(self.desk.db, stuck, by=f"services {self.holder}")
             self.desk.audit("services", "learning.interrupted", "", {"sessions": stuck})
             log.warning("closed interrupted learning session(s) %s", stuck)
+
+    def _report_silence(self, before: lease.LeaseState) -> None:
+        """An alert when the services were silent for long before this process took over; a
+        failure to raise it is logged, never allowed to cost the lease."""
+        from engine.alerts import raise_resumed
+
+        try:
+            raise_resumed(self.desk, before, self.holder)
+        except Exception as err:
+            log.warning("could not raise the services-resumed alert: %s", err)
 
     def work(self) -> None:
         if not self.is_leader or not self._worker_lock.acquire(blocking=False):
@@ -191,6 +208,13 @@ class AurumServices:
         from engine.scheduler.evaluate import evaluate_cycle
 
         evaluate_cycle(self.desk)
+
+    def alerts(self) -> None:
+        """Check the alert rules and deliver due alerts (every process: a standing-by one
+        watches only the leader's heartbeat)."""
+        from engine.alerts import check_alerts
+
+        check_alerts(self.desk, leader=self.is_leader)
 
     def shadow(self) -> None:
         """Challengers paper-trade the newest stored bars (shadow.mode); held challengers with a
