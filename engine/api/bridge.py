@@ -91,7 +91,7 @@ class Bridge:
             bars, request.lineage, symbol=request.symbol, timeframe=request.timeframe
         )
         return models.SignalOut(
-            **asdict(signal),
+            **vars(signal),
             lineage=signal.version_ref.rsplit(":v", 1)[0],
             symbol=request.symbol,
             timeframe=request.timeframe,

@@ -102,17 +102,43 @@ class TokenGuard:
         self._lock = threading.Lock()
 
     def name_for(self, token: str) -> str | None:
-        """The name of the live token `token`, or None."""
+        """The name of the live token `token`, or None; touches `last_used_at` when due."""
+        found = self.match(token)
+        if found is None:
+            return None
+        if self.touch_due(found[0]):
+            self.touch(found[0])
+        return found[1]
+
+    def match(self, token: str) -> tuple[int, str] | None:
+        """(id, name) of the live token `token`, or None."""
         presented = hash_token(token)
         found: tuple[int, str] | None = None
         for token_id, name, stored in self._active():
             # every live token is compared (a few rows), so timing says nothing of which matched
             if hmac.compare_digest(str(stored), presented):
                 found = (int(token_id), str(name))
-        if found is None:
-            return None
-        self._touch(found[0])
-        return found[1]
+        return found
+
+    def touch_due(self, token_id: int) -> bool:
+        """Whether `last_used_at` of this token should be written now (and claim that write)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._touched.get(token_id, -TOUCH_SECONDS) < TOUCH_SECONDS:
+                return False
+            self._touched[token_id] = now
+            return True
+
+    def touch(self, token_id: int) -> None:
+        """Write `last_used_at` (advisory: a refused write is tried again on a later request)."""
+        try:
+            with self.desk.db.session(write=True) as s:
+                s.execute(
+                    update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+                )
+        except DatabaseError:
+            with self._lock:
+                self._touched.pop(token_id, None)
 
     def _active(self) -> list[tuple[Any, ...]]:
         engine = self.desk.db.engine
@@ -127,18 +153,3 @@ class TokenGuard:
         finally:
             conn.close()
         return [tuple(r) for r in rows]
-
-    def _touch(self, token_id: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._touched.get(token_id, -TOUCH_SECONDS) < TOUCH_SECONDS:
-                return
-            self._touched[token_id] = now
-        try:
-            with self.desk.db.session(write=True) as s:
-                s.execute(
-                    update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
-                )
-        except DatabaseError:
-            with self._lock:  # advisory only: try again on a later request
-                self._touched.pop(token_id, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,10 @@ def test_token_names_are_unique_and_safe(home: Path, capsys: pytest.CaptureFixtu
 def test_a_revoked_token_is_refused_at_once(bridge: LiveBridge, capsys: pytest.CaptureFixture):
     client = Mt5LikeClient(bridge.url, bridge.token)
     assert client.active().status == 200
+    deadline = time.monotonic() + 10  # the server writes last_used_at off its event loop
+    while list_tokens(bridge.desk)[0].last_used_at is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list_tokens(bridge.desk)[0].last_used_at is not None
     home = str(bridge.desk.paths.root)
     code, _, _ = run(capsys, "token", "revoke", "ea-test", "--home", home, "--actor", "ops")
     assert code == 0
