@@ -16,7 +16,8 @@ from engine.features import _calendar, _price
 from engine.features._bars import BarArrays
 from engine.features._higher import higher_context
 from engine.features.names import feature_names, group_names
-from engine.features.spec import GROUPS, FeatureSpec, higher_timeframe_for
+from engine.features.spec import GROUPS, REGIME_FEATURE_SETTINGS, FeatureSpec, higher_timeframe_for
+from engine.regimes.detect import detect_regimes
 
 __all__ = ["build_features", "feature_names", "latest_features"]
 
@@ -31,6 +32,7 @@ _GROUP_BUILDERS: dict[str, Callable[[BarArrays, FeatureSpec], Columns]] = {
     "spread": _price.spread,
     "time": _calendar.time_of_week,
     "session": _calendar.session,
+    "regime": lambda bars, spec: regime_columns(bars),
 }
 
 
@@ -50,6 +52,12 @@ def latest_features(arrays: BarArrays, spec: FeatureSpec, *, timeframe: str) -> 
     bars, value for value, without building the frame (the signal path's hot loop)."""
     timeframe_seconds(timeframe)
     return np.array([[column[-1] for column in _columns(arrays, spec, timeframe)]])
+
+
+def regime_columns(bars: BarArrays) -> Columns:
+    """Volatility and trend states (-1, 0, 1) and the ATR percentile, standard settings."""
+    r = detect_regimes(bars, REGIME_FEATURE_SETTINGS)
+    return {"regime_vol": r.volatility, "regime_trend": r.trend, "regime_atr_pct": r.atr_percentile}
 
 
 def _columns(arrays: BarArrays, spec: FeatureSpec, timeframe: str) -> Iterator[np.ndarray]:

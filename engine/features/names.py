@@ -44,6 +44,7 @@ _BY_GROUP: dict[str, Callable[[FeatureSpec], list[str]]] = {
     "spread": _fixed("spread_atr"),
     "time": _fixed("tod_sin", "tod_cos", "dow_sin", "dow_cos"),
     "session": _fixed(*(f"session_{s}" for s in SESSIONS)),
+    "regime": _fixed("regime_vol", "regime_trend", "regime_atr_pct"),
 }
 
 

@@ -12,6 +12,11 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from engine.data.timeframes import timeframe_seconds
+from engine.regimes.settings import RegimeSettings, regime_warmup
+
+# The regime group always uses the detector's standard settings, so a trained version's feature
+# never moves when the trader edits the `regimes` section (which drives the page and trigger).
+REGIME_FEATURE_SETTINGS = RegimeSettings()
 
 Group = Literal[
     "returns",
@@ -24,8 +29,11 @@ Group = Literal[
     "time",
     "session",
     "higher_tf",
+    "regime",
 ]
 GROUPS: tuple[Group, ...] = get_args(Group)
+OPT_IN: tuple[Group, ...] = ("regime",)  # chosen by name only: not in the default set
+DEFAULT_GROUPS: tuple[Group, ...] = tuple(g for g in GROUPS if g not in OPT_IN)
 HigherTimeframe = Literal["M15", "M30", "H1", "H4", "none"]
 
 
@@ -52,10 +60,10 @@ class FeatureSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     groups: Annotated[list[Group], AfterValidator(_unique_groups)] = Field(
-        default_factory=lambda: list(GROUPS),
+        default_factory=lambda: list(DEFAULT_GROUPS),
         min_length=1,
         max_length=len(GROUPS),
-        description="Feature families fed to the models.",
+        description="Feature families fed to the models ('regime' is opt-in: add it by name).",
     )
     return_lags: Annotated[list[Lag], AfterValidator(_unique)] = Field(
         default_factory=lambda: [1, 3, 6, 12],
@@ -129,6 +137,7 @@ def _group_lookback(spec: FeatureSpec, group: str) -> int:
         "bands": spec.bb_period - 1,
         "range": spec.range_window - 1,
         "spread": atr,
+        "regime": regime_warmup(REGIME_FEATURE_SETTINGS),
     }
     return table.get(group, 0)
 

@@ -220,6 +220,7 @@ def test_unknown_timeframe_is_refused() -> None:
         (FeatureSpec(), "M5"),
         (FeatureSpec(higher_timeframe="H4", ema_periods=[5, 200]), "M15"),
         (only("returns", "momentum", "spread", "session", higher_timeframe="none"), "M1"),
+        (only("regime", "volatility", "session"), "M5"),
     ],
 )
 def test_latest_features_are_the_last_row_of_build_features(
@@ -238,6 +239,10 @@ def test_latest_features_are_the_last_row_of_build_features(
         full = build_features(window.tail(600), spec, timeframe=timeframe)
         np.testing.assert_array_equal(got, full.iloc[[-1]].to_numpy())
         assert got.shape == (1, len(feature_names(spec, timeframe)))
+        if "regime" in spec.groups:  # finite windows: the same as training on the whole series
+            trained = build_features(window, spec, timeframe=timeframe).iloc[-1]
+            names = ["regime_vol", "regime_trend", "regime_atr_pct"]
+            np.testing.assert_array_equal(full.iloc[-1][names], trained[names])
 
 
 def test_arrays_of_the_last_rows_equal_those_of_the_tail_frame() -> None:

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.data import generate_bars
-from engine.features import FeatureSpec, build_features
+from engine.features import GROUPS, FeatureSpec, build_features
 
 PRICES = ["open", "high", "low", "close"]
 ALTERATIONS = ["truncate", "scale", "shuffle", "drop", "replace"]
 CASES = {
-    "M5": FeatureSpec(),
+    "M5": FeatureSpec(groups=list(GROUPS)),  # the opt-in regime group included
     "M15": FeatureSpec(higher_timeframe="H4", rsi_period=5, htf_ema_period=4, return_lags=[1, 2]),
 }
 

@@ -12,7 +12,7 @@ from engine.features import GROUPS, FeatureSpec, build_features, feature_names, 
 
 def test_defaults_are_valid_and_round_trip() -> None:
     spec = FeatureSpec()
-    assert spec.groups == list(GROUPS)
+    assert spec.groups == [g for g in GROUPS if g != "regime"]  # the regime group is opt-in
     assert spec.return_lags == [1, 3, 6, 12]
     assert (spec.macd_fast, spec.macd_slow, spec.higher_timeframe) == (12, 26, "H1")
     assert FeatureSpec.model_validate(spec.model_dump()) == spec
@@ -116,6 +116,8 @@ SPECS = [
     FeatureSpec(ema_periods=[5], vol_windows=[30], higher_timeframe="M15", htf_ema_period=5),
     FeatureSpec(macd_fast=3, macd_slow=60, macd_signal=20, stoch_k=5, stoch_d=7, adx_period=40),
     FeatureSpec(groups=["higher_tf"], higher_timeframe="H4", rsi_period=3, htf_ema_period=2),
+    FeatureSpec(groups=["regime", "returns", "time"]),
+    FeatureSpec(groups=list(GROUPS)),
 ]
 
 
@@ -138,3 +140,5 @@ def test_warmup_default_m5() -> None:
     assert warmup_bars(FeatureSpec(), "M5") == 251
     assert warmup_bars(FeatureSpec(higher_timeframe="none"), "M5") == 49  # EMA 50
     assert warmup_bars(FeatureSpec(groups=["time", "session"]), "M5") == 0
+    # regime: ATR 14 (from bar 14) ranked among 288 ATR values
+    assert warmup_bars(FeatureSpec(groups=["regime", "returns"]), "M5") == 14 + 288 - 1
