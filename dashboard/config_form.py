@@ -29,6 +29,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Scheduler", "scheduler"),
     ("Security", "security"),
     ("Alerts", "alerts"),
+    ("Regimes", "regimes"),
 )
 Kind = Literal["bool", "int", "float", "choice", "choices", "text", "json"]
 

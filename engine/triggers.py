@@ -141,3 +141,24 @@ def change_trigger(results: Sequence[float], *, delta: float, threshold: float) 
     if at is None:
         return TriggerResult("change", False, f"no fall in live results over {len(results)} trades")
     return TriggerResult("change", True, f"Page-Hinkley: live results fell from trade {at + 1}")
+
+
+@dataclass(frozen=True)
+class RegimeChange(TriggerResult):
+    """The regime trigger's result: the regime at the previous check and now (None unknown)."""
+
+    old: str | None = None
+    new: str | None = None
+
+
+def regime_trigger(previous: str | None, current: str | None) -> RegimeChange:
+    """Fires once when the market's regime differs from the one the previous check saw; the
+    first check (nothing seen before) and a bar without a regime (warm-up) never fire."""
+    if current is None:
+        return RegimeChange("regime", False, "not enough bars for a regime yet", previous, None)
+    if previous is None:
+        return RegimeChange("regime", False, f"regime now {current} (first check)", None, current)
+    if previous == current:
+        return RegimeChange("regime", False, f"regime unchanged: {current}", previous, current)
+    reason = f"regime changed from {previous} to {current}"
+    return RegimeChange("regime", True, reason, previous, current)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.config.alerts import AlertsConfig, alert_problems
+from engine.config.regimes import RegimesConfig
 from engine.config.shadow import ShadowConfig, shadow_problems
 from engine.features.spec import FeatureSpec
 
@@ -292,6 +293,7 @@ class Phase3Config(_Section):
     security: SecurityConfig = Field(default_factory=SecurityConfig)  # type: ignore[arg-type]
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # type: ignore[arg-type]
+    regimes: RegimesConfig = Field(default_factory=RegimesConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Phase3Config:

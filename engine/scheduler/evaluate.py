@@ -30,6 +30,7 @@ from engine.triggers import (
     data_trigger,
     drift_trigger,
     live_performance,
+    regime_trigger,
     time_trigger,
 )
 
@@ -149,11 +150,22 @@ def _evaluate_market(
         ),
         *model_checks,
     ]
+    if cfg.regimes.trigger:
+        checks.append(_regime_check(desk, cfg, market))
     fired = [r for r in checks if r.fired]
     queued, note = None, "no trigger fired"
     if fired:
         queued, note = _maybe_queue(desk, cfg, fired, state, market)
     return MarketEvaluation(symbol, timeframe, list(active_ids), checks, queued, note)
+
+
+def _regime_check(desk: Any, cfg: Any, market: Market) -> TriggerResult:
+    """The market's regime at its newest stored bar against the one its last check recorded."""
+    from engine.regimes.watch import current_regime, previous_regime
+
+    symbol, timeframe = market
+    now = current_regime(desk, symbol, timeframe, cfg.regimes)
+    return regime_trigger(previous_regime(desk, f"{symbol} {timeframe}"), now)
 
 
 def _markets_and_active(desk: Any, default: Market) -> tuple[list[Market], dict[Market, list[int]]]:
