@@ -146,7 +146,8 @@ class _QuickJSONRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            body = await self.body()
+            # MQL5's StringToCharArray adds the string's terminating NUL unless told the length
+            body = (await self.body()).removesuffix(b"\x00")
             try:
                 self._json = pydantic_core.from_json(body)
             except ValueError as err:

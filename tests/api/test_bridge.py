@@ -164,6 +164,9 @@ def test_trades_are_idempotent_by_ticket(bridge: LiveBridge):
     assert fresh.body["trades"][0]["version_id"] == v2.id
     numeric = client.report([trade(9005, version_id=1)])  # MT5 tickets are numbers
     assert numeric.status == 200 and numeric.body["trades"][0]["ticket"] == "9005"
+    body = json.dumps({"trades": [trade("9006", version_id=1)]}).encode() + b"\x00"
+    with_nul = client.call("POST", "/v1/trades", raw=body)  # as MQL5 sends a char array
+    assert with_nul.status == 200 and with_nul.body["new"] == 1
     client.close()
 
 
