@@ -78,11 +78,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    home: Path, port: int, log: Path, extra: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).parent / "aurum"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(exe), "serve-api", "--home", str(home), "--port", str(port)],
+            [str(exe), "serve-api", "--home", str(home), "--port", str(port), *extra],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -122,7 +124,7 @@ def measure(port: int, token: str, payloads: list[bytes], warmup: int) -> list[f
     return times
 
 
-def run(algorithm: str, calls: int, warmup: int) -> None:
+def run(algorithm: str, calls: int, warmup: int, extra: tuple[str, ...]) -> None:
     from engine.api.tokens import add_token
 
     desk = served_desk(algorithm)
@@ -131,7 +133,7 @@ def run(algorithm: str, calls: int, warmup: int) -> None:
     home = desk.paths.root
     desk.close()
     port = free_port()
-    proc = start_server(home, port, home / "serve-api.log")
+    proc = start_server(home, port, home / "serve-api.log", extra)
     try:
         load_before = os.getloadavg()
         cpu_before, client_before = cpu_seconds(proc.pid), time.process_time()
@@ -143,8 +145,9 @@ def run(algorithm: str, calls: int, warmup: int) -> None:
         proc.terminate()
         proc.wait(30)
     size = statistics.mean(len(p) for p in payloads) / 1024
+    name = algorithm + (" (no access log)" if extra else "")
     print(
-        f"{algorithm}: {len(times)} calls of {WINDOW} bars ({size:.0f} KiB bodies): "
+        f"{name}: {len(times)} calls of {WINDOW} bars ({size:.0f} KiB bodies): "
         f"p50 {percentile(times, 0.5):.2f} ms, p90 {percentile(times, 0.9):.2f} ms, "
         f"p99 {percentile(times, 0.99):.2f} ms, max {max(times):.2f} ms, "
         f"mean {statistics.mean(times):.2f} ms; CPU per call: server {server_cpu:.2f} ms, "
@@ -165,10 +168,14 @@ def main() -> None:
         help="model of the served desk (repeatable; default logistic_regression and "
         "hist_gradient_boosting)",
     )
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="run the server without its access log"
+    )
     args = parser.parse_args()
+    extra = ("--no-access-log",) if args.no_access_log else ()
     print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}", flush=True)
     for algorithm in args.algorithm or ["logistic_regression", "hist_gradient_boosting"]:
-        run(algorithm, args.calls, args.warmup)
+        run(algorithm, args.calls, args.warmup, extra)
 
 
 if __name__ == "__main__":

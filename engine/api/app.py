@@ -105,17 +105,26 @@ def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         title="Aurum HTTP bridge",
         version=version("aurum"),
         description="Signals for the trading side and its trade results, with a token.",
-        responses=_REFUSALS,
     )
     app.router.route_class = _QuickJSONRoute
     app.state.bridge = bridge
     app.state.guard = TokenGuard(desk)
 
-    @app.get("/v1/health", tags=["status"], summary="Liveness (no token needed)")
+    @app.get(
+        "/v1/health",
+        tags=["status"],
+        summary="Liveness (no token needed)",
+        responses={503: _REFUSALS[503]},
+    )
     def health() -> models.HealthOut:
         return bridge.health()
 
-    @app.get("/v1/active", tags=["signals"], summary="The active version per symbol/timeframe")
+    @app.get(
+        "/v1/active",
+        tags=["signals"],
+        summary="The active version per symbol/timeframe",
+        responses=_REFUSALS,
+    )
     def active(
         caller: Caller,
         symbol: Annotated[str | None, Query(max_length=32)] = None,
@@ -123,15 +132,30 @@ def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     ) -> models.ActiveList:
         return bridge.active(symbol, timeframe)
 
-    @app.post("/v1/signal", tags=["signals"], summary="Recent bars in, signal for the last out")
+    @app.post(
+        "/v1/signal",
+        tags=["signals"],
+        summary="Recent bars in, signal for the last out",
+        responses=_REFUSALS,
+    )
     async def signal(request: models.SignalRequest, caller: Caller) -> models.SignalOut:
         return bridge.signal(request)  # CPU-bound and about a millisecond: no thread hop
 
-    @app.post("/v1/trades", tags=["trades"], summary="Log closed trades (idempotent by ticket)")
+    @app.post(
+        "/v1/trades",
+        tags=["trades"],
+        summary="Log closed trades (idempotent by ticket)",
+        responses=_REFUSALS,
+    )
     def trades(request: models.TradesRequest, caller: Caller) -> models.TradesOut:
         return bridge.log_trades(request, actor=f"api:{caller}")
 
-    @app.get("/v1/report", tags=["status"], summary="The status report (`aurum report`)")
+    @app.get(
+        "/v1/report",
+        tags=["status"],
+        summary="The status report (`aurum report`)",
+        responses=_REFUSALS,
+    )
     def report(caller: Caller) -> dict[str, Any]:
         return bridge.report()
 
