@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/learning.py
 	$(BIN)/python bench/services.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/api_latency.py
 
 # The soak and crash trials at their full setting (the test suite runs shorter ones).
 reliability: $(STAMP)
