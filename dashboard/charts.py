@@ -482,3 +482,38 @@ def coverage_figure(days: Any, counts: Any, *, title: str) -> go.Figure:
         )
     fig.update_layout(hovermode="closest", showlegend=False)
     return _layout(fig, title, "day (UTC)", "bars stored")
+
+
+def contributions_figure(
+    contributions: Mapping[str, float], *, side: str, explained: str, output: str, top: int = 12
+) -> go.Figure:
+    """What pushed one signal: each feature's attribution toward P(`explained`) ("long" or
+    "short"), the largest `top` by size; green pushes toward that trade, red against it."""
+    items = sorted(contributions.items(), key=lambda kv: abs(kv[1]), reverse=True)[:top]
+    items.reverse()
+    fig = go.Figure(
+        go.Bar(
+            x=[v for _, v in items],
+            y=[k for k, _ in items],
+            orientation="h",
+            marker_color=[GREEN if v > 0 else RED for _, v in items],
+        )
+    )
+    fig.update_layout(hovermode="closest", height=max(300, 22 * len(items) + 80))
+    trade = "BUY" if explained == "long" else "SELL"
+    title = f"What pushed this {side}" if side != "HOLD" else f"HOLD: what moved a {trade}"
+    return _layout(fig, title, f"push toward {trade}, {output}", "feature")
+
+
+def dependence_figure(
+    feature: str, grid: Sequence[float], p_long: Sequence[float], p_short: Sequence[float]
+) -> go.Figure:
+    """Partial dependence: average P(long) and P(short) as `feature` moves across its recent
+    range (5th to 95th percentile), the other features kept at their recent values."""
+    fig = go.Figure(
+        [
+            go.Scatter(x=list(grid), y=list(p_long), name="P(long wins)", line={"color": GREEN}),
+            go.Scatter(x=list(grid), y=list(p_short), name="P(short wins)", line={"color": RED}),
+        ]
+    )
+    return _layout(fig, f"Partial dependence on {feature}", feature, "average probability")

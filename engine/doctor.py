@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.errors import AurumError
+from engine.explain.cache import is_explanation_of, model_stem
 
 ORPHAN_GRACE_SECONDS = 600.0
 
@@ -169,6 +170,7 @@ def _check_files(
     now = time.time()
     temp_files: list[Path] = []
     orphans: list[Path] = []
+    model_stems = {model_stem(r) for r in referenced}
     if artifacts.exists():
         for path in artifacts.rglob("*"):
             if not path.is_file():
@@ -176,7 +178,11 @@ def _check_files(
             relative = path.relative_to(artifacts).as_posix()
             if path.name.startswith(".tmp-"):
                 temp_files.append(path)
-            elif relative not in referenced and now - path.stat().st_mtime > grace_seconds:
+            elif (
+                relative not in referenced
+                and not is_explanation_of(relative, model_stems)
+                and now - path.stat().st_mtime > grace_seconds
+            ):
                 orphans.append(path)
     config_dir = desk.paths.config_file.parent
     if config_dir.exists():

@@ -345,6 +345,18 @@ class Desk:
         model, info = self.registry.load_model(active.id)
         return signal_for_bars(model, info, bars)
 
+    def explanations(self, ref: str | int) -> Any:
+        """Why `ref` signals what it does (`engine.explain.Explanation`): attributions of its
+        latest signals on the stored bars, partial dependence, permutation importance; computed
+        once per version and bars, then read from the JSON cache next to its model file."""
+        from engine.explain import bars_needed, check_explainable, explanation
+
+        info = check_explainable(self.registry.get(ref))
+        bars = self.bars(info.symbol, info.timeframe, last=bars_needed(info))
+        return explanation(
+            info, bars, self.paths.artifacts_dir, lambda: self.registry.load_model(info.id)[0]
+        )
+
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:
         self.require_operator("logging trades")

@@ -13,6 +13,7 @@ from dashboard.desk import (
     show_flash,
     shown_errors,
 )
+from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.tables import activations_frame, version_facts
 from engine.metrics.catalog import METRICS
@@ -176,3 +177,5 @@ with shown_errors():
         st.dataframe(activations_frame(events), hide_index=True, key="activations")
     else:
         st.caption("No activation yet.")
+
+    show_explanations(desk, v)

@@ -42,6 +42,12 @@ class Signal:
     min_confidence: float
 
 
+def serving_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
+    """Bars a signal needs at least, and the last bars its features are computed on."""
+    need = warmup_bars(spec, timeframe) + 1
+    return need, max(need * 2, 600)
+
+
 class SignalModel:
     """A version ready to serve: what `signal` needs is worked out once, not on every bar."""
 
@@ -54,8 +60,7 @@ class SignalModel:
         self.model, self.info = model, info
         self.spec = FeatureSpec.model_validate(details["feature_spec"])
         self.timeframe = details.get("timeframe", info.timeframe)
-        self.need = warmup_bars(self.spec, self.timeframe) + 1
-        self.window = max(self.need * 2, 600)  # bars the features are computed on
+        self.need, self.window = serving_window(self.spec, self.timeframe)
         self.threshold = float(details.get("min_confidence", 0.5))
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
