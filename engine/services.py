@@ -406,6 +406,14 @@ class Desk:
         with self.db.session() as s:
             return result_series(s, find_version(s, ref)[0].id, source="backtest")
 
+    def research_report(self, ref: str | int) -> str:
+        """The research report of one version as a self-contained HTML page (plotly.js inline):
+        walk-forward equity, drawdowns, metrics with bootstrap intervals, sessions and hours,
+        importances, the session's candidates and PBO (engine.research.report)."""
+        from engine.research.report import research_report
+
+        return research_report(self, ref)
+
     def live_metrics(self, ref: str | int, results: ResultSeries | None = None) -> dict[str, float]:
         series = results if results is not None else self.live_results(ref)
         return series_metrics(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard import charts, confirm, reads
@@ -17,6 +19,7 @@ from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.tables import activations_frame, version_facts
 from engine.metrics.catalog import METRICS
+from engine.research.report import report_file_name
 
 st.title("Models")
 desk = get_desk()
@@ -142,6 +145,18 @@ with shown_errors():
     right.json(v.params, expanded=False)
     right.markdown(f"**Features** ({len(v.features)})")
     right.caption(", ".join(v.features) or "—")
+    right.download_button(
+        "Download research report",
+        data=partial(desk.research_report, ref),  # built only when clicked
+        file_name=report_file_name(ref),
+        mime="text/html",
+        on_click="ignore",
+        key="research_report",
+        help="One HTML file (opens offline): walk-forward equity and drawdowns after costs, "
+        "metrics with bootstrap intervals and the deflated Sharpe, sessions and hours, "
+        "importances, the learning session's candidates and the probability of backtest "
+        "overfitting. Takes a few seconds to build.",
+    )
 
     history = reads.metrics_history(k, ref)
     if history:

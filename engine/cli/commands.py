@@ -309,6 +309,12 @@ def cmd_alerts(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_research_report(args: argparse.Namespace) -> None:
+    from engine.cli.research_commands import run
+
+    run(args)
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from engine.cli.learning_commands import cmd_train as run
 

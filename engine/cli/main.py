@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "cleanup": "remove old versions' model files (never active/previous/pinned)",
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
+    "research-report": "one version's research report as a self-contained HTML file",
     "config": "show | validate | set KEY VALUE | history | revert ID",
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
@@ -153,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
+    rr = p["research-report"]
+    rr.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    rr.add_argument("--out", metavar="FILE", help="default: research-<lineage>-vN.html here")
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -1,0 +1,1 @@
+"""Research: the walk-forward research report of one model version (self-contained HTML)."""
