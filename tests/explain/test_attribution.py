@@ -78,3 +78,19 @@ def test_a_model_shap_cannot_explain_says_so():
     attr = attributions(model, NAMES, x[:5])
     assert attr.method == "none" and attr.values == {}
     assert "does not support KNeighborsClassifier" in attr.note
+
+
+def test_the_deciding_feature_gets_the_top_permutation_importance():
+    """The learner's out-of-sample importance (what the Models page charts) on constructed data."""
+    from engine.learner.evaluate import CandidateResult, Dataset
+    from engine.learner.report import importance
+
+    x, y = decided_by_first(4000)
+    train, test = np.arange(3000), np.arange(3000, 4000)
+    model = fitted("random_forest", x[train], y[train])
+    winner = CandidateResult("random_forest", {}, last_fold_model=model, last_fold_test=test)
+    data = Dataset(None, x, y, np.arange(4000), np.arange(4000), NAMES, None, None)  # type: ignore[arg-type]
+    scores = importance(winner, data, seed=0)
+    assert next(iter(scores)) == "decider"
+    assert scores["decider"] > 0.3  # log-loss increase when the decider is shuffled
+    assert all(abs(scores[n]) < 0.02 for n in NAMES[1:])
