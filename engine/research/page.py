@@ -13,7 +13,7 @@ STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{color:#8a6d1c}h2{border-bottom:2px solid #d4af37;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:.3em .6em}
-td{text-align:right}td:first-child,td:last-child{text-align:left}th{background:#faf6e8}
+td{text-align:right}td.text{text-align:left}th{background:#faf6e8}
 .headline{font-size:1.3em}nav a{margin-right:1em}
 """
 
@@ -37,7 +37,7 @@ def table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
                 )
                 out.append(f"<td{attrs}>{escape(cell['text'])}</td>")
             else:
-                out.append(f"<td>{escape(str(cell))}</td>")
+                out.append(f'<td class="text">{escape(str(cell))}</td>')
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
