@@ -144,6 +144,15 @@ def results(k: Key, ref: str, source: str) -> Any:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
+def regime_metrics(
+    k: Key, ref: str, source: str, by: str, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """A version's live or backtest trades closed in [start, end) by the market regime at
+    entry (engine.regimes.metrics_by_regime on the stored bars)."""
+    return _open_desk(*k).regime_metrics(ref, source=source, by=by, start=start, end=end)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
 def live_metrics(k: Key, ref: str) -> dict[str, float]:
     return _open_desk(*k).live_metrics(ref, live_results(k, ref))
 

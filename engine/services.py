@@ -414,6 +414,21 @@ class Desk:
 
         return research_report(self, ref)
 
+    def regime_metrics(
+        self,
+        ref: str | int,
+        *,
+        source: str = "live",
+        by: str = "regime",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Any:
+        """A version's live or backtest trades closed in [start, end) by the market regime at
+        entry: trades, win rate, net profit, expectancy (engine.regimes.metrics_by_regime)."""
+        from engine.regimes.performance import version_metrics_by_regime
+
+        return version_metrics_by_regime(self, ref, source=source, by=by, start=start, end=end)
+
     def live_metrics(self, ref: str | int, results: ResultSeries | None = None) -> dict[str, float]:
         series = results if results is not None else self.live_results(ref)
         return series_metrics(

@@ -1,5 +1,6 @@
 """Performance of one version, live, backtest or shadow (paper trades on live bars): equity,
-drawdown, rolling numbers, the distribution of results, results by session and hour."""
+drawdown, rolling numbers, the distribution of results, results by session, hour and market
+regime."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS, chosen_market, market_label
+from dashboard.regime_tables import DIMENSIONS, by_regime_figure, regime_table
 from dashboard.shadow_tables import headline_with_shadow, shadow_trades_frame
 from dashboard.tables import (
     folds_frame,
@@ -18,6 +20,7 @@ from dashboard.tables import (
 )
 
 ROLLING_MIN = 5  # trades: the smallest rolling window
+REGIME_SOURCES = ("live", "backtest")  # shadow trades are not tagged with regimes
 SOURCES = {
     "live": "live",
     "backtest": "backtest (out of sample, after costs)",
@@ -168,6 +171,36 @@ with shown_errors():
         charts.for_source(charts.by_session_figure(times, profits), source),
         key="perf_sessions",
     )
+    if source in REGIME_SOURCES:
+        st.subheader("Results by market regime")
+        by = st.radio(
+            "Regime",
+            list(DIMENSIONS),
+            format_func=DIMENSIONS.__getitem__,
+            horizontal=True,
+            key="perf_regime_by",
+        )
+        window = (
+            pd.Timestamp(start, tz="UTC").to_pydatetime(),
+            (pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1)).to_pydatetime(),
+        )
+        regimes = reads.regime_metrics(k, ref, source, by, *window)
+        st.caption(
+            "Each trade takes the regime of the last stored bar closed before its entry: "
+            "volatility from the ATR's percentile over the trailing bars, trend from the slope "
+            "of the close (settings: regimes.*); 'unknown' = no stored bars before it."
+        )
+        regime_left, regime_right = st.columns(2)
+        shown_table = regime_table(regimes)
+        regime_left.dataframe(
+            shown_table,
+            hide_index=True,
+            column_config=number_formats(shown_table),
+            key="perf_regimes",
+        )
+        regime_right.plotly_chart(
+            charts.for_source(by_regime_figure(regimes), source), key="perf_regime_chart"
+        )
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
         if source == "shadow":

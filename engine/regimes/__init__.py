@@ -16,6 +16,7 @@ _HOME = {
     "regime_warmup": "settings",
     "metrics_by_regime": "breakdown",
     "entry_regimes": "breakdown",
+    "version_metrics_by_regime": "performance",
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _HOME)

@@ -40,11 +40,11 @@ def entry_regimes(
 ) -> list[str]:
     """For each entry time, the regime of the last bar CLOSED by then (what the trader could
     know at entry); ``unknown`` before the first bar with a regime."""
-    entries = pd.DatetimeIndex(pd.to_datetime(open_times, utc=True))
+    entries = pd.DatetimeIndex(pd.to_datetime(open_times, utc=True)).as_unit("ns")
     if bars.empty:
         return [UNKNOWN] * len(entries)
     frame = regime_frame(bars, settings)
-    opens = pd.DatetimeIndex(pd.to_datetime(bars["time"], utc=True))
+    opens = pd.DatetimeIndex(pd.to_datetime(bars["time"], utc=True)).as_unit("ns")
     step = pd.Series(opens).diff().median() if len(opens) > 1 else pd.Timedelta(0)
     closes = (opens + (step if pd.notna(step) else pd.Timedelta(0))).asi8
     at = np.searchsorted(closes, entries.asi8, side="right") - 1

@@ -82,3 +82,13 @@ def test_no_trades_or_no_bars() -> None:
     no_bars = metrics_by_regime(TRADES, calm_then_violent().iloc[:0], SMALL)
     assert list(no_bars["regime"]) == ["unknown"] and no_bars["trades"].iloc[0] == 6
     assert not math.isnan(no_bars["expectancy"].iloc[0])
+
+
+def test_entry_and_bar_times_of_any_resolution_are_matched() -> None:
+    """Ledger times come back in microseconds, stored bars in nanoseconds (or seconds)."""
+    bars = calm_then_violent()
+    coarse = bars.assign(time=bars["time"].dt.as_unit("s"))
+    fine = TRADES.assign(open_time=TRADES["open_time"].dt.as_unit("us"))
+    want = metrics_by_regime(TRADES, bars, SMALL, by="volatility")
+    for b, t in [(coarse, TRADES), (bars, fine), (coarse, fine)]:
+        pd.testing.assert_frame_equal(metrics_by_regime(t, b, SMALL, by="volatility"), want)

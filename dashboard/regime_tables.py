@@ -1,0 +1,50 @@
+"""Results by market regime: `metrics_by_regime` frames in, a display table and a bar chart out
+(no Streamlit rendering, no database)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts import GREEN, RED
+
+DIMENSIONS = {
+    "regime": "volatility and trend",
+    "volatility": "volatility only",
+    "trend": "trend only",
+}
+
+
+def regime_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per regime: trades, win % (0-100), net and expectancy in USD."""
+    return pd.DataFrame(
+        {
+            "regime": metrics["regime"],
+            "trades": metrics["trades"].astype(int),
+            "win %": metrics["win_rate"] * 100.0,
+            "net USD": metrics["net_profit"],
+            "expectancy USD": metrics["expectancy"],
+        }
+    )
+
+
+def by_regime_figure(metrics: pd.DataFrame) -> go.Figure:
+    """Net result (USD) per regime at entry, green above zero, the trade count in the hover."""
+    net = [float(v) for v in metrics["net_profit"]]
+    fig = go.Figure(
+        go.Bar(
+            x=list(metrics["regime"]),
+            y=net,
+            marker_color=[GREEN if v >= 0 else RED for v in net],
+            customdata=list(metrics["trades"]),
+            hovertemplate="%{x}: %{y:$,.2f} over %{customdata} trades<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Results by market regime at entry",
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    fig.update_yaxes(title_text="net (USD)")
+    fig.update_xaxes(title_text="regime of the last bar closed before entry")
+    return fig
