@@ -178,6 +178,12 @@ def trades_for(
     ]
 
 
+def logged_versions(session: Session, tickets: list[str]) -> dict[str, int | None]:
+    """Ticket -> model version of the trades already logged under these tickets."""
+    rows = session.execute(select(Trade.ticket, Trade.version_id).where(Trade.ticket.in_(tickets)))
+    return {ticket: version_id for ticket, version_id in rows}
+
+
 def log_trade_batch(session: Session, trades: list[TradeInput]) -> list[LoggedTrade]:
     """Many trades with three statements instead of three per trade; same rules as `log_trade`."""
     from sqlalchemy import Table, insert

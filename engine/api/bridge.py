@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from engine.api import models
 from engine.controller import Phase3Controller
 from engine.data.errors import DataError
-from engine.db.schema import Trade
 from engine.errors import AurumError, NotFoundError, RegistryError, TradeError
 from engine.features import BarArrays
 from engine.services import Desk
@@ -127,11 +125,10 @@ class Bridge:
             ) from None
 
     def _stored_versions(self, tickets: list[str]) -> dict[str, int | None]:
+        from engine.ledger import logged_versions
+
         with self.desk.db.session() as s:
-            found = s.execute(
-                select(Trade.ticket, Trade.version_id).where(Trade.ticket.in_(tickets))
-            )
-            return {ticket: version_id for ticket, version_id in found}
+            return logged_versions(s, tickets)
 
     def report(self) -> dict[str, Any]:
         """The status report (`aurum report`), built from stored state; a GET writes no file."""
