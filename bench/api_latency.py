@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -174,6 +175,7 @@ def run(algorithm: str, calls: int, warmup: int, extra: tuple[str, ...]) -> None
     finally:
         proc.terminate()
         proc.wait(30)
+        shutil.rmtree(home, ignore_errors=True)
     size = statistics.mean(len(p) for p in payloads) / 1024
     name = algorithm + (" (no access log)" if extra else "")
     print(
