@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.api import models
 from engine.api.bridge import Bridge
+from engine.api.recorder import BarRecorder
 from engine.api.tokens import TokenGuard
 from engine.errors import (
     ArtifactError,
@@ -96,8 +97,11 @@ async def token_name(
 Caller = Annotated[str, Depends(token_name)]
 
 
-def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The bridge's app for one open desk."""
+def create_app(
+    desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES, store_bars: bool = True
+) -> FastAPI:
+    """The bridge's app for one open desk; with `store_bars`, the bars of each signal request
+    from the newest stored one on are kept in the desk's bar store (engine.api.recorder)."""
     from importlib.metadata import version
 
     bridge = Bridge(desk)
@@ -108,6 +112,8 @@ def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     )
     app.router.route_class = _QuickJSONRoute
     app.state.bridge = bridge
+    recorder = BarRecorder(desk) if store_bars else None
+    app.state.recorder = recorder
     app.state.guard = TokenGuard(desk)
 
     @app.get(
@@ -139,7 +145,10 @@ def create_app(desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         responses=_REFUSALS,
     )
     async def signal(request: models.SignalRequest, caller: Caller) -> models.SignalOut:
-        return bridge.signal(request)  # CPU-bound and about a millisecond: no thread hop
+        out = bridge.signal(request)  # CPU-bound and about a millisecond: no thread hop
+        if recorder is not None:  # only bars a signal was served on; written off this path
+            recorder.offer(request.symbol, request.timeframe, request.bars)
+        return out
 
     @app.post(
         "/v1/trades",

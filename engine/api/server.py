@@ -18,12 +18,13 @@ def make_server(
     port: int = 8000,
     max_body_bytes: int = MAX_BODY_BYTES,
     access_log: bool = False,
+    store_bars: bool = True,
 ) -> Any:
     """A uvicorn Server for `desk` (not started): one process, one event loop; port 0 picks a
     free port (read it from `bound_port` once started)."""
     import uvicorn
 
-    app = create_app(desk, max_body_bytes=max_body_bytes)
+    app = create_app(desk, max_body_bytes=max_body_bytes, store_bars=store_bars)
     for problem in app.state.bridge.warm():
         print(f"warning: cannot serve {problem}", file=sys.stderr, flush=True)
     config = uvicorn.Config(
@@ -67,6 +68,7 @@ def serve(
     port: int,
     max_body_bytes: int = MAX_BODY_BYTES,
     access_log: bool = True,
+    store_bars: bool = True,
 ) -> None:
     """Run the bridge in the foreground until Ctrl-C / SIGTERM."""
     from engine.api.tokens import list_tokens
@@ -83,7 +85,12 @@ def serve(
             flush=True,
         )
     server = make_server(
-        desk, host=host, port=port, max_body_bytes=max_body_bytes, access_log=access_log
+        desk,
+        host=host,
+        port=port,
+        max_body_bytes=max_body_bytes,
+        access_log=access_log,
+        store_bars=store_bars,
     )
     where = f"[{host}]" if ":" in host else host
     print(

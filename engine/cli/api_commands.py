@@ -28,6 +28,7 @@ def cmd_serve_api(args: argparse.Namespace) -> None:
             port=args.port,
             max_body_bytes=args.max_body_bytes,
             access_log=not args.no_access_log,
+            store_bars=not args.no_store_bars,
         )
 
 

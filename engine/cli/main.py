@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="larger request bodies get 413 (default 1 MiB; 5,000 bars take about 290 KB)",
     )
     api.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    api.add_argument(
+        "--no-store-bars",
+        action="store_true",
+        help="do not keep the bars of signal requests in the desk's bar store",
+    )
     tokens = p["token"].add_subparsers(dest="token_command", required=True, metavar="ACTION")
     for action, help_ in (
         ("add", "create a token (printed once)"),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy import delete
 
 from engine.api.models import SignalOut
 from engine.controller import Phase3Controller
+from engine.db.schema import Bar
 from engine.registry import NewVersion
 from tests.api.conftest import LiveBridge, running_server
 from tests.api.mt5_client import Mt5LikeClient
@@ -342,3 +345,82 @@ def test_the_openapi_document_describes_the_bridge(bridge: LiveBridge):
     health = doc["paths"]["/v1/health"]["get"]
     assert "security" not in health and set(health["responses"]) == {"200", "503"}
     client.close()
+
+
+def _signal_body(window: pd.DataFrame) -> dict[str, Any]:
+    cols = rates(window)
+    return {
+        "symbol": "XAUUSD",
+        "timeframe": "M5",
+        "bars": {k: [r[k] for r in cols] for k in cols[0]},
+    }
+
+
+def _post_windows(url: str, token: str, windows: list[pd.DataFrame]) -> None:
+    import httpx
+
+    for window in windows:
+        reply = httpx.post(
+            f"{url}/v1/signal",
+            json=_signal_body(window),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert reply.status_code == 200, reply.text
+
+
+def _cut(desk: Any, history: pd.DataFrame, keep: int) -> None:
+    """The desk holds only the first `keep` bars of its history."""
+    with desk.db.session(write=True) as s:
+        s.execute(delete(Bar).where(Bar.ts >= history["time"].iloc[keep].to_pydatetime()))
+
+
+def test_the_bars_of_signal_requests_are_stored_from_the_newest_stored_bar_on(api_desk: Any):
+    """The live feed reaches the bar store (shadow trading, drift and sessions read it): bars
+    after the newest stored one are inserted, a newest bar sent again changed (it was still
+    forming) is updated, an older window adds nothing."""
+    from engine.api.tokens import add_token
+
+    history = api_desk.bars("XAUUSD", "M5")
+    keep = len(history) - 40
+    _cut(api_desk, history, keep)
+    forming = history.iloc[keep + 10 - 500 : keep + 10].copy()
+    last = forming.index[-1]
+    forming.loc[last, "close"] = forming.loc[last, "high"]  # the bar still moving
+    token = add_token(api_desk, "ea-bars", actor="test").token
+    with running_server(api_desk) as url:
+        _post_windows(url, token, [forming])
+        deadline = time.monotonic() + 20
+        while len(api_desk.bars("XAUUSD", "M5")) < keep + 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert api_desk.bars("XAUUSD", "M5")["close"].iloc[-1] == forming.loc[last, "close"]
+        final = history.iloc[keep + 10 - 500 : keep + 10]
+        older = history.iloc[keep - 505 : keep - 5]
+        newest = history.iloc[len(history) - 500 :]
+        _post_windows(url, token, [final, older, newest])
+        columns = ["time", "open", "high", "low", "close", "tick_volume", "spread_points"]
+        while time.monotonic() < deadline:
+            stored = api_desk.bars("XAUUSD", "M5")
+            if (
+                len(stored) == len(history)
+                and stored.iloc[keep + 9]["close"] == final.iloc[-1]["close"]
+            ):
+                break
+            time.sleep(0.05)
+    pd.testing.assert_frame_equal(
+        stored[columns].reset_index(drop=True),
+        history[columns].reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_with_store_bars_off_the_bar_store_is_left_alone(api_desk: Any):
+    from engine.api.tokens import add_token
+
+    history = api_desk.bars("XAUUSD", "M5")
+    keep = len(history) - 20
+    _cut(api_desk, history, keep)
+    token = add_token(api_desk, "ea-off", actor="test").token
+    with running_server(api_desk, store_bars=False) as url:
+        _post_windows(url, token, [history.iloc[len(history) - 500 :]])
+        time.sleep(0.5)
+    assert len(api_desk.bars("XAUUSD", "M5")) == keep
