@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.features.names import SESSIONS
+from engine.learner.records import candidate_name
 from engine.metrics.breakdown import results_by_session, session_index
 from engine.metrics.catalog import METRICS
 from engine.metrics.trading import (
@@ -358,7 +359,7 @@ def folds_figure(folds: Sequence[Mapping[str, Any]]) -> go.Figure:
 
 def baseline_figure(candidates: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Each candidate's expectancy against the no-skill random baseline (USD per trade)."""
-    names = [c["algorithm"] + (" ★" if c.get("winner") else "") for c in candidates]
+    names = [candidate_name(c) + (" ★" if c.get("winner") else "") for c in candidates]
     model = [metric_plot_value("expectancy", c["metrics"].get("expectancy")) for c in candidates]
     base = [
         metric_plot_value("expectancy", c["metrics"].get("baseline_expectancy")) for c in candidates

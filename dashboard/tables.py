@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard.charts import live_shortfall
 from engine.cli.render import fmt_metric
+from engine.learner.records import candidate_name
 from engine.metrics.catalog import METRICS
 
 LEADERBOARD_COLUMNS = {
@@ -171,7 +172,7 @@ def candidates_frame(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         cls = c.get("classification", {})
         rows.append(
             {
-                "candidate": ("★ " if c.get("winner") else "") + c["algorithm"],
+                "candidate": ("★ " if c.get("winner") else "") + candidate_name(c),
                 "trades": int(m.get("trades") or 0),
                 "win rate %": _shown("win_rate", m.get("win_rate")),
                 "profit factor": _num(m.get("profit_factor")),

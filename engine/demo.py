@@ -19,6 +19,12 @@ SESSION_CUTS = (0.6, 0.75, 0.9)
 # The demo's generated bars carry a weak, known momentum effect (bar returns AR(1) = 0.25) so
 # the learner has something real to find; on real data only real effects count.
 DEMO_MOMENTUM = 0.25
+# The first two sessions also try ensembles of their best candidates, so the Learning page shows
+# them; on these bars neither wins, and the champion stays a model SHAP can explain.
+DEMO_ENSEMBLES: dict[int, dict[str, Any]] = {
+    0: {"ensembles": ["soft_vote", "stacking"]},
+    1: {"ensembles": ["soft_vote", "stacking"]},
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
             actor="demo",
             progress=sub,
             until=until,
-            learning_overrides={"n_folds": 3},
+            learning_overrides={"n_folds": 3, **DEMO_ENSEMBLES.get(k, {})},
         )
         if outcome.version_ref:
             refs.append(outcome.version_ref)

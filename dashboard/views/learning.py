@@ -25,7 +25,7 @@ from dashboard.tables import (
     sessions_frame,
     side_by_side,
 )
-from engine.learner.records import FINAL
+from engine.learner.records import FINAL, candidate_name
 
 POLL_SECONDS = 2
 st.title("Learning")
@@ -163,10 +163,15 @@ with shown_errors():
         table = candidates_frame(candidates)
         st.dataframe(table, hide_index=True, column_config=number_formats(table), key="candidates")
         st.plotly_chart(charts.baseline_figure(candidates), key="baseline_chart")
-        names = [c["algorithm"] for c in candidates]
-        winner = next((c["algorithm"] for c in candidates if c.get("winner")), names[0])
-        pick = st.selectbox("Folds of", names, index=names.index(winner), key="folds_of")
-        folds = next(c for c in candidates if c["algorithm"] == pick).get("folds") or []
+        winner = next((i for i, c in enumerate(candidates) if c.get("winner")), 0)
+        pick = st.selectbox(
+            "Folds of",
+            range(len(candidates)),
+            index=winner,
+            format_func=lambda i: f"#{i + 1} {candidate_name(candidates[i])}",
+            key="folds_of",
+        )
+        folds = candidates[pick].get("folds") or []
         if folds:
             st.plotly_chart(charts.folds_figure(folds), key="folds_chart")
             table = folds_frame(folds)

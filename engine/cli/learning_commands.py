@@ -8,6 +8,7 @@ from typing import Any
 from engine.cli.commands import _desk, _progress
 from engine.cli.main import _actor, _emit
 from engine.cli.render import fmt_metric, table
+from engine.learner.records import candidate_name
 
 HEADLINE = ("trades", "win_rate", "profit_factor", "expectancy", "sharpe", "max_drawdown_pct")
 
@@ -49,7 +50,7 @@ def _candidate_lines(result: dict[str, object]) -> list[str]:
         m = c["metrics"]
         base = m.get("baseline_expectancy")
         rows.append(
-            [("★ " if c["winner"] else "  ") + c["algorithm"]]
+            [("★ " if c["winner"] else "  ") + candidate_name(c)]
             + [fmt_metric(k, m.get(k)) for k in HEADLINE]
             + [fmt_metric("expectancy", base), f"{c['seconds']:.1f}s", c["reason"]]
         )

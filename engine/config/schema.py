@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.regimes import RegimesConfig
@@ -127,6 +127,24 @@ class LearningConfig(_Section):
             "points of a range.",
         )
     )
+    ensembles: list[Literal["soft_vote", "stacking"]] = Field(
+        default_factory=list,
+        description="Ensemble candidates added to each session from its best "
+        "learning.ensemble_top_k eligible candidates: soft_vote (mean probability) and/or "
+        "stacking (a logistic meta-model fitted on earlier folds' out-of-sample predictions). "
+        "Same folds and costs; each counts as a trial.",
+    )
+    ensemble_top_k: int = Field(
+        3, ge=2, le=10, description="How many of a session's best candidates an ensemble combines."
+    )
+
+    @field_validator("ensembles")
+    @classmethod
+    def _distinct_ensembles(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("list each ensemble method once (soft_vote, stacking)")
+        return value
+
     executor: Literal["local", "dask"] = Field(
         "local", description="Where candidates x folds run: this process or a Dask cluster."
     )

@@ -52,6 +52,15 @@ def model_inputs(
 
 def attributions(model: Any, feature_names: list[str], x: np.ndarray) -> RowAttributions:
     """SHAP for trees, coefficient × value for linear models; "none" (with why) otherwise."""
+    members = getattr(model, "members_", None)
+    if members is not None:
+        return _none(
+            list(feature_names),
+            f"An ensemble of {len(members)} models ({getattr(model, 'method', '')}): its members' "
+            "outputs are combined after each one's own probabilities, so per-signal attributions "
+            "would not add up to its output. Permutation importance and partial dependence "
+            "below are the ensemble's as a whole.",
+        )
     estimator, xt, names = model_inputs(model, feature_names, x)
     classes = np.asarray(model.classes_)
     if hasattr(estimator, "coef_"):

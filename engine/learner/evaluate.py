@@ -72,6 +72,9 @@ class CandidateResult:
     oos_bars: np.ndarray | None = None
     seconds: float = 0.0
     error: str = ""
+    label: str = ""  # how the trader sees it when the algorithm alone does not say (ensembles)
+    fold_fits: list[FoldFit] = field(default_factory=list)  # kept only for ensembles to reuse
+    members: list[CandidateResult] = field(default_factory=list)  # an ensemble's candidates
 
 
 def classification_scores(
@@ -201,7 +204,7 @@ def assemble_candidate(
         scores = classification_scores(data.y[test], proba, classes)
         oos_y.append(data.y[test])
         oos_bars.append(data.bar_index[test])
-        oos_p.append(_align(proba, classes))
+        oos_p.append(aligned(proba, classes))
         net = trades["net_profit"].to_numpy(float)
         result.folds.append(
             FoldResult(
@@ -231,7 +234,7 @@ def assemble_candidate(
     return result
 
 
-def _align(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def aligned(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """Probabilities in the fixed column order (-1, 0, 1), zeros for a class unseen in training."""
     out = np.zeros((len(proba), 3))
     for j, label in enumerate(classes):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,12 @@ from engine.db.schema import LearningSession, utcnow
 from engine.errors import NotFoundError
 
 FINAL = ("succeeded", "no_improvement", "failed")
+
+
+def candidate_name(candidate: Mapping[str, Any]) -> str:
+    """How a session's candidate is shown: its label (ensembles say what they combine), else
+    its algorithm."""
+    return str(candidate.get("label") or candidate.get("algorithm", ""))
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,24 @@ from typing import Any
 import numpy as np
 
 from engine.backtest import baseline_summary
+from engine.learner.ensemble import feature_support
 from engine.learner.evaluate import CandidateResult, Dataset, normalized
 from engine.metrics.catalog import is_better
 from engine.metrics.summary import summarize
 
 
 def score_candidates(
-    candidates: list[CandidateResult], data: Dataset, cfg: Any, *, n_trials: int
+    candidates: list[CandidateResult],
+    data: Dataset,
+    cfg: Any,
+    *,
+    n_trials: int,
+    only: list[CandidateResult] | None = None,
 ) -> list[CandidateResult]:
-    """Fill each candidate's metrics and baseline; return them best first (eligible first)."""
+    """Fill each candidate's metrics and baseline (only those of `only` when given: the others
+    are scored already); return them all best first (eligible first)."""
     learn = cfg.learning
-    for cand in candidates:
+    for cand in candidates if only is None else only:
         trades = cand.trades
         assert trades is not None
         summary = summarize(
@@ -66,6 +73,7 @@ def candidate_summary(cand: CandidateResult, winner: CandidateResult | None) -> 
         reason = "lower out-of-sample score than the winner"
     return {
         "algorithm": cand.algorithm,
+        "label": cand.label or cand.algorithm,
         "params": cand.params,
         "metrics": cand.metrics,
         "classification": cand.classification,
@@ -91,7 +99,7 @@ def importance(
     x, y = data.X[rows], data.y[rows]
     classes = model.classes_
     base = log_loss(y, normalized(model.predict_proba(x)), labels=classes)
-    support = model.named_steps["select"].support_
+    support = feature_support(model, len(data.feature_names))
     scores = dict.fromkeys(data.feature_names, 0.0)
     for j in np.flatnonzero(support):
         losses = []

@@ -21,6 +21,7 @@ from engine.db.schema import utcnow
 from engine.learner import records
 from engine.learner.candidates import hyperparameters, make_pipeline
 from engine.learner.dataset import LearningError, build_dataset, data_hash, window
+from engine.learner.ensemble import build_ensembles, feature_support, fit_final
 from engine.learner.evaluate import CandidateResult, Dataset, assemble_candidate
 from engine.learner.executor import FoldTask, make_executor, run_all
 from engine.learner.report import candidate_summary, importance, score_candidates
@@ -179,13 +180,25 @@ def _run(
     )
     candidates = _evaluate_all(data, splitter, cfg, tracker)
     tracker.stage("baseline and selection", 0.85)
-    trials = desk.trial_count() + len(candidates)
+    # every configured ensemble counts as a trial, even one skipped for want of members
+    trials = desk.trial_count() + len(candidates) + len(learn.ensembles)
     ranked = score_candidates(candidates, data, cfg, n_trials=trials)
+    ensembles: list[CandidateResult] = []
+    ensemble_notes: list[str] = []
+    if learn.ensembles:
+        tracker.stage(f"ensembles: {', '.join(learn.ensembles)}", 0.87)
+        ensembles, ensemble_notes = build_ensembles(
+            data, splitter.folds(len(data.X)), ranked, learn.ensembles,
+            top_k=learn.ensemble_top_k, min_confidence=learn.min_confidence,
+        )  # fmt: skip
+        ranked = score_candidates(ranked + ensembles, data, cfg, n_trials=trials, only=ensembles)
+        candidates = candidates + ensembles
     winner = ranked[0] if ranked and ranked[0].metrics.get("eligible") else None
     summary = {
         "trigger": trigger,
         "config": config_json,
         "n_trials": trials,
+        "ensemble_notes": ensemble_notes,
         "samples": len(data.y),
         "bars": len(bars),
         "label_balance": {
@@ -207,16 +220,11 @@ def _run(
         )
         return SessionOutcome(session_id, "no_improvement", None, None, False, {}, reason)
     tracker.stage(f"refitting {winner.algorithm} on the whole window", 0.9)
-    model = make_pipeline(
-        winner.algorithm, winner.params, max_features=learn.max_features, seed=learn.random_seed
-    ).fit(data.X, data.y)
+    model = _refit(winner, data, splitter, learn)
     tracker.stage("out-of-sample permutation importance", 0.94)
     importances = importance(winner, data, seed=learn.random_seed)
-    selected = [
-        n
-        for n, keep in zip(data.feature_names, model.named_steps["select"].support_, strict=True)
-        if keep
-    ]
+    support = feature_support(model, len(data.feature_names))
+    selected = [n for n, keep in zip(data.feature_names, support, strict=True) if keep]
     tracker.stage("champion/challenger comparison", 0.96)
     decision = selection.judge(desk, cfg, data, winner, f"{sym}-{tf}-scalper")
     summary["promotion"] = {
@@ -317,12 +325,27 @@ def _evaluate_all(
     candidates = []
     for i, (algorithm, params) in enumerate(trials):
         trial_fits = fits[i * per_trial : (i + 1) * per_trial]
-        candidates.append(
-            assemble_candidate(
-                data, folds, trial_fits, algorithm, params, min_confidence=learn.min_confidence
-            )
+        cand = assemble_candidate(
+            data, folds, trial_fits, algorithm, params, min_confidence=learn.min_confidence
         )
+        if learn.ensembles:  # kept until the ensembles are built from them
+            cand.fold_fits = trial_fits
+        candidates.append(cand)
     return candidates
+
+
+def _refit(winner: CandidateResult, data: Dataset, splitter: WalkForwardSplit, learn: Any) -> Any:
+    """The winner refitted on the whole window (an ensemble: each member, and for stacking the
+    meta-model on the members' out-of-sample predictions, never in-sample ones)."""
+    if not winner.members:
+        return make_pipeline(
+            winner.algorithm, winner.params, max_features=learn.max_features,
+            seed=learn.random_seed,
+        ).fit(data.X, data.y)  # fmt: skip
+    return fit_final(
+        winner, data, splitter.folds(len(data.X)),
+        max_features=learn.max_features, seed=learn.random_seed,
+    )  # fmt: skip
 
 
 def _register(

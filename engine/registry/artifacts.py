@@ -28,6 +28,7 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn._loss.loss.HalfMultinomialLoss",
         "numpy.dtype",
         "engine.learner.feature_selection.VotingSelector",
+        "engine.learner.ensemble.EnsembleClassifier",
         # the `boost` extra: the boosters' own (native) model formats, carried inside skops
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",

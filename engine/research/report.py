@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import AurumError
+from engine.learner.records import candidate_name
 from engine.ledger import ResultSeries
 from engine.metrics.bootstrap import RESAMPLES, ConfidenceInterval, bootstrap_ci
 from engine.metrics.breakdown import results_by_session
@@ -250,7 +251,7 @@ def candidates_section(inputs: ResearchInputs) -> str:
         m = c.get("metrics") or {}
         rows.append(
             [
-                ("★ " if c.get("winner") else "") + str(c.get("algorithm", "")),
+                ("★ " if c.get("winner") else "") + candidate_name(c),
                 _cell(m.get("trades"), 0),
                 _cell(m.get("net_profit")),
                 _cell(m.get("expectancy"), 3),

@@ -4,6 +4,7 @@ and a retrain followed to its end; a full-page screenshot of each page goes to d
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,34 @@ def test_every_page_renders_and_is_captured(page: Page, server: Server, path: st
     page.wait_for_timeout(1000)
     shot = full_page_screenshot(page, path or "overview")
     assert shot.stat().st_size > 20_000
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label`."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
+    page.keyboard.type(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    page.wait_for_timeout(700)
+
+
+def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: Server):
+    """The demo's session #2 also tried a soft vote and a stacking of its top 3 candidates."""
+    visit(page, "learning", "Learning", 3)
+    choose(page, "Session", "#2")
+    chart = page.locator(".js-plotly-plot").filter(has_text="Model vs random baseline")
+    expect(chart).to_contain_text("soft vote of top", timeout=LONG)
+    expect(chart).to_contain_text("stacking of top", timeout=LONG)
+    choose(page, "Folds of", "stacking of top")
+    picked = page.get_by_role("combobox", name="Folds of")
+    expect(picked).to_have_value(re.compile(r"^#\d+ stacking of top"), timeout=LONG)
+    expect(page.get_by_text("Walk-forward folds (out of sample, after costs)")).to_be_visible(
+        timeout=LONG
+    )
+    shot = full_page_screenshot(page, "ensembles")
+    assert shot.stat().st_size > 20_000
+    with Desk.open(str(server.home)) as desk:
+        names = [c["algorithm"] for c in desk.learning_session(2).result["candidates"]]
+    assert names[-2:] == ["ensemble_soft_vote", "ensemble_stacking"]
 
 
 def test_activate_with_a_reason_then_roll_back(page: Page, server: Server):
