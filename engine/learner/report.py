@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from engine.backtest import baseline_summary
 from engine.learner.ensemble import feature_support
@@ -63,7 +64,27 @@ def _sort_key(cand: CandidateResult, metric: str) -> tuple[float, float]:
     return (-eligible, -value if is_better(metric, 1.0, 0.0) else value)
 
 
-def candidate_summary(cand: CandidateResult, winner: CandidateResult | None) -> dict[str, Any]:
+def oos_days(candidates: list[CandidateResult], data: Dataset) -> pd.DatetimeIndex:
+    """The UTC days of the walk-forward's out-of-sample bars (the same for every candidate)."""
+    if not candidates or candidates[0].oos_bars is None:
+        return pd.DatetimeIndex([], tz="UTC")
+    times = data.bars["time"].iloc[np.sort(candidates[0].oos_bars)]
+    return pd.DatetimeIndex(times.dt.floor("D").unique())
+
+
+def daily_net(cand: CandidateResult, days: pd.DatetimeIndex) -> list[float]:
+    """The candidate's out-of-sample net result per day of `days`, by the day each trade was
+    entered (0 on days without trades): the periods of the research report's PBO matrix."""
+    trades = cand.trades
+    if trades is None or trades.empty:
+        return [0.0] * len(days)
+    per_day = trades.groupby(trades["entry_time"].dt.floor("D"))["net_profit"].sum()
+    return [round(float(v), 2) for v in per_day.reindex(days, fill_value=0.0)]
+
+
+def candidate_summary(
+    cand: CandidateResult, winner: CandidateResult | None, days: pd.DatetimeIndex | None = None
+) -> dict[str, Any]:
     """What the session record keeps per candidate, with why it won or lost."""
     if cand is winner:
         reason = "winner: best out-of-sample score among eligible candidates"
@@ -81,6 +102,7 @@ def candidate_summary(cand: CandidateResult, winner: CandidateResult | None) -> 
         "seconds": cand.seconds,
         "reason": reason,
         "winner": cand is winner,
+        "daily_net": daily_net(cand, days) if days is not None else [],
     }
 
 

@@ -24,7 +24,7 @@ from engine.learner.dataset import LearningError, build_dataset, data_hash, wind
 from engine.learner.ensemble import build_ensembles, feature_support, fit_final
 from engine.learner.evaluate import CandidateResult, Dataset, assemble_candidate
 from engine.learner.executor import FoldTask, make_executor, run_all
-from engine.learner.report import candidate_summary, importance, score_candidates
+from engine.learner.report import candidate_summary, importance, oos_days, score_candidates
 from engine.learner.search import trial_params
 from engine.ledger import log_backtest_trades
 from engine.registry import NewVersion
@@ -194,6 +194,7 @@ def _run(
         ranked = score_candidates(ranked + ensembles, data, cfg, n_trials=trials, only=ensembles)
         candidates = candidates + ensembles
     winner = ranked[0] if ranked and ranked[0].metrics.get("eligible") else None
+    days = oos_days(candidates, data)
     summary = {
         "trigger": trigger,
         "config": config_json,
@@ -204,7 +205,8 @@ def _run(
         "label_balance": {
             str(k): int(v) for k, v in zip(*np.unique(data.y, return_counts=True), strict=True)
         },
-        "candidates": [candidate_summary(c, winner) for c in candidates],
+        "oos_days": [d.date().isoformat() for d in days],
+        "candidates": [candidate_summary(c, winner, days) for c in candidates],
     }
     if winner is None:
         tracker.close()

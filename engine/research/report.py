@@ -146,10 +146,32 @@ def fold_matrix(candidates: Sequence[Mapping[str, Any]]) -> np.ndarray:
     return np.array(columns, dtype=float).T
 
 
+MIN_DAYS = 16  # fewer out-of-sample days than groups CSCV wants: use the folds
+
+
+def daily_matrix(candidates: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Days × candidates matrix of out-of-sample net result per day (sessions record it since
+    ensembles landed); empty when a candidate lacks it or the lengths differ."""
+    columns = [[float(x) for x in c.get("daily_net") or []] for c in candidates]
+    lengths = {len(col) for col in columns}
+    if len(lengths) != 1 or not columns or not columns[0]:
+        return np.zeros((0, len(columns)))
+    return np.array(columns, dtype=float).T
+
+
+def pbo_matrix(candidates: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, str]:
+    """The performance matrix PBO is estimated on and its periods ("days" or "folds"): daily
+    results when the session recorded at least MIN_DAYS of them, else per-fold results."""
+    days = daily_matrix(candidates)
+    if days.shape[0] >= MIN_DAYS:
+        return days, "days"
+    return fold_matrix(candidates), "folds"
+
+
 def candidates_pbo(candidates: Sequence[Mapping[str, Any]]) -> PBOResult | None:
-    """PBO over the session's candidates from their per-fold results; None when it cannot be
-    estimated (fewer than 2 candidates or 2 folds)."""
-    m = fold_matrix(candidates)
+    """PBO over the session's candidates from their daily (else per-fold) out-of-sample results;
+    None when it cannot be estimated (fewer than 2 candidates or 2 periods)."""
+    m, _ = pbo_matrix(candidates)
     if m.shape[0] < 2 or m.shape[1] < 2:
         return None
     return probability_of_backtest_overfitting(m)
@@ -279,21 +301,29 @@ def pbo_section(candidates: Sequence[Mapping[str, Any]]) -> str:
             f"(this session has {len(candidates)} candidate(s)).</p>"
         )
     verdict = "likely overfit" if result.pbo > 0.5 else "no sign of selection overfitting"
+    _, basis = pbo_matrix(candidates)
+    period = "day" if basis == "days" else "fold"
     dropped = (
-        f" The earliest {result.dropped_periods} fold(s) were dropped to make equal halves."
+        f" The earliest {result.dropped_periods} {period}(s) were dropped to make equal groups."
         if result.dropped_periods
         else ""
+    )
+    source = (
+        f"the performance matrix is {result.n_periods} out-of-sample days × "
+        f"{result.n_candidates} candidates of net result per day (trades by entry day, after "
+        "costs)"
+        if basis == "days"
+        else "this session stored fold-level results only, so the performance matrix is "
+        f"{result.n_periods} folds × {result.n_candidates} candidates of out-of-sample net "
+        "profit per fold; with this few periods the estimate is coarse"
     )
     return (
         f'<p class="headline">PBO = <b data-value="{result.pbo!r}">{result.pbo:.2f}</b> '
         f"({verdict}).</p><p>Combinatorially symmetric cross-validation (Bailey, Borwein, López "
-        "de Prado &amp; Zhu, 2015) over the session's "
-        f"{result.n_candidates} candidates: the session stores fold-level results only, so the "
-        f"performance matrix is {result.n_periods} folds × {result.n_candidates} candidates of "
-        f"out-of-sample net profit per fold, cut into {result.n_groups} groups "
-        f"({result.n_splits} splits).{dropped} PBO is the share of splits where the in-sample "
-        "best candidate ranks at or below the out-of-sample median. With this few folds the "
-        "estimate is coarse.</p>" + figure_html(charts.pbo_chart(result))
+        f"de Prado &amp; Zhu, 2015) over the session's {result.n_candidates} candidates: "
+        f"{source}, cut into {result.n_groups} groups ({result.n_splits} splits).{dropped} PBO "
+        "is the share of splits where the in-sample best candidate ranks at or below the "
+        "out-of-sample median.</p>" + figure_html(charts.pbo_chart(result))
     )
 
 

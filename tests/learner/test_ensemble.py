@@ -208,3 +208,18 @@ def test_a_winning_ensemble_is_registered_loaded_and_served(ensemble_session: An
          for m in model.members_], axis=0,
     )  # fmt: skip
     assert np.allclose(proba, members)
+
+
+def test_the_session_records_each_candidates_daily_results(ensemble_session: Any):
+    """Per out-of-sample day (by entry), summing to the candidate's net profit: what the
+    research report's PBO is estimated on."""
+    desk, outcome = ensemble_session
+    result = desk.learning_session(outcome.session_id).result
+    days = result["oos_days"]
+    assert days == sorted(days) and len(days) >= 16
+    for c in result["candidates"]:
+        assert len(c["daily_net"]) == len(days)
+        assert sum(c["daily_net"]) == pytest.approx(
+            c["metrics"]["net_profit"], abs=0.01 * len(days)
+        )
+        assert sum(1 for x in c["daily_net"] if x != 0) <= c["metrics"]["trades"]

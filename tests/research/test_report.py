@@ -17,6 +17,7 @@ from engine.research.report import (
     candidates_pbo,
     fold_matrix,
     metric_intervals,
+    pbo_matrix,
     results_by_hour,
 )
 from engine.services import Desk
@@ -90,6 +91,8 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
     assert expected is not None
     [shown] = re.findall(r'PBO = <b data-value="([^"]+)"', html)
     assert float(shown) == expected.pbo
+    days = len(session.result["oos_days"])  # on daily results, not the three folds
+    assert expected.n_periods == days >= 16 and f"{days} out-of-sample days ×" in html
     for c in session.result["candidates"]:
         assert c["algorithm"] in html
     # trades by the regime at entry: every backtest trade counted once, as engine.regimes says
@@ -109,6 +112,25 @@ def test_the_fold_matrix_is_folds_by_candidates_of_net_profit() -> None:
     m = fold_matrix(candidates)
     assert m.tolist() == [[1.0, 0.5], [-2.0, 0.0], [3.0, -1.0]]
     assert candidates_pbo(candidates[:1]) is None  # one candidate: nothing to overfit by choosing
+
+
+def test_pbo_uses_daily_results_when_the_session_recorded_enough_days() -> None:
+    rng = np.random.default_rng(3)
+    folds = [{"net_profit": 1.0}, {"net_profit": -1.0}, {"net_profit": 2.0}]
+    # candidate 0 is best on the first half of the days and worst on the second: overfit
+    first = np.r_[np.full(16, 5.0), np.full(16, -5.0)]
+    candidates = [{"folds": folds, "daily_net": list(first)}] + [
+        {"folds": folds, "daily_net": list(rng.normal(0, 0.1, 32))} for _ in range(3)
+    ]
+    m, basis = pbo_matrix(candidates)
+    assert basis == "days" and m.shape == (32, 4) and m[:, 0].tolist() == first.tolist()
+    result = candidates_pbo(candidates)
+    assert result is not None and result.n_periods == 32 and result.n_groups == 16
+    assert 0.0 < result.pbo < 1.0
+    short = [{**c, "daily_net": c["daily_net"][:10]} for c in candidates]  # too few days
+    assert pbo_matrix(short)[1] == "folds" and candidates_pbo(short).n_periods == 3
+    older = [{"folds": folds} for _ in range(2)]  # sessions from before daily results
+    assert pbo_matrix(older)[1] == "folds"
 
 
 def test_results_by_hour_sum_per_utc_hour() -> None:
