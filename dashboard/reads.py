@@ -147,7 +147,7 @@ def results(k: Key, ref: str, source: str) -> Any:
 def regime_metrics(
     k: Key, ref: str, source: str, by: str, start: datetime, end: datetime
 ) -> pd.DataFrame:
-    """A version's live or backtest trades closed in [start, end) by the market regime at
+    """A version's live, backtest or shadow trades closed in [start, end) by the market regime at
     entry (engine.regimes.metrics_by_regime on the stored bars)."""
     return _open_desk(*k).regime_metrics(ref, source=source, by=by, start=start, end=end)
 

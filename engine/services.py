@@ -423,8 +423,9 @@ class Desk:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> Any:
-        """A version's live or backtest trades closed in [start, end) by the market regime at
-        entry: trades, win rate, net profit, expectancy (engine.regimes.metrics_by_regime)."""
+        """A version's live, backtest or shadow (paper) trades closed in [start, end) by the
+        market regime at entry: trades, win rate, net profit, expectancy
+        (engine.regimes.metrics_by_regime)."""
         from engine.regimes.performance import version_metrics_by_regime
 
         return version_metrics_by_regime(self, ref, source=source, by=by, start=start, end=end)

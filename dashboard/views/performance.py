@@ -20,7 +20,7 @@ from dashboard.tables import (
 )
 
 ROLLING_MIN = 5  # trades: the smallest rolling window
-REGIME_SOURCES = ("live", "backtest")  # shadow trades are not tagged with regimes
+REGIME_SOURCES = ("live", "backtest", "shadow")
 SOURCES = {
     "live": "live",
     "backtest": "backtest (out of sample, after costs)",

@@ -1,4 +1,4 @@
-"""A version's trades (live or backtest) by the regime at entry, from the stored bars."""
+"""A version's trades (live, backtest or shadow) by the regime at entry, from the stored bars."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from engine.regimes.breakdown import Dimension, metrics_by_regime
 from engine.regimes.settings import RegimeSettings, regime_warmup
 
-SOURCES = ("live", "backtest")
+SOURCES = ("live", "backtest", "shadow")
 
 
 def version_metrics_by_regime(
@@ -35,9 +35,10 @@ def version_metrics_by_regime(
 
     s = settings or desk.config().regimes
     version = desk.version(ref)
+    listed = desk.shadow_trades(ref) if source == "shadow" else desk.trades(ref, source=source)
     trades = [
         t
-        for t in desk.trades(ref, source=source)
+        for t in listed
         if (start is None or t.close_time >= start) and (end is None or t.close_time < end)
     ]
     if not trades:

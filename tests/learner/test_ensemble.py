@@ -208,6 +208,8 @@ def test_a_winning_ensemble_is_registered_loaded_and_served(ensemble_session: An
          for m in model.members_], axis=0,
     )  # fmt: skip
     assert np.allclose(proba, members)
+    report = desk.research_report(info.ref)  # the research report reads like any version's
+    assert "ensemble_soft_vote" in report and "stacking of top 2" in report
 
 
 def test_the_session_records_each_candidates_daily_results(ensemble_session: Any):

@@ -100,3 +100,23 @@ def test_without_shadow_trading_the_pages_say_how_to_turn_it_on(home: Path):
     at.radio(key=f"perf_source:{V3}").set_value("shadow").run()
     assert f"{V3} has no paper trades" in texts(at)
     assert not [t for t in charts_by_title(at) if t.endswith(SHADOW)]
+
+
+def test_performance_slices_paper_trades_by_market_regime(desk: Desk):
+    from engine.regimes import metrics_by_regime
+
+    at = open_page("performance")
+    at.selectbox(key="perf_version").set_value(V1).run()
+    at.radio(key=f"perf_source:{V1}").set_value("shadow").run()
+    at.radio(key="perf_regime_by").set_value("volatility").run()
+    table = frame(at, "regime", "trades", "net USD")
+    paper = desk.shadow_trades(V1)
+    version = desk.version(V1)
+    want = metrics_by_regime(
+        paper, desk.bars(version.symbol, version.timeframe), desk.config().regimes, by="volatility"
+    )
+    assert table["trades"].sum() == len(paper) > 0
+    assert list(table["regime"]) == list(want["regime"])
+    assert list(table["trades"]) == list(want["trades"])
+    assert table["net USD"].to_numpy() == pytest.approx(want["net_profit"].to_numpy())
+    assert "Results by market regime at entry" + SHADOW in charts_by_title(at)
