@@ -1,7 +1,10 @@
 """Import speed of the real MT5 file and a full default learning session on it (time per stage,
 peak memory). Not a test: prints figures for docs/BENCHMARKS.md.
 
-    .venv/bin/python bench/learning.py [--file PATH]
+    .venv/bin/python bench/learning.py [--file PATH] [--ensembles]
+
+--ensembles adds learning.ensembles = soft_vote + stacking (top 3) to the session and prints the
+research report's PBO over its candidates (daily results) and how long it took.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def time_import(path: Path, repeats: int = 3) -> list[float]:
     return runs
 
 
-def run_session(path: Path) -> dict[str, object]:
+def run_session(path: Path, *, ensembles: bool = False) -> dict[str, object]:
+    from engine.research.report import candidates_pbo
     from engine.services import Desk, init_home
 
     home = tempfile.mkdtemp(prefix="aurum-bench-")
@@ -45,18 +49,26 @@ def run_session(path: Path) -> dict[str, object]:
         desk.import_bars(
             str(path), symbol="XAUUSD", timeframe="M5", tz="Europe/Athens", actor="bench"
         )
+        if ensembles:
+            desk.set_config("learning.ensembles", '["soft_vote", "stacking"]', actor="bench")
         start = time.perf_counter()
         outcome = desk.learn(actor="bench")
         wall = time.perf_counter() - start
         session = desk.learning_session(outcome.session_id)
+    started = time.perf_counter()
+    pbo = candidates_pbo(session.result.get("candidates", []))
+    pbo_seconds = time.perf_counter() - started
     return {
         "wall_seconds": round(wall, 1),
+        "pbo": None if pbo is None else round(pbo.pbo, 4),
+        "pbo_periods": None if pbo is None else pbo.n_periods,
+        "pbo_seconds": round(pbo_seconds, 3),
         "outcome": outcome.status,
         "version": outcome.version_ref,
         "stages": session.result.get("stage_seconds", {}),
         "candidates": [
             {
-                "algorithm": c["algorithm"],
+                "algorithm": c.get("label") or c["algorithm"],
                 "seconds": c["seconds"],
                 **{
                     k: c["metrics"].get(k)
@@ -81,6 +93,7 @@ def run_session(path: Path) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, default=REAL_M5)
+    parser.add_argument("--ensembles", action="store_true", help="add soft_vote + stacking")
     args = parser.parse_args()
     if not args.file.exists():
         print(f"skipped: {args.file} not found (the real data lives in ../shared/data)")
@@ -90,7 +103,7 @@ def main() -> int:
         f"import {args.file.name}: median {statistics.median(imports):.2f} s "
         f"(runs {', '.join(f'{s:.2f}' for s in imports)}; target <= 2 s)"
     )
-    result = run_session(args.file)
+    result = run_session(args.file, ensembles=args.ensembles)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["peak_rss_mb"] = round(peak_mb)
     print(
@@ -98,13 +111,17 @@ def main() -> int:
         f"peak RSS {peak_mb:.0f} MB (target <= 2048 MB), outcome {result['outcome']} "
         f"{result['version']}"
     )
+    print(
+        f"PBO over the candidates: {result['pbo']} on {result['pbo_periods']} periods "
+        f"({result['pbo_seconds']} s)"
+    )
     for stage, seconds in result["stages"].items():  # type: ignore[attr-defined]
         if stage:
             print(f"  {stage:<55} {seconds:7.2f} s")
     print(json.dumps(result["candidates"], indent=1))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "learning.json").write_text(
+    (out / ("learning-ensembles.json" if args.ensembles else "learning.json")).write_text(
         json.dumps({"import_seconds": imports, **result}, indent=2, default=str)
     )
     return 0

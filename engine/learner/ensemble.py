@@ -129,14 +129,18 @@ def top_members(ranked: list[CandidateResult], k: int) -> list[CandidateResult]:
     return [c for c in ranked if c.metrics.get("eligible")][:k]
 
 
-def ensemble_params(method: str, members: list[CandidateResult]) -> dict[str, Any]:
+def ensemble_params(
+    method: str, members: list[CandidateResult], meta_from_fold: int | None
+) -> dict[str, Any]:
+    """What the session record and the registry keep; `meta_from_fold`: the first fold stacking
+    predicted with its meta-model (earlier ones had too few earlier predictions: equal weights)."""
     params: dict[str, Any] = {
         "method": method,
         "members": [{"algorithm": m.algorithm, "params": m.params} for m in members],
     }
     if method == "stacking":
         params["meta"] = {"algorithm": "logistic_regression", "C": META_C}
-        params["meta_from_fold"] = 2
+        params["meta_from_fold"] = meta_from_fold
     return params
 
 
@@ -165,12 +169,14 @@ def evaluate_ensemble(
         for k in range(len(folds))
     ]
     fits = []
+    meta_from: int | None = None
     for k in range(len(folds)):
         meta = None
         if method == "stacking":
             rows, labels = earlier_oos(data, folds, per_fold, k)
             if len(labels) >= MIN_META_ROWS and len(np.unique(labels)) >= 2:
                 meta = fit_meta(rows, labels)
+                meta_from = k + 1 if meta_from is None else meta_from
         proba = combine(per_fold[k], meta)
         model = EnsembleClassifier.from_fitted([f[k].model for f in member_fits], method, meta)
         seconds = round(sum(f[k].fit_seconds for f in member_fits), 3)
@@ -180,7 +186,7 @@ def evaluate_ensemble(
         folds,
         fits,
         algorithm_name(method),
-        ensemble_params(method, members),
+        ensemble_params(method, members, meta_from),
         min_confidence=min_confidence,
     )
     result.label = label(method, members)

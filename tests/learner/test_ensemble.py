@@ -99,6 +99,20 @@ def test_stacking_learns_which_member_to_trust_from_earlier_folds_only(data: Dat
     assert stack.folds[2].log_loss < vote.folds[2].log_loss
 
 
+def test_a_fold_with_too_few_earlier_predictions_is_equal_weighted(
+    data: Dataset, folds: Any, monkeypatch: pytest.MonkeyPatch
+):
+    import engine.learner.ensemble as ensemble
+
+    monkeypatch.setattr(ensemble, "MIN_META_ROWS", len(folds[0][1]) + 1)  # fold 2 has too few
+    good = fits_for(folds, lambda test: one_hot(data.y[test], 0.6))
+    wrong = fits_for(folds, lambda test: one_hot((data.y[test] + 2) % 3 - 1, 0.8))
+    members = [member("good"), member("wrong")]
+    stack = evaluate_ensemble(data, folds, [good, wrong], members, "stacking", min_confidence=0.4)
+    assert [f.accuracy for f in stack.folds] == [0.0, 0.0, 1.0]
+    assert stack.params["meta_from_fold"] == 3
+
+
 def test_the_meta_model_never_sees_a_row_whose_label_reaches_the_fold(data: Dataset, folds: Any):
     per_fold = [np.zeros((len(test), 2, 3)) for _, test in folds]
     for k in (1, 2):
