@@ -107,7 +107,10 @@ def single_threaded(model: Any) -> Any:
     """Predict with one thread: a forest's `predict_proba` adds its trees' votes in whichever
     order its threads finish, so with n_jobs > 1 the sums (and a signal sitting exactly at the
     confidence threshold) can differ from run to run. Fitting stays parallel (deterministic for a
-    fixed random_state). Also what serving wants: thread pools only add latency for one row."""
+    fixed random_state). Also what serving wants: thread pools only add latency for one row.
+    An ensemble's members are each made single-threaded."""
+    for member in getattr(model, "members_", []):
+        single_threaded(member)
     steps = getattr(model, "named_steps", {}).values() or [model]
     for step in steps:
         if hasattr(step, "n_jobs"):

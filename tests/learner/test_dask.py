@@ -23,6 +23,7 @@ SEARCH = [
     ("learning.algorithms", '["logistic_regression", "random_forest", "hist_gradient_boosting"]'),
     ("learning.search", "random"),
     ("learning.search_trials", "2"),
+    ("learning.ensembles", '["soft_vote", "stacking"]'),  # built from the fits wherever they ran
 ]
 
 
@@ -86,9 +87,9 @@ def _assert_equal_sessions(
         assert local_out.status == dask_out.status == "succeeded"
         a = local.learning_session(local_out.session_id).result
         b = dask.learning_session(dask_out.session_id).result
-        # 3 algorithms x 2 searched trials, every one of them counted for the deflated Sharpe
-        assert len(a["candidates"]) == 6 and a["n_trials"] == b["n_trials"] == 6
-        assert len({repr(c["params"]) for c in a["candidates"]}) == 6
+        # 3 algorithms x 2 searched trials and 2 ensembles, each counted for the deflated Sharpe
+        assert len(a["candidates"]) == 8 and a["n_trials"] == b["n_trials"] == 8
+        assert len({repr(c["params"]) for c in a["candidates"]}) == 8
         assert _without_timings(a["candidates"]) == _without_timings(b["candidates"])
         assert a["winner"] == b["winner"] and a["importances"] == b["importances"]
         assert local_out.metrics == dask_out.metrics

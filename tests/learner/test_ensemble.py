@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from engine.config.schema import LearningConfig, Phase3Config
 from engine.data.synthetic import generate_bars
-from engine.learner.candidates import hyperparameters, make_pipeline
+from engine.learner.candidates import hyperparameters, make_pipeline, single_threaded
 from engine.learner.dataset import build_dataset
 from engine.learner.ensemble import (
     EnsembleClassifier,
@@ -222,6 +222,9 @@ def test_a_winning_ensemble_is_registered_loaded_and_served(ensemble_session: An
          for m in model.members_], axis=0,
     )  # fmt: skip
     assert np.allclose(proba, members)
+    forest = next(m for m in model.members_ if m.named_steps["model"].n_jobs == 2)  # extra trees
+    single_threaded(model)  # what the Dask equality test and serving rely on
+    assert forest.named_steps["model"].n_jobs == 1
     report = desk.research_report(info.ref)  # the research report reads like any version's
     assert "ensemble_soft_vote" in report and "stacking of top 2" in report
 
