@@ -169,7 +169,7 @@ with shown_errors():
             range(len(candidates)),
             index=winner,
             format_func=lambda i: f"#{i + 1} {candidate_name(candidates[i])}",
-            key="folds_of",
+            key=f"folds_of:{s.id}",  # each session has its own candidates
         )
         folds = candidates[pick].get("folds") or []
         if folds:

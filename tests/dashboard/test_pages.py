@@ -224,6 +224,28 @@ def test_learning_shows_sessions_candidates_and_the_decision(home: Path, desk: D
     assert arr(importance, "y")[-1] == top[0]
 
 
+def test_learning_shows_a_sessions_ensembles_and_their_folds(home: Path, desk: Desk):
+    """The demo's session #2 tried a soft vote and a stacking of its best candidates."""
+    at = open_page("learning")
+    at.selectbox(key="session_pick").set_value(2).run()
+    stored = desk.learning_session(2).result["candidates"]
+    table = frame(at, "candidate", "verdict")
+    names = [n.removeprefix("★ ") for n in table["candidate"]]
+    assert names == [c.get("label") or c["algorithm"] for c in stored]
+    assert [n.split(":")[0] for n in names[-2:]] == ["soft vote of top 2", "stacking of top 2"]
+    stacking = len(stored) - 1
+    at.selectbox(key="folds_of:2").set_value(stacking).run()
+    folds = arr(
+        charts_by_title(at)["Walk-forward folds (out of sample, after costs)"]["data"][0], "y"
+    )
+    assert folds == pytest.approx([f["net_profit"] for f in stored[stacking]["folds"]])
+    at.selectbox(key="session_pick").set_value(3).run()  # fewer candidates: nothing breaks
+    assert not at.exception
+    assert len(frame(at, "candidate", "verdict")) == len(
+        desk.learning_session(3).result["candidates"]
+    )
+
+
 def test_models_page_marks_live_metrics_from_too_few_trades(home: Path, desk: Desk):
     at = open_page("models")
     active = desk.registry.active_version()
