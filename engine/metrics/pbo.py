@@ -70,22 +70,8 @@ def probability_of_backtest_overfitting(
     blocks = np.split(m[dropped:], s)
     if measure is column_means:
         lam = _mean_logits(blocks, s, n)
-        return PBOResult(
-            pbo=float(np.mean(lam <= 0.0)),
-            logits=tuple(float(x) for x in lam),
-            n_periods=t,
-            n_candidates=n,
-            n_groups=s,
-            dropped_periods=dropped,
-        )
-    logits = []
-    for chosen in combinations(range(s), s // 2):
-        inside = np.concatenate([blocks[g] for g in chosen])
-        outside = np.concatenate([blocks[g] for g in range(s) if g not in chosen])
-        best = int(np.argmax(measure(inside)))
-        omega = rankdata(measure(outside))[best] / (n + 1)
-        logits.append(math.log(omega / (1.0 - omega)))
-    lam = np.asarray(logits)
+    else:
+        lam = _split_logits(blocks, s, n, measure)
     return PBOResult(
         pbo=float(np.mean(lam <= 0.0)),
         logits=tuple(float(x) for x in lam),
@@ -94,6 +80,20 @@ def probability_of_backtest_overfitting(
         n_groups=s,
         dropped_periods=dropped,
     )
+
+
+def _split_logits(
+    blocks: list[np.ndarray], s: int, n: int, measure: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """The logit of the in-sample best candidate's out-of-sample rank, split by split."""
+    logits = []
+    for chosen in combinations(range(s), s // 2):
+        inside = np.concatenate([blocks[g] for g in chosen])
+        outside = np.concatenate([blocks[g] for g in range(s) if g not in chosen])
+        best = int(np.argmax(measure(inside)))
+        omega = rankdata(measure(outside))[best] / (n + 1)
+        logits.append(math.log(omega / (1.0 - omega)))
+    return np.asarray(logits)
 
 
 def _mean_logits(blocks: list[np.ndarray], s: int, n: int) -> np.ndarray:
