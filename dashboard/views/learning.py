@@ -162,6 +162,8 @@ with shown_errors():
         st.markdown("**Candidates** — out of sample, after spread, slippage and commission")
         table = candidates_frame(candidates)
         st.dataframe(table, hide_index=True, column_config=number_formats(table), key="candidates")
+        for note in s.result.get("ensemble_notes") or []:  # e.g. why no ensemble was built
+            st.caption(f"Ensembles: {note}")
         st.plotly_chart(charts.baseline_figure(candidates), key="baseline_chart")
         winner = next((i for i, c in enumerate(candidates) if c.get("winner")), 0)
         pick = st.selectbox(

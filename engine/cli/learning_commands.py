@@ -67,6 +67,7 @@ def _candidate_lines(result: dict[str, object]) -> list[str]:
         "verdict",
     ]
     out = ["out-of-sample, after spread, slippage and commission:", table(headers, rows)]
+    out += [f"ensembles: {note}" for note in result.get("ensemble_notes") or []]  # type: ignore[attr-defined]
     stages = result.get("stage_seconds") or {}
     if stages:
         out.append("stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items() if k))  # type: ignore[attr-defined]

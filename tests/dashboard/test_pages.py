@@ -233,6 +233,8 @@ def test_learning_shows_a_sessions_ensembles_and_their_folds(home: Path, desk: D
     names = [n.removeprefix("★ ") for n in table["candidate"]]
     assert names == [c.get("label") or c["algorithm"] for c in stored]
     assert [n.split(":")[0] for n in names[-2:]] == ["soft vote of top 2", "stacking of top 2"]
+    notes = desk.learning_session(2).result["ensemble_notes"]  # top 3 asked, 2 eligible
+    assert notes and all(f"Ensembles: {n}" in [c.value for c in at.caption] for n in notes)
     stacking = len(stored) - 1
     at.selectbox(key="folds_of:2").set_value(stacking).run()
     folds = arr(

@@ -136,6 +136,24 @@ def test_ensembles_need_two_eligible_candidates(data: Dataset, folds: Any):
     assert out == [] and "at least 2 eligible candidates" in notes[0]
 
 
+def test_a_session_says_why_it_built_no_ensemble(tmp_path: Path):
+    from engine.cli.learning_commands import _candidate_lines
+
+    desk = fast_desk(tmp_path / "d", n_bars=4000, momentum=0.25)
+    try:
+        desk.set_config("learning.algorithms", '["logistic_regression"]', actor="t")
+        desk.set_config("learning.ensembles", '["soft_vote"]', actor="t")
+        outcome = desk.learn(actor="test")
+        result = desk.learning_session(outcome.session_id).result
+        assert [c["algorithm"] for c in result["candidates"]] == ["logistic_regression"]
+        assert result["n_trials"] == 2  # the configured ensemble still counts as a trial
+        [note] = result["ensemble_notes"]
+        assert "need at least 2 eligible candidates, the session had 1" in note
+        assert f"ensembles: {note}" in _candidate_lines(result)
+    finally:
+        desk.close()
+
+
 def test_the_config_refuses_a_method_listed_twice_and_a_top_k_of_one():
     assert LearningConfig().ensembles == []
     with pytest.raises(ValidationError, match="once"):
