@@ -29,3 +29,25 @@ def test_boosted_candidates_round_trip_through_the_registry(tmp_path: Path, algo
     proba = model.predict_proba(np.zeros((1, len(info.features))))
     assert proba.shape == (1, 3) and abs(proba.sum() - 1) < 1e-6
     desk.close()
+
+
+def test_an_ensemble_of_boosters_is_one_skops_file(tmp_path: Path):
+    from engine.learner.candidates import hyperparameters, make_pipeline
+    from engine.learner.ensemble import EnsembleClassifier
+    from engine.registry.artifacts import load_artifact, save_artifact
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(1500, 6))
+    y = np.where(x[:, 0] > 0.5, 1, np.where(x[:, 0] < -0.5, -1, 0))
+    pipes = [
+        make_pipeline(a, hyperparameters(a, {"n_estimators": 20}, 1), max_features=4, seed=1)
+        for a in ("lightgbm", "xgboost")
+    ]
+    oof = rng.dirichlet(np.ones(3), size=(400, 2))
+    model = EnsembleClassifier(pipes, "stacking").fit(x, y, oof_proba=oof, oof_y=y[:400])
+    stored = save_artifact(tmp_path, "XAUUSD-M5-scalper", model)
+    loaded = load_artifact(tmp_path, stored.relative_path, stored.sha256)
+    assert np.array_equal(loaded.predict_proba(x[:50]), model.predict_proba(x[:50]))
+    assert [type(m.named_steps["model"]).__name__ for m in loaded.members_] == [
+        "LGBMClassifier", "XGBLabelClassifier"
+    ]  # fmt: skip
