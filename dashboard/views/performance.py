@@ -187,8 +187,10 @@ with shown_errors():
         regimes = reads.regime_metrics(k, ref, source, by, *window)
         st.caption(
             "Each trade takes the regime of the last stored bar closed before its entry: "
-            "volatility from the ATR's percentile over the trailing bars, trend from the slope "
-            "of the close (settings: regimes.*); 'unknown' = no stored bars before it."
+            "volatility from the ATR's percentile over the trailing bars (regimes.detector = "
+            "rules) or from a Gaussian mixture fitted on the bars before that day (gmm), trend "
+            "from the slope of the close (settings: regimes.*); 'unknown' = no stored bars "
+            "before it."
         )
         regime_left, regime_right = st.columns(2)
         shown_table = regime_table(regimes)

@@ -1,4 +1,7 @@
-"""Rule-based regimes at every bar, from that bar and the bars before it only.
+"""Regimes at every bar, from that bar and the bars before it only.
+
+Rule-based by default (below); with ``detector: gmm`` the volatility state comes from a Gaussian
+mixture fitted on earlier days' bars instead (`engine.regimes.mixture`).
 
 * volatility: the bar's ATR (simple mean of the true range over ``atr_period`` bars) ranked
   among the last ``vol_lookback`` ATR values (its own included, ties at mid-rank): below
@@ -94,6 +97,12 @@ def detect_regimes(bars: BarArrays, settings: RegimeSettings | None = None) -> R
     s = settings or RegimeSettings()
     atr = trailing_mean(true_range(bars), s.atr_period)
     percentile = trailing_percentile(atr, s.vol_lookback)
+    if s.detector == "gmm":
+        from engine.regimes.mixture import mixture_volatility
+
+        volatility = mixture_volatility(atr, bars.close, bars.secs, s)
+    else:
+        volatility = _states(percentile, s.low_percentile, s.high_percentile)
     move = trailing_slope(bars.close, s.trend_window) * (s.trend_window - 1)
     scale = atr * np.sqrt(s.trend_window)
     score = np.full_like(move, np.nan)
@@ -102,7 +111,7 @@ def detect_regimes(bars: BarArrays, settings: RegimeSettings | None = None) -> R
     return Regimes(
         atr_percentile=percentile,
         trend_score=score,
-        volatility=_states(percentile, s.low_percentile, s.high_percentile),
+        volatility=volatility,
         trend=_states(score, -s.trend_threshold, s.trend_threshold),
     )
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+BARS_PER_DAY_MAX = 1440  # M1: the most bars a UTC day can hold on the timeframes we trade
 
 
 class RegimeSettings(BaseModel):
@@ -10,6 +14,19 @@ class RegimeSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    detector: Literal["rules", "gmm"] = Field(
+        "rules",
+        description="Volatility states from the ATR percentile over vol_lookback bars (rules), "
+        "or from a 3-component Gaussian mixture of log(ATR / close) fitted each UTC day on the "
+        "gmm_train_bars bars before it (gmm). Trend uses the slope either way.",
+    )
+    gmm_train_bars: int = Field(
+        2880,
+        ge=200,
+        le=100_000,
+        description="Bars before each UTC day the gmm detector's mixture is fitted on "
+        "(2880 M5 bars = ten days).",
+    )
     atr_period: int = Field(
         14, ge=2, le=500, description="Bars in the average true range (simple mean) of a regime."
     )
@@ -47,5 +64,9 @@ class RegimeSettings(BaseModel):
 
 
 def regime_warmup(settings: RegimeSettings) -> int:
-    """Leading bars without a regime: every later bar has one (both states defined)."""
+    """Leading bars without a regime: every later bar has one (both states defined). For the
+    gmm detector: enough bars that a tail this long (plus the bar itself) gives its last bar the
+    same state as the whole series (the day's bars so far, the mixture's window, the ATR's)."""
+    if settings.detector == "gmm":
+        return settings.atr_period + settings.gmm_train_bars + BARS_PER_DAY_MAX
     return max(settings.atr_period + settings.vol_lookback - 1, settings.trend_window - 1)
