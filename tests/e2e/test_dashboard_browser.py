@@ -103,11 +103,13 @@ def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: S
     """The demo's session #2 also tried a soft vote and a stacking of its top 3 candidates."""
     visit(page, "learning", "Learning", 3)
     choose(page, "Session", "#2")
+    # while the page reruns, the previous session's chart can still stand next to the new one
     chart = page.locator(".js-plotly-plot").filter(has_text="Model vs random baseline")
-    expect(chart).to_contain_text("soft vote of top", timeout=LONG)
-    expect(chart).to_contain_text("stacking of top", timeout=LONG)
+    expect(chart.filter(has_text="soft vote of top").first).to_be_visible(timeout=LONG)
+    expect(chart.filter(has_text="stacking of top").first).to_be_visible(timeout=LONG)
+    expect(chart).to_have_count(1, timeout=LONG)  # the rerun is over
     choose(page, "Folds of", "stacking of top")
-    picked = page.get_by_role("combobox", name="Folds of")
+    picked = page.get_by_role("combobox", name="Folds of").first
     expect(picked).to_have_value(re.compile(r"^#\d+ stacking of top"), timeout=LONG)
     expect(page.get_by_text("Walk-forward folds (out of sample, after costs)")).to_be_visible(
         timeout=LONG
