@@ -36,10 +36,13 @@ class DemoResult:
 
 
 def demo_start(n_bars: int) -> datetime:
-    """Demo bars end about now (M5, ~23 trading hours a day, 5 days a week)."""
+    """Demo bars end within about ten days before now (M5, ~23 trading hours a day, 5 days a
+    week). They start on a Monday: the generated week repeats, so the same seed gives the same
+    bars, models and trades whatever day the demo is seeded on (only shifted by whole weeks)."""
     days = int(n_bars / (12 * 23) * 7 / 5) + 3
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days)
+    start = today - timedelta(days=days)
+    return start - timedelta(days=start.weekday())
 
 
 def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = None) -> DemoResult:
