@@ -148,6 +148,16 @@ class LearningConfig(_Section):
     executor: Literal["local", "dask"] = Field(
         "local", description="Where candidates x folds run: this process or a Dask cluster."
     )
+    n_jobs: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description=(
+            "Fits the local executor runs side by side. Each fit uses one thread (OpenMP and "
+            "BLAS pinned to 1), so a busy machine slows a session in proportion instead of "
+            "stalling it; 1 leaves a core free for MetaTrader."
+        ),
+    )
     dask_scheduler_address: str = Field(
         "",
         max_length=200,

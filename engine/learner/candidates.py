@@ -1,7 +1,9 @@
 """Candidate models: one pipeline per algorithm (selection → scaling → estimator), cheap defaults.
 
 Defaults are chosen so that a default session (3 algorithms × 5 folds on ~60k M5 bars) stays
-within about a minute on 2 cores; see docs/LEARNING.md for what each costs.
+within about a minute on 2 cores; see docs/LEARNING.md for what each costs. Every fit runs on
+one thread (`one_thread`): a session runs fits side by side instead (`learning.n_jobs`), which a
+busy machine slows in proportion, where OpenMP teams spinning against each other stall it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from engine.errors import ConfigError
 from engine.learner.feature_selection import VotingSelector
@@ -23,9 +26,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "min_samples_leaf": 50,
         "max_samples": 0.5,
         "max_features": "sqrt",
-        "n_jobs": 2,
     },
-    "extra_trees": {"n_estimators": 100, "max_depth": 8, "min_samples_leaf": 50, "n_jobs": 2},
+    "extra_trees": {"n_estimators": 100, "max_depth": 8, "min_samples_leaf": 50},
     "hist_gradient_boosting": {
         "max_iter": 80,
         "learning_rate": 0.1,
@@ -42,7 +44,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "subsample_freq": 1,
         "colsample_bytree": 0.8,
         "verbose": -1,
-        "n_jobs": 2,
     },
     "xgboost": {
         "n_estimators": 200,
@@ -51,7 +52,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "subsample": 0.8,
         "colsample_bytree": 0.8,
         "tree_method": "hist",
-        "n_jobs": 2,
     },
 }
 NEEDS_EXTRA = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
@@ -103,17 +103,25 @@ def make_estimator(algorithm: str, params: dict[str, Any]) -> Any:
     return XGBLabelClassifier(**params)
 
 
+def one_thread() -> Any:
+    """A context in which OpenMP and BLAS run one thread (in the calling thread): every fit and
+    prediction of a session runs inside it. Measured on 2 cores with one busy process beside it:
+    a gradient-boosting fit took 2.7 s on one thread and 29-132 s on two, whose OpenMP team
+    spins waiting for the thread the other process holds."""
+    return threadpool_limits(limits=1)
+
+
 def single_threaded(model: Any) -> Any:
-    """Predict with one thread: a forest's `predict_proba` adds its trees' votes in whichever
-    order its threads finish, so with n_jobs > 1 the sums (and a signal sitting exactly at the
-    confidence threshold) can differ from run to run. Fitting stays parallel (deterministic for a
-    fixed random_state). Also what serving wants: thread pools only add latency for one row.
+    """Set every step's `n_jobs` to 1: a forest's `predict_proba` adds its trees' votes in
+    whichever order its threads finish, so with n_jobs > 1 the sums (and a signal sitting exactly
+    at the confidence threshold) can differ from run to run; boosters' own `n_jobs` overrides the
+    OpenMP limit of `one_thread`. Serving wants it too: thread pools only add latency for one row.
     An ensemble's members are each made single-threaded."""
     for member in getattr(model, "members_", []):
         single_threaded(member)
     steps = getattr(model, "named_steps", {}).values() or [model]
     for step in steps:
-        if hasattr(step, "n_jobs"):
+        if getattr(step, "n_jobs", None) not in (None, 1):  # None is one thread already
             step.n_jobs = 1
     return model
 

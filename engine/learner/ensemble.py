@@ -268,11 +268,11 @@ def fit_final(
 ) -> EnsembleClassifier:
     """The winning ensemble for registration: its members refitted on the whole window and, for
     stacking, the meta-model fitted on the members' out-of-sample predictions of every fold."""
-    from engine.learner.candidates import make_pipeline
+    from engine.learner.candidates import make_pipeline, single_threaded
 
     method = str(winner.params["method"])
     pipes = [
-        make_pipeline(m.algorithm, m.params, max_features=max_features, seed=seed)
+        single_threaded(make_pipeline(m.algorithm, m.params, max_features=max_features, seed=seed))
         for m in winner.members
     ]
     model = EnsembleClassifier(pipes, method, meta_model() if method == "stacking" else None)

@@ -11,11 +11,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from engine.backtest import CostModel
 from engine.backtest.simulate import Market, simulate_on
-from engine.learner.candidates import make_pipeline, single_threaded
+from engine.learner.candidates import make_pipeline, one_thread, single_threaded
 from engine.learner.signals import signals_from_proba
 from engine.validation import WalkForwardSplit
 
@@ -137,13 +136,13 @@ def fit_fold(
     """Fit a fresh pipeline on the training rows; predict the test rows. Pure: the same inputs
     give the same outputs wherever it runs, which is what lets a session fan out to Dask."""
     started = time.perf_counter()
-    pipe = make_pipeline(algorithm, params, max_features=max_features, seed=seed)
-    # One BLAS thread, as on a Dask worker (its nanny sets OMP/OPENBLAS_NUM_THREADS=1): a
-    # threaded dot product sums in another order and logistic regression's probabilities
-    # then differ in the last bits (measured: 1.9e-15 on the real M5 file).
-    with threadpool_limits(limits=1, user_api="blas"):
+    pipe = single_threaded(make_pipeline(algorithm, params, max_features=max_features, seed=seed))
+    # One thread, as on a Dask worker (its nanny sets OMP/OPENBLAS_NUM_THREADS=1): a threaded
+    # dot product sums in another order and logistic regression's probabilities then differ in
+    # the last bits (measured: 1.9e-15 on the real M5 file); fits run side by side instead.
+    with one_thread():
         pipe.fit(X[train], y[train])
-        proba = single_threaded(pipe).predict_proba(X[test])
+        proba = pipe.predict_proba(X[test])
     return FoldFit(
         fold, proba, np.asarray(pipe.classes_), pipe, round(time.perf_counter() - started, 3)
     )

@@ -19,7 +19,7 @@ from engine import selection
 from engine.config.store import diff_configs
 from engine.db.schema import utcnow
 from engine.learner import records
-from engine.learner.candidates import hyperparameters, make_pipeline
+from engine.learner.candidates import hyperparameters, make_pipeline, one_thread, single_threaded
 from engine.learner.dataset import LearningError, build_dataset, data_hash, window
 from engine.learner.ensemble import build_ensembles, feature_support, fit_final
 from engine.learner.evaluate import CandidateResult, Dataset, assemble_candidate
@@ -123,17 +123,18 @@ def run_session(
     )
     tracker = _Tracker(desk, session_id, progress)
     try:
-        outcome = _run(
-            desk,
-            cfg,
-            session_id,
-            tracker,
-            sym=sym,
-            tf=tf,
-            until=until,
-            trigger=trigger,
-            config_json=config_json,
-        )
+        with one_thread():  # every fit, refit and importance of the session (see candidates)
+            outcome = _run(
+                desk,
+                cfg,
+                session_id,
+                tracker,
+                sym=sym,
+                tf=tf,
+                until=until,
+                trigger=trigger,
+                config_json=config_json,
+            )
     except Exception as err:
         records.update(
             desk.db,
@@ -340,10 +341,10 @@ def _refit(winner: CandidateResult, data: Dataset, splitter: WalkForwardSplit, l
     """The winner refitted on the whole window (an ensemble: each member, and for stacking the
     meta-model on the members' out-of-sample predictions, never in-sample ones)."""
     if not winner.members:
-        return make_pipeline(
+        return single_threaded(make_pipeline(
             winner.algorithm, winner.params, max_features=learn.max_features,
             seed=learn.random_seed,
-        ).fit(data.X, data.y)  # fmt: skip
+        )).fit(data.X, data.y)  # fmt: skip
     return fit_final(
         winner, data, splitter.folds(len(data.X)),
         max_features=learn.max_features, seed=learn.random_seed,
