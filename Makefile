@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# `make run` installs what running needs; `make test` adds the dev tools and every extra.
+RUN_STAMP := $(VENV)/.run-$(HASH)
+STAMP := $(VENV)/.installed-$(HASH)
+RUN_EXTRAS := api,explain
 
 .PHONY: run test lint bench demo clean-home help
 .PHONY: e2e chromium reliability test-postgres
@@ -18,14 +22,20 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -qq --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@test -f $(STAMP) || { echo "installing Aurum into $(VENV) (first run only)"; \
+		$(BIN)/python -m pip install -qq -e ".[$(RUN_EXTRAS)]"; }
+	rm -f $(VENV)/.run-*
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,boost,postgres,dask,api,explain]"
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	$(BIN)/python -m pip install -qq -e ".[dev,boost,postgres,dask,$(RUN_EXTRAS)]"
+	rm -f $(VENV)/.installed-* $(VENV)/.run-*
+	touch $(STAMP) $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/aurum init
 	$(BIN)/aurum demo --if-empty
 	$(BIN)/aurum models
