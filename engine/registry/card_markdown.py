@@ -38,6 +38,10 @@ def _time(value: datetime | None) -> str:
     return "—" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"
 
 
+def _label(name: str) -> str:
+    return METRICS[name].label if name in METRICS else _cell(name)
+
+
 def _number(name: str, value: float | None) -> str:
     if value is None:
         return "—"
@@ -88,7 +92,7 @@ def render_markdown(card: ModelCard) -> str:
             "",
             "| metric | value |",
             "| --- | --- |",
-            *[f"| {_cell(name)} | {_number(name, v)} |" for name, v in m.values.items()],
+            *[f"| {_label(name)} | {_number(name, v)} |" for name, v in m.values.items()],
             "",
         ]
         if m.trials_note:
