@@ -159,14 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
         p[name].add_argument("--json", action="store_true", help="print JSON")
     p["models"].add_argument("--lineage", help="only this lineage")
     for name in ("show", "activate", "pin", "unpin"):
-        p[name].add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+        p[name].add_argument(
+            "version", metavar="VERSION", help="id (12), lineage:vN or lineage@alias"
+        )
     for name in ("activate", "rollback"):
         p[name].add_argument("--reason", default="", help="why (kept in the history)")
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
     rr = p["research-report"]
-    rr.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    rr.add_argument("version", metavar="VERSION", help="id (12), lineage:vN or lineage@alias")
     rr.add_argument("--out", metavar="FILE", help="default: research-<lineage>-vN.html here")
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
