@@ -196,9 +196,7 @@ def cmd_show(args: argparse.Namespace) -> None:
         ]
         if v.description:
             lines += ["description:", *[f"  {line}" for line in v.description.splitlines()]]
-        lines += [
-            "metrics (backtest):",
-        ]
+        lines.append("metrics (backtest):")
         lines += [f"  {k:<22}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
         if v.details:
             from engine.cli.learning_commands import version_detail_lines
