@@ -271,6 +271,7 @@ class Desk:
 
     def export_version(self, ref: str | int, out: str, *, actor: str) -> ExportResult:
         """Write the model file and its card (JSON, Markdown) into the folder `out`."""
+        self.require_operator("exporting a model")
         from engine.registry.export import export_version
 
         result = export_version(self.registry, ref, out, desk_trials=self.trial_count())

@@ -148,12 +148,17 @@ def test_cleanup_keeps_the_file_of_an_aliased_version(three: Desk):
     assert three.version(V1).artifact_path and three.version(V2).status == "cleaned"
 
 
-def test_viewers_may_not_move_aliases(three: Desk):
+def test_viewers_may_not_move_aliases_export_or_import(three: Desk, tmp_path: Any):
     viewer = three.acting_as("vic", "viewer")
     with pytest.raises(PermissionDeniedError):
         viewer.set_alias(V1, "staging", actor="vic")
     with pytest.raises(PermissionDeniedError):
         viewer.remove_alias("staging", actor="vic")
+    with pytest.raises(PermissionDeniedError, match="exporting a model needs an operator"):
+        viewer.export_version(V1, str(tmp_path / "x"), actor="vic")
+    with pytest.raises(PermissionDeniedError, match="importing a model needs an operator"):
+        viewer.import_model(str(tmp_path / "x"), actor="vic")
+    assert not (tmp_path / "x").exists()
 
 
 def test_the_history_table_is_shared_and_marks_each_pointer(three: Desk):
