@@ -101,6 +101,12 @@ def activation_history(k: Key) -> list[ActivationRecord]:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
+def alias_history(k: Key, lineage: str | None = None) -> list[Any]:
+    """Moves of the named aliases (engine.registry.types.AliasMove), newest first."""
+    return _open_desk(*k).alias_history(lineage)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
 def trades(k: Key, ref: str, source: str | None = "live") -> list[LedgerTrade]:
     return _open_desk(*k).trades(ref, source=source)
 

@@ -90,6 +90,8 @@ def leaderboard_frame(versions: Sequence[Any]) -> pd.DataFrame:
         row["win rate 95 % interval"] = (
             "—" if low is None or high is None else f"{low:.1f}–{high:.1f} %"
         )
+        row["aliases"] = ", ".join(getattr(v, "aliases", ()))
+        row["tags"] = ", ".join(f"{k}={x}" for k, x in getattr(v, "tags", {}).items())
         row["not ranked because"] = getattr(v, "ineligible_reason", "") or ""
         row["created (UTC)"] = _utc(v.created_at)
         rows.append(row)

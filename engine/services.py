@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -32,7 +32,15 @@ from engine.ledger import (
     trades_for,
 )
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
+from engine.registry.metadata import MetadataChange
 from engine.registry.refs import find_version
+from engine.registry.types import AliasInfo, AliasMove
+
+if TYPE_CHECKING:
+    from engine.registry.card import ModelCard
+    from engine.registry.export import ExportResult
+    from engine.registry.model_import import ImportedModel
+    from engine.registry.search import VersionPage, VersionQuery
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,67 @@ class Desk:
 
     def activation_history(self, lineage: str | None = None) -> list[ActivationRecord]:
         return self.registry.history(lineage)
+
+    # --- tags, descriptions, named aliases, export (engine.registry.metadata, .export) ---
+    def tag(self, ref: str | int, text: str, *, actor: str) -> MetadataChange:
+        """Set the tag `KEY=VALUE` on a version (audited)."""
+        self.require_operator("tagging a version")
+        return self.registry.set_tag(ref, text, actor=actor)
+
+    def untag(self, ref: str | int, key: str, *, actor: str) -> MetadataChange:
+        self.require_operator("removing a tag")
+        return self.registry.remove_tag(ref, key, actor=actor)
+
+    def describe(self, ref: str | int, text: str, *, actor: str) -> MetadataChange:
+        """Replace a version's description (empty text clears it; audited)."""
+        self.require_operator("describing a version")
+        return self.registry.describe(ref, text, actor=actor)
+
+    def set_alias(self, ref: str | int, name: str, *, actor: str, reason: str = "") -> AliasMove:
+        """Point a named alias (`staging`, ...) of the version's lineage at it (history kept)."""
+        self.require_operator("moving an alias")
+        return self.registry.set_alias(ref, name, actor=actor, reason=reason)
+
+    def remove_alias(
+        self, name: str, *, lineage: str | None = None, actor: str, reason: str = ""
+    ) -> AliasMove:
+        self.require_operator("removing an alias")
+        return self.registry.remove_alias(name, lineage=lineage, actor=actor, reason=reason)
+
+    def aliases(self, lineage: str | None = None) -> list[AliasInfo]:
+        """Every pointer (`active` and the named ones) with the version it points at."""
+        return self.registry.current_aliases(lineage)
+
+    def alias_history(self, lineage: str | None = None, name: str | None = None) -> list[AliasMove]:
+        return self.registry.alias_history(lineage, name)
+
+    def find_versions(self, query: VersionQuery) -> VersionPage:
+        """A page of the leaderboard filtered and ordered (engine.registry.search)."""
+        from engine.registry.search import search_versions
+
+        return search_versions(self.leaderboard(query.lineage), query)
+
+    def model_card(self, ref: str | int) -> ModelCard:
+        """The version's model card (engine.registry.card.ModelCard), as export writes it."""
+        from engine.registry.export import build_card
+
+        return build_card(self.registry, ref, desk_trials=self.trial_count())
+
+    def export_version(self, ref: str | int, out: str, *, actor: str) -> ExportResult:
+        """Write the model file and its card (JSON, Markdown) into the folder `out`."""
+        self.require_operator("exporting a model")
+        from engine.registry.export import export_version
+
+        result = export_version(self.registry, ref, out, desk_trials=self.trial_count())
+        self.audit(actor, "model.export", result.card.ref, {"folder": result.folder})
+        return result
+
+    def import_model(self, folder: str, *, actor: str) -> ImportedModel:
+        """Verify an export from another desk and register it as a new, inactive version."""
+        self.require_operator("importing a model")
+        from engine.registry.model_import import import_model
+
+        return import_model(self.registry, folder, actor=actor)
 
     # --- market data ---
     def import_bars(

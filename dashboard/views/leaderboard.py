@@ -90,7 +90,18 @@ with shown_errors():
     ):
         options = sorted({getattr(v, attr) for v in board})
         chosen[attr] = col.multiselect(label, options, key=f"filter_{attr}", placeholder="all")
-    shown = [v for v in board if all(not sel or getattr(v, a) in sel for a, sel in chosen.items())]
+    tag_col, alias_col = st.columns(2)
+    tag_options = sorted({f"{key}={value}" for v in board for key, value in v.tags.items()})
+    tags = tag_col.multiselect("Tag", tag_options, key="filter_tag", placeholder="all")
+    alias_options = sorted({a for v in board for a in v.aliases})
+    names = alias_col.multiselect("Alias", alias_options, key="filter_alias", placeholder="all")
+    shown = [
+        v
+        for v in board
+        if all(not sel or getattr(v, a) in sel for a, sel in chosen.items())
+        and (not tags or any(f"{key}={value}" in tags for key, value in v.tags.items()))
+        and (not names or any(a in names for a in v.aliases))
+    ]
     st.caption(
         f"{len(shown)} of {len(board)} versions, ranked by the engine's weighted score "
         "(selection.weight_*; versions with fewer than selection.min_trades trades come last). "

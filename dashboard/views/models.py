@@ -18,6 +18,7 @@ from dashboard.desk import (
 from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.tables import activations_frame, version_facts
+from dashboard.version_notes import show_notes
 from engine.metrics.catalog import METRICS
 from engine.research.report import report_file_name
 
@@ -58,7 +59,8 @@ def cleanup_dialog(default_keep: int) -> None:
         "Keep the newest N versions' files", 1, 10_000, default_keep, key="cleanup_keep"
     )
     st.caption(
-        "Never removed: the active version, the one a rollback would restore, pinned versions. "
+        "Never removed: the active version, the one a rollback would restore, pinned versions, "
+        "versions a named alias points at. "
         "Rows and metrics stay (they count as trials); only model files go."
     )
 
@@ -157,6 +159,8 @@ with shown_errors():
         "importances, the learning session's candidates and the probability of backtest "
         "overfitting. Takes a few seconds to build.",
     )
+
+    show_notes(desk, v, reads.alias_history(k, v.lineage))
 
     history = reads.metrics_history(k, ref)
     if history:

@@ -8,14 +8,15 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic_core
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +36,8 @@ from engine.errors import (
     SchemaError,
     TicketConflictError,
 )
+from engine.registry.card import ModelCard
+from engine.registry.search import MAX_LIMIT, MAX_OFFSET, MAX_TAG_FILTERS, VersionQuery
 from engine.services import Desk
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -158,6 +161,61 @@ def create_app(
     )
     def trades(request: models.TradesRequest, caller: Caller) -> models.TradesOut:
         return bridge.log_trades(request, actor=f"api:{caller}")
+
+    @app.get(
+        "/v1/versions",
+        tags=["registry"],
+        summary="Versions, filtered, ordered and paged",
+        responses=_REFUSALS,
+    )
+    def versions(
+        caller: Caller,
+        lineage: Annotated[
+            str | None, Query(min_length=1, max_length=64, pattern=models.LINEAGE_PATTERN)
+        ] = None,
+        tag: Annotated[
+            list[Annotated[str, Field(max_length=321, pattern=models.TAG_FILTER_PATTERN)]] | None,
+            Query(
+                max_length=MAX_TAG_FILTERS,
+                description="`key` (has the tag) or `key=value`; repeat for more (all must "
+                f"match; at most {MAX_TAG_FILTERS}).",
+            ),
+        ] = None,
+        alias: Annotated[
+            str | None, Query(min_length=1, max_length=32, pattern=models.ALIAS_PATTERN)
+        ] = None,
+        status: models.VersionStatus | None = None,
+        origin: models.DataOrigin | None = None,
+        order: models.VersionOrder = "score",
+        direction: Literal["best", "asc", "desc"] = "best",
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> models.VersionPageOut:
+        query = VersionQuery(
+            lineage=lineage, tags=tuple(tag or ()), alias=alias, status=status, origin=origin,
+            order=order, direction=direction, limit=limit, offset=offset,
+        )  # fmt: skip
+        return bridge.versions(query)
+
+    @app.get(
+        "/v1/versions/{ref}",
+        tags=["registry"],
+        summary="One version's model card",
+        responses=_REFUSALS,
+    )
+    def version_card(
+        caller: Caller,
+        ref: Annotated[
+            str,
+            Path(
+                min_length=1,
+                max_length=100,
+                pattern=models.VERSION_REF_PATTERN,
+                description="id (12), lineage:vN or lineage@alias",
+            ),
+        ],
+    ) -> ModelCard:
+        return bridge.version_card(ref)
 
     @app.get(
         "/v1/report",

@@ -17,9 +17,12 @@ from engine.controller import Phase3Controller
 from engine.data.errors import DataError
 from engine.errors import AurumError, NotFoundError, RegistryError, TradeError
 from engine.features import BarArrays
+from engine.registry.card import ModelCard
+from engine.registry.search import VersionQuery
 from engine.services import Desk
 
 FUTURE_SLACK_SECONDS = 120  # a bar opening later than this after the server's clock is refused
+_VERSION_FIELDS = set(models.VersionOut.model_fields) - {"ref", "data_origin"}
 
 
 class Bridge:
@@ -129,6 +132,32 @@ class Bridge:
 
         with self.desk.db.session() as s:
             return logged_versions(s, tickets)
+
+    def versions(self, query: VersionQuery) -> models.VersionPageOut:
+        """A page of versions (engine.registry.search.VersionQuery in, its page out)."""
+        from engine.registry.search import version_origin
+
+        page = self.desk.find_versions(query)
+        out = [
+            models.VersionOut.model_validate(
+                {**{name: getattr(v, name) for name in _VERSION_FIELDS}, "ref": v.ref,
+                 "data_origin": version_origin(v)}
+            )
+            for v in page.versions
+        ]  # fmt: skip
+        return models.VersionPageOut(
+            versions=out,
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            next_offset=page.next_offset,
+            order=page.order,
+            direction=page.direction,
+        )
+
+    def version_card(self, ref: str) -> ModelCard:
+        """One version's model card (what `aurum export` writes as model-card.json)."""
+        return self.desk.model_card(ref)
 
     def report(self) -> dict[str, Any]:
         """The status report (`aurum report`), built from stored state; a GET writes no file."""

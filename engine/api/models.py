@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.ledger import TradeInput
+from engine.registry.card import MetricValue
 
 MAX_BARS = 5000
 MAX_TRADES = 1000
@@ -157,3 +158,60 @@ class ErrorOut(BaseModel):
 
     detail: str
     errors: list[FieldProblem] = Field(default_factory=list)
+
+
+# --- the registry over HTTP: GET /v1/versions and /v1/versions/{ref} -------------------------
+VersionOrder = Literal[
+    "score", "created", "trades", "net_profit", "win_rate", "win_rate_low", "win_rate_high",
+    "profit_factor", "expectancy", "average_win", "average_loss", "max_drawdown",
+    "max_drawdown_pct", "sharpe", "sortino", "calmar", "psr", "dsr",
+]  # fmt: skip
+VersionStatus = Literal["candidate", "active", "archived", "pinned", "cleaned"]
+DataOrigin = Literal["generated", "imported", "live", "mixed"]
+LINEAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+TAG_FILTER_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}(=[^\x00-\x1f]{1,256})?$"
+VERSION_REF_PATTERN = (
+    r"^([0-9]{1,12}|[A-Za-z0-9][A-Za-z0-9._-]{0,63}(:v[0-9]{1,9}|@[a-z][a-z0-9_-]{0,31}))$"
+)
+
+
+class VersionOut(BaseModel):
+    """One version as the leaderboard knows it: identity, status, score, current metrics
+    (live once it has selection.min_live_trades live trades, else out-of-sample backtest;
+    non-finite values as "inf"/"-inf"), and what people noted about it."""
+
+    id: int
+    ref: str
+    lineage: str
+    symbol: str
+    timeframe: str
+    version: int
+    algorithm: str
+    status: str
+    pinned: bool
+    created_at: datetime
+    train_start: datetime | None
+    train_end: datetime | None
+    score: float | None
+    eligible: bool
+    metrics: dict[str, MetricValue]
+    metrics_source: str
+    metrics_trades: int
+    data_origin: str | None
+    description: str
+    tags: dict[str, str]
+    aliases: list[str]
+    artifact_sha256: str
+
+
+class VersionPageOut(BaseModel):
+    """A page of matching versions in the asked order; `next_offset` is null on the last."""
+
+    versions: list[VersionOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+    order: str
+    direction: str

@@ -191,8 +191,12 @@ def cmd_show(args: argparse.Namespace) -> None:
             f"{v.artifact_size:,} bytes sha256 {v.artifact_sha256[:16]}…",
             f"features    {', '.join(v.features)}",
             f"notes       {v.notes}",
-            "metrics (backtest):",
+            f"aliases     {', '.join(f'{v.lineage}@{a}' for a in v.aliases) or '—'}",
+            f"tags        {', '.join(f'{k}={val}' for k, val in v.tags.items()) or '—'}",
         ]
+        if v.description:
+            lines += ["description:", *[f"  {line}" for line in v.description.splitlines()]]
+        lines.append("metrics (backtest):")
         lines += [f"  {k:<22}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
         if v.details:
             from engine.cli.learning_commands import version_detail_lines
@@ -235,7 +239,7 @@ def cmd_cleanup(args: argparse.Namespace) -> None:
         lines = [f"cleaned {len(report.removed)} version(s), freed {report.freed_bytes:,} bytes"]
         if report.protected:
             kept = ", ".join(report.protected)
-            lines.append(f"kept because active, rollback target or pinned: ids {kept}")
+            lines.append(f"kept because active, rollback target, pinned or aliased: ids {kept}")
         return "\n".join(lines)
 
     _emit(args, report, text)
@@ -244,6 +248,7 @@ def cmd_cleanup(args: argparse.Namespace) -> None:
 def cmd_history(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         moves = desk.activation_history(args.lineage)
+        alias_moves = desk.alias_history(args.lineage)
         audit = desk.audit_log()
 
     def text() -> str:
@@ -263,13 +268,19 @@ def cmd_history(args: argparse.Namespace) -> None:
         audit_rows = [
             [f"{a.created_at:%Y-%m-%d %H:%M:%S}", a.action, a.target, a.actor] for a in audit
         ]
+        rows += [
+            [f"{m.created_at:%Y-%m-%d %H:%M:%S}", f"{m.alias} {m.kind}", m.from_ref or "—",
+             m.to_ref or "—", m.actor, m.reason]
+            for m in alias_moves
+        ]  # fmt: skip
+        rows.sort(key=lambda row: row[0], reverse=True)  # moves of every pointer, newest first
         return (
             table(["time (UTC)", "event", "from", "to", "actor", "reason"], rows)
             + "\n\naudit:\n"
             + table(["time (UTC)", "action", "target", "actor"], audit_rows)
         )
 
-    _emit(args, {"activations": moves, "audit": audit}, text)
+    _emit(args, {"activations": moves, "aliases": alias_moves, "audit": audit}, text)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -311,6 +322,42 @@ def cmd_alerts(args: argparse.Namespace) -> None:
 
 def cmd_research_report(args: argparse.Namespace) -> None:
     from engine.cli.research_commands import run
+
+    run(args)
+
+
+def cmd_tag(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_tag as run
+
+    run(args)
+
+
+def cmd_untag(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_untag as run
+
+    run(args)
+
+
+def cmd_describe(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_describe as run
+
+    run(args)
+
+
+def cmd_alias(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_alias as run
+
+    run(args)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_export as run
+
+    run(args)
+
+
+def cmd_import_model(args: argparse.Namespace) -> None:
+    from engine.cli.registry_commands import cmd_import_model as run
 
     run(args)
 

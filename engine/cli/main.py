@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "re-activate the previously active version",
     "pin": "protect a version from cleanup",
     "unpin": "remove a version's cleanup protection",
-    "cleanup": "remove old versions' model files (never active/previous/pinned)",
+    "cleanup": "remove old versions' model files (never active/previous/pinned/aliased)",
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
@@ -41,6 +41,12 @@ COMMANDS: dict[str, str] = {
     "migrate-db": "copy this desk's database into a new, empty one (e.g. PostgreSQL), verified",
     "user": "add NAME --role viewer|operator | passwd NAME | remove NAME | list",
     "alerts": "recent alerts | test (send one to the webhook) | check (run the rules now)",
+    "tag": "set a tag KEY=VALUE on a version (audited)",
+    "untag": "remove a tag from a version",
+    "describe": "set a version's free-text description ('' clears it)",
+    "alias": "VERSION NAME | --remove NAME: named pointers (staging, ...) with history",
+    "export": "write a version's model file and model card (JSON, Markdown) into a folder",
+    "import-model": "verify a folder from `aurum export` and register it as a new version",
 }
 
 
@@ -153,14 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
         p[name].add_argument("--json", action="store_true", help="print JSON")
     p["models"].add_argument("--lineage", help="only this lineage")
     for name in ("show", "activate", "pin", "unpin"):
-        p[name].add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+        p[name].add_argument(
+            "version", metavar="VERSION", help="id (12), lineage:vN or lineage@alias"
+        )
     for name in ("activate", "rollback"):
         p[name].add_argument("--reason", default="", help="why (kept in the history)")
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
     rr = p["research-report"]
-    rr.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    rr.add_argument("version", metavar="VERSION", help="id (12), lineage:vN or lineage@alias")
     rr.add_argument("--out", metavar="FILE", help="default: research-<lineage>-vN.html here")
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
@@ -199,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if action == "add":
             sp.add_argument("--role", required=True, choices=["viewer", "operator"])
+    from engine.cli.registry_commands import add_arguments
+
+    add_arguments(p)
     cfg = p["config"].add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = cfg.add_parser("show", help="every key with its value", parents=[common])
     show.add_argument("--json", action="store_true", help="print JSON")

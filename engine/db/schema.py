@@ -89,6 +89,8 @@ class ModelVersion(Base):
     status: Mapped[str] = mapped_column(String(16), default="candidate")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # what a person wrote about the version (`aurum describe`): metadata, not what it is
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     details_json: Mapped[str] = mapped_column(Text, default="{}")
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_sessions.id"), nullable=True, index=True
@@ -97,7 +99,8 @@ class ModelVersion(Base):
 
 
 class Alias(Base):
-    """A named pointer (`active`) per lineage; the primary key makes it exactly one."""
+    """A named pointer per lineage (`active`, or a name such as `staging`); the primary key
+    makes it exactly one of each name per lineage."""
 
     __tablename__ = "aliases"
     lineage_id: Mapped[int] = mapped_column(ForeignKey("lineages.id"), primary_key=True)
@@ -107,19 +110,35 @@ class Alias(Base):
 
 
 class ActivationEvent(Base):
-    """Append-only history of the `active` pointer: who moved it, when, from, to and why."""
+    """Append-only history of each pointer (`alias`): who moved it, when, from, to and why.
+    `to_version_id` is empty only when a named alias was removed."""
 
     __tablename__ = "activation_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lineage_id: Mapped[int] = mapped_column(ForeignKey("lineages.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(32), default="active", server_default="active")
     kind: Mapped[str] = mapped_column(String(16))
     from_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("model_versions.id"), nullable=True
     )
-    to_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    to_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id"), nullable=True
+    )
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VersionTag(Base):
+    """A `key=value` label on a version (`aurum tag`): metadata about it, audited, editable."""
+
+    __tablename__ = "version_tags"
+    __table_args__ = (Index("ix_version_tags_key_value", "key", "value"),)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class VersionMetric(Base):

@@ -32,7 +32,7 @@ def activation_stack(session: Session | Connection, lineage_id: int) -> list[int
     stack: list[int] = []
     events = session.execute(
         select(_EVENTS.c.kind, _EVENTS.c.to_version_id)
-        .where(_EVENTS.c.lineage_id == lineage_id)
+        .where(_EVENTS.c.lineage_id == lineage_id, _EVENTS.c.alias == ACTIVE)
         .order_by(_EVENTS.c.id)
     )
     for kind, to_version in events:
@@ -155,13 +155,15 @@ def rollback(
 def history(
     session: Session, lineage_name: str | None = None, limit: int = 200, event_id: int | None = None
 ) -> list[ActivationRecord]:
-    """Activation and rollback events, newest first."""
+    """Activation and rollback events (moves of `active`; named aliases have their own
+    history, engine.registry.aliases), newest first."""
     to_v, from_v = aliased(ModelVersion), aliased(ModelVersion)
     query = (
         select(ActivationEvent, Lineage.name, to_v.version, from_v.version)
         .join(Lineage, Lineage.id == ActivationEvent.lineage_id)
         .join(to_v, to_v.id == ActivationEvent.to_version_id)
         .outerjoin(from_v, from_v.id == ActivationEvent.from_version_id)
+        .where(ActivationEvent.alias == ACTIVE)
     )
     if lineage_name:
         query = query.where(Lineage.name == lineage_name)
@@ -176,7 +178,7 @@ def history(
             from_ref=None if from_n is None else f"{name}:v{from_n}",
             to_ref=f"{name}:v{to_n}",
             from_version_id=e.from_version_id,
-            to_version_id=e.to_version_id,
+            to_version_id=e.to_version_id,  # type: ignore[arg-type]  # set for `active`
             actor=e.actor,
             reason=e.reason,
             created_at=e.created_at,

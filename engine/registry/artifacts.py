@@ -67,6 +67,12 @@ def dump(estimator: Any) -> bytes:
         raise ArtifactError(f"cannot save this model with skops: {err}") from err
 
 
+def check_model_bytes(data: bytes, *, origin: str) -> list[str]:
+    """Refuse a skops file holding a type outside the allow-list, from its schema alone (no
+    object of the file is built, none of its code runs); returns the non-default types."""
+    return _check_types(data, origin=origin)
+
+
 def _check_types(data: bytes, *, origin: str) -> list[str]:
     from engine.registry.skops_types import untrusted_types
 

@@ -1,4 +1,5 @@
-"""Cleanup: remove old versions' files, never the active, rollback target or pinned ones."""
+"""Cleanup: remove old versions' files, never the active, rollback target, pinned or aliased
+ones."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.schema import ModelVersion
+from engine.db.schema import Alias, ModelVersion
 from engine.registry.activation import rollback_target
 from engine.registry.artifacts import delete_artifact
 from engine.registry.types import CleanupReport
@@ -15,7 +16,8 @@ from engine.registry.versions import active_ids
 
 
 def protected_ids(session: Session) -> set[int]:
-    """Versions cleanup must never touch: active, the rollback target of each lineage, pinned."""
+    """Versions cleanup must never touch: active, the rollback target of each lineage, pinned,
+    and those a named alias (`staging`, ...) points at."""
     active = active_ids(session)
     protected = set(active.values())
     for lineage_id in active:
@@ -23,6 +25,7 @@ def protected_ids(session: Session) -> set[int]:
         if target is not None:
             protected.add(target)
     protected.update(session.scalars(select(ModelVersion.id).where(ModelVersion.pinned)).all())
+    protected.update(session.scalars(select(Alias.version_id)).all())
     return protected
 
 

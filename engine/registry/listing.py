@@ -1,10 +1,11 @@
 """The version listing behind `list_versions` and the leaderboard, built for 1,000s of versions.
 
-Versions are immutable once registered (DESIGN rule 3): only their status, pin, notes and file
-path change. A `Listing` therefore remembers, per registry, the columns that cannot change,
-keyed by version id and checked against the row's created_at (so a restored or re-created
-database can never lend one version's values to another), and reads only the changing columns
-and the current metrics on each call, with one prebuilt statement. Metrics texts seen before are
+Versions are immutable once registered (DESIGN rule 3): only their status, pin, notes, file
+path and what people note about them (description, tags, aliases) change. A `Listing`
+therefore remembers, per registry, the columns that cannot change, keyed by version id and
+checked against the row's created_at (so a restored or re-created database can never lend one
+version's values to another), and reads only the changing columns, the current metrics, the
+tags and the aliases on each call, with prebuilt statements. Metrics texts seen before are
 not parsed again (keyed by the text itself, so never stale). Each row becomes a VersionInfo
 without running the dataclass `__init__`. Every call hands out fresh dicts and lists.
 """
@@ -30,6 +31,8 @@ from sqlalchemy import (
 )
 
 from engine.db.schema import Alias, CurrentMetrics, Lineage, ModelVersion
+from engine.registry.aliases import aliases_by_version
+from engine.registry.tags import tags_by_version
 from engine.registry.types import VersionInfo
 from engine.registry.versions import ACTIVE
 
@@ -64,6 +67,7 @@ def _changing_query(by_lineage: bool, with_live: bool) -> Select[Any]:
             live.c.metrics_json if with_live else null(),
             live.c.trades if with_live else null(),
             active.c.version_id,
+            v.description,
         )
         .outerjoin(chosen, and_(chosen.c.version_id == v.id, chosen.c.source == bindparam("src")))
         .outerjoin(active, and_(active.c.version_id == v.id, active.c.alias == ACTIVE))
@@ -174,9 +178,10 @@ class Listing:
         chosen = self._metrics.decode([r[6] for r in rows])
         live = self._metrics.decode([r[8] for r in rows]) if with_live else [None] * len(rows)
         decode = functools.lru_cache(maxsize=256)(json.loads)  # feature lists repeat, params too
+        tags, aliases = tags_by_version(connection), aliases_by_version(connection)
         out = []
         for row, values, live_values in zip(rows, chosen, live, strict=True):
-            vid, _, status, pinned, notes, path, _, trades, _, live_trades, active_id = row
+            vid, _, status, pinned, notes, path, _, trades, _, live_trades, active_id, about = row
             (
                 _, name, symbol, timeframe, number, algorithm, params_json, features_json,
                 train_start, train_end, data_hash, libs_json, fmt, size, sha, session_id,
@@ -219,6 +224,9 @@ class Listing:
                     "score": None,
                     "eligible": True,
                     "ineligible_reason": "",
+                    "description": about or "",
+                    "tags": dict(tags.get(vid, ())),
+                    "aliases": list(aliases.get(vid, ())),
                 }
             )
         return out

@@ -1,4 +1,5 @@
-"""Turning what a user types (`12`, `XAUUSD-M5-scalper:v3`) into a version row."""
+"""Turning what a user types (`12`, `XAUUSD-M5-scalper:v3`, `XAUUSD-M5-scalper@staging`) into a
+version row."""
 
 from __future__ import annotations
 
@@ -10,49 +11,69 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.db.schema import Lineage, ModelVersion
+from engine.db.schema import Alias, Lineage, ModelVersion
 from engine.errors import NotFoundError
 
-_REF = re.compile(r"^(?P<lineage>[A-Za-z0-9][A-Za-z0-9._-]*):v(?P<number>\d+)$")
+_LINEAGE = r"(?P<lineage>[A-Za-z0-9][A-Za-z0-9._-]*)"
+_REF = re.compile(rf"^{_LINEAGE}:v(?P<number>\d+)$")
+_ALIAS_REF = re.compile(rf"^{_LINEAGE}@(?P<alias>[a-z][a-z0-9_-]{{0,31}})$")
 _VERSIONS: Table = ModelVersion.__table__  # type: ignore[assignment]
 _LINEAGES: Table = Lineage.__table__  # type: ignore[assignment]
+_ALIASES: Table = Alias.__table__  # type: ignore[assignment]
 
 
-def _parse(ref: str | int) -> tuple[str, re.Match[str] | None]:
-    """The typed text and, for `lineage:vN`, its match; malformed refs are refused."""
+def _parse(ref: str | int) -> tuple[str, str, re.Match[str] | None]:
+    """The typed text, its kind (`id`, `number` for lineage:vN, `alias` for lineage@name) and
+    its match; malformed refs are refused."""
     text = str(ref).strip()
     if text.isdigit():
-        return text, None
+        return text, "id", None
     if match := _REF.match(text):
-        return text, match
+        return text, "number", match
+    if match := _ALIAS_REF.match(text):
+        return text, "alias", match
     raise NotFoundError(
-        f"{text!r} is not a version: use its id (e.g. 12) or lineage:vN "
-        "(e.g. XAUUSD-M5-scalper:v3); `aurum models` lists them"
+        f"{text!r} is not a version: use its id (e.g. 12), lineage:vN "
+        "(e.g. XAUUSD-M5-scalper:v3) or lineage@alias (e.g. XAUUSD-M5-scalper@staging); "
+        "`aurum models` lists them"
     )
 
 
-def _missing(text: str) -> NotFoundError:
+def _missing(text: str, kind: str) -> NotFoundError:
+    if kind == "alias":
+        lineage, _, alias = text.partition("@")
+        return NotFoundError(
+            f"{text}: lineage {lineage} has no alias {alias!r} (or no such lineage); "
+            "`aurum show VERSION` lists a version's aliases, `aurum alias VERSION NAME` sets one"
+        )
     return NotFoundError(f"model version {text} does not exist; `aurum models` lists them")
 
 
 def find_version(session: Session, ref: str | int) -> tuple[ModelVersion, Lineage]:
-    """Look a version up by id or `lineage:vN`; unknown refs raise NotFoundError."""
-    text, match = _parse(ref)
+    """Look a version up by id, `lineage:vN` or `lineage@alias`; unknown refs raise
+    NotFoundError."""
+    text, kind, match = _parse(ref)
     query = select(ModelVersion, Lineage).join(Lineage, Lineage.id == ModelVersion.lineage_id)
     if match is None:
         query = query.where(ModelVersion.id == int(text))
-    else:
+    elif kind == "number":
         query = query.where(
             Lineage.name == match["lineage"], ModelVersion.version == int(match["number"])
         )
+    else:
+        query = query.join(Alias, Alias.version_id == ModelVersion.id).where(
+            Lineage.name == match["lineage"],
+            Alias.lineage_id == Lineage.id,
+            Alias.alias == match["alias"],
+        )
     row = session.execute(query).first()
     if row is None:
-        raise _missing(text)
+        raise _missing(text, kind)
     return row[0], row[1]
 
 
 @functools.cache
-def _version_query(by_ref: bool, lock: bool) -> Select[Any]:
+def _version_query(kind: str, lock: bool) -> Select[Any]:
     """Built once: statements reused as they are skip SQLAlchemy's construction work."""
     query = select(
         _VERSIONS.c.id,
@@ -62,9 +83,15 @@ def _version_query(by_ref: bool, lock: bool) -> Select[Any]:
         _VERSIONS.c.lineage_id,
         _LINEAGES.c.name.label("lineage"),
     ).join(_LINEAGES, _LINEAGES.c.id == _VERSIONS.c.lineage_id)
-    if by_ref:
+    if kind == "number":
         query = query.where(
             _LINEAGES.c.name == bindparam("name"), _VERSIONS.c.version == bindparam("number")
+        )
+    elif kind == "alias":
+        query = query.join(_ALIASES, _ALIASES.c.version_id == _VERSIONS.c.id).where(
+            _LINEAGES.c.name == bindparam("name"),
+            _ALIASES.c.lineage_id == _LINEAGES.c.id,
+            _ALIASES.c.alias == bindparam("alias"),
         )
     else:
         query = query.where(_VERSIONS.c.id == bindparam("id"))
@@ -77,14 +104,16 @@ def version_row(connection: Connection, ref: str | int, *, lock_lineage: bool = 
     With `lock_lineage` the lineage row is locked for the rest of the transaction (PostgreSQL;
     SQLite write transactions are exclusive already), so moves of its pointer are serialised.
     """
-    text, match = _parse(ref)
+    text, kind, match = _parse(ref)
     if match is None:
         params: dict[str, Any] = {"id": int(text)}
-    else:
+    elif kind == "number":
         params = {"name": match["lineage"], "number": int(match["number"])}
-    row = connection.execute(_version_query(match is not None, lock_lineage), params).first()
+    else:
+        params = {"name": match["lineage"], "alias": match["alias"]}
+    row = connection.execute(_version_query(kind, lock_lineage), params).first()
     if row is None:
-        raise _missing(text)
+        raise _missing(text, kind)
     return row
 
 

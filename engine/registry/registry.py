@@ -15,8 +15,11 @@ from engine.audit import insert_audit
 from engine.db.connection import Database
 from engine.errors import AurumError, NotFoundError
 from engine.registry import activation, artifacts, cleanup, listing, versions
+from engine.registry.aliases import aliases_by_version
 from engine.registry.compare import DEFAULT_COMPARE, compare
+from engine.registry.metadata import VersionMetadata
 from engine.registry.refs import find_lineage, find_version
+from engine.registry.tags import tags_by_version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -72,7 +75,7 @@ def _library_versions() -> dict[str, str]:
     return out
 
 
-class ModelRegistry:
+class ModelRegistry(VersionMetadata):
     """Each public method is one transaction; nothing half-done survives an error."""
 
     def __init__(self, db: Database, artifacts_dir: Path) -> None:
@@ -92,6 +95,28 @@ class ModelRegistry:
         `also(session, version_id)` writes rows that belong with the version (its backtest
         trades) in the same transaction: all of it is recorded, or none."""
         stored = artifacts.save_artifact(self.artifacts_dir, spec.lineage, estimator)
+        return self._record(stored, spec, also)
+
+    def register_file(
+        self,
+        data: bytes,
+        spec: NewVersion,
+        *,
+        also: Callable[[Session, int], None] | None = None,
+    ) -> VersionInfo:
+        """Register a model file as it is (byte for byte, e.g. an imported export): its types
+        are checked against the allow-list first, then it is stored like any model file."""
+        artifacts.check_model_bytes(data, origin=f"the model file for {spec.lineage}")
+        stored = artifacts.write_artifact(self.artifacts_dir, spec.lineage, data)
+        return self._record(stored, spec, also)
+
+    def _record(
+        self,
+        stored: artifacts.StoredArtifact,
+        spec: NewVersion,
+        also: Callable[[Session, int], None] | None,
+    ) -> VersionInfo:
+        """Record the version of a stored file; a failed record leaves no new file."""
         try:
             with self.db.session(write=True) as s:
                 lineage = versions.ensure_lineage(
@@ -154,7 +179,15 @@ class ModelRegistry:
             row, lineage = find_version(s, ref)
             metrics = versions.latest_metrics(s, [row.id], source).get(row.id)
             active = set(versions.active_ids(s).values())
-            return versions.to_info(row, lineage, active, metrics, source)
+            return versions.to_info(
+                row,
+                lineage,
+                active,
+                metrics,
+                source,
+                tags=tags_by_version(s, [row.id]).get(row.id),
+                aliases=aliases_by_version(s, [row.id]).get(row.id),
+            )
 
     def list_versions(
         self, *, lineage: str | None = None, source: str = "backtest", live_from: int | None = None

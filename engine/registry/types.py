@@ -50,6 +50,9 @@ class VersionInfo:
     score: float | None = None
     eligible: bool = True
     ineligible_reason: str = ""
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
 
     @classmethod
     def from_fields(cls, state: dict[str, Any]) -> VersionInfo:
@@ -110,6 +113,35 @@ class ActivationRecord:
     actor: str
     reason: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """One move of a named pointer (`staging`, `candidate`, ...): set, moved or removed
+    (`to_ref` None). The `active` pointer's moves are ActivationRecords."""
+
+    id: int
+    lineage: str
+    alias: str
+    kind: str  # set | move | remove
+    from_ref: str | None
+    to_ref: str | None
+    from_version_id: int | None
+    to_version_id: int | None
+    actor: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AliasInfo:
+    """Where a pointer of a lineage points now."""
+
+    lineage: str
+    alias: str
+    version_id: int
+    ref: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

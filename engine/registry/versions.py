@@ -153,6 +153,9 @@ def to_info(
     active: set[int],
     metrics: tuple[dict[str, float | None], int] | None = None,
     source: str = "",
+    *,
+    tags: dict[str, str] | None = None,
+    aliases: list[str] | None = None,
 ) -> VersionInfo:
     values, trades = metrics if metrics else ({}, 0)
     return VersionInfo(
@@ -181,6 +184,9 @@ def to_info(
         metrics_trades=trades,
         details=json.loads(row.details_json or "{}"),
         session_id=row.session_id,
+        description=row.description or "",
+        tags=dict(tags or {}),
+        aliases=list(aliases or []),
     )
 
 

@@ -36,6 +36,8 @@ OPERATIONS = [
     ("POST", "/v1/signal"),
     ("POST", "/v1/trades"),
     ("GET", "/v1/report"),
+    ("GET", "/v1/versions"),
+    ("GET", "/v1/versions/{ref}"),
 ]
 
 

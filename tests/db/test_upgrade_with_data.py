@@ -88,3 +88,47 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         event = desk.rollback(actor="t", reason="after upgrade")  # the history still works
         assert event.to_version_id == 1
         assert desk.counts()["trades"] == 1
+        # the old history is the `active` pointer's; tags, notes and named aliases start empty
+        assert [m.kind for m in desk.activation_history()] == ["rollback", "activate", "activate"]
+        assert desk.version(2).description == "" and desk.version(2).tags == {}
+        desk.set_alias(2, "staging", actor="t")
+        assert desk.version("XAUUSD-M5-scalper@staging").id == 2
+        assert [a.alias for a in desk.aliases()] == ["active", "staging"]
+
+
+def test_downgrading_the_registry_revision_keeps_the_active_history(
+    tmp_path: Path, small_model: Any
+):
+    """0013 down to 0007: named aliases and their moves go, `active` and its history stay."""
+    from alembic import command
+
+    from engine.db.migrate import _alembic_config
+
+    home = tmp_path / "down"
+    init_home(str(home))
+    paths = resolve_home(str(home))
+    db = Database(paths.database_url)
+    upgrade_to_head(db, revision="0007_bridge_alerts_shadow")
+    _seed_old_desk(db, paths.artifacts_dir, small_model)
+    upgrade_to_head(db)
+    with Desk.open(str(home)) as desk:
+        desk.set_alias(1, "staging", actor="t")
+        desk.tag(1, "reviewed=yes", actor="t")
+        desk.describe(1, "notes", actor="t")
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # batch migrations recreate tables, as in upgrades
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        with conn.begin():
+            cfg = _alembic_config(db)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007_bridge_alerts_shadow")
+    with db.engine.connect() as conn:
+        aliases = conn.execute(text("SELECT alias, version_id FROM aliases")).all()
+        kinds = conn.execute(text("SELECT kind FROM activation_events ORDER BY id")).all()
+    assert [tuple(a) for a in aliases] == [("active", 2)]
+    assert [k[0] for k in kinds] == ["activate", "activate"]
+    upgrade_to_head(db)
+    db.dispose()
+    with Desk.open(str(home)) as desk:
+        assert desk.registry.active_version().id == 2  # type: ignore[union-attr]
+        assert desk.aliases()[0].alias == "active" and len(desk.aliases()) == 1
