@@ -106,6 +106,7 @@ def seed(desk: Desk, small_model: Any, forest: Any) -> None:
         auth.authenticate(desk, "olga", "wrong password")
     assert acquire(desk.db, "host:1", 30)
     release(desk.db, "host:1")
+    desk.pause("NFP at 13:30 UTC — ünïcode", actor="alice")
     with desk.db.session(write=True) as s:
         s.add(TriggerCheck(fired="time", results_json='[{"name": "time"}]', session_id=1))
         s.add(PromotionDecision(session_id=1, challenger_id=2, champion_id=1, decision="promote"))
@@ -318,7 +319,7 @@ def test_cli_migrates_verifies_and_audits_into_the_target(
             capsys, "migrate-db", "--home", str(source), "--to", typed, "--actor", "alice"
         )
     assert code == 0, err
-    assert "verified: 19 tables" in out and "bars" in out and "1,200" in out
+    assert "verified: 20 tables" in out and "bars" in out and "1,200" in out
     assert sums(target)["bars"][1] in out
     assert "s3cret" not in out + err
     db = open_database(target)

@@ -88,3 +88,6 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         event = desk.rollback(actor="t", reason="after upgrade")  # the history still works
         assert event.to_version_id == 1
         assert desk.counts()["trades"] == 1
+        assert not desk.pause_state().paused  # the pause switch starts on, and works
+        assert desk.pause("after upgrade", actor="t").paused
+        assert desk.pause_history()[0].reason == "after upgrade"
