@@ -36,6 +36,8 @@ OPERATIONS = [
     ("POST", "/v1/signal"),
     ("POST", "/v1/trades"),
     ("GET", "/v1/report"),
+    ("POST", "/v1/pause"),
+    ("POST", "/v1/resume"),
 ]
 
 

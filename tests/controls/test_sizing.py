@@ -37,9 +37,7 @@ def size(
 def test_one_percent_of_ten_thousand_at_a_320_dollar_lot_is_031_lots():
     got = size()  # 100 / (3.20 x 100 oz) = 0.3125 lots, rounded down to the 0.01 step
     assert (got.lots, got.risk_money, got.hold) == (0.31, 99.2, False)
-    assert got.note == (
-        "1% of balance 10,000.00 (reported) = 100.00 at 320.00 per lot → 0.31 lots"
-    )
+    assert got.note == ("1% of balance 10,000.00 (reported) = 100.00 at 320.00 per lot → 0.31 lots")
 
 
 def test_the_risk_per_lot_includes_slippage_both_ways_and_commission():
