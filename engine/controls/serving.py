@@ -103,12 +103,13 @@ class TradingControls:
 
     def __init__(self, desk: Any) -> None:
         self.desk = desk
+        self._config_file = str(desk.paths.config_file)
         self._cached: tuple[tuple[int, ...] | None, ControlSettings] | None = None
 
     def settings(self) -> ControlSettings:
         """The risk, costs and account keys; re-read when the config file's stamp moved."""
         try:
-            info = os.stat(self.desk.paths.config_file)
+            info = os.stat(self._config_file)
             stamp: tuple[int, ...] | None = (info.st_mtime_ns, info.st_size, info.st_ino)
         except OSError:
             stamp = None
