@@ -508,7 +508,7 @@ class Desk:
     # --- trading controls: the pause switch (engine.controls) ----------------------------------
     def pause(self, reason: str, *, actor: str, deliver: bool = True) -> Any:
         """Hold every signal (HOLD, `paused`, with the reason) until `resume`: recorded with
-        who, when and why, audited, alerted (`engine.controls.PauseState`)."""
+        who, when and why, audited, alerted (`engine.controls.pause.PauseState`)."""
         self.require_operator("pausing trading")
         from engine.controls.switching import switch
 
