@@ -10,9 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import reads
 from dashboard.desk import desk_key, get_desk, shown_errors
 from dashboard.frame import sidebar, start_services
 from dashboard.login import login_gate
+from dashboard.pause_panel import pause_banner
 
 TITLE = "Aurum — XAUUSD model desk"
 VIEWS = Path(__file__).parent / "views"
@@ -73,4 +75,5 @@ note = "not started"
 with shown_errors():
     note = start_services(*desk_key())
     sidebar(note)
+    pause_banner(reads.pause_state(reads.key()))
 navigation.run()

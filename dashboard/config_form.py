@@ -24,6 +24,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Features", "features"),
     ("Costs", "costs"),
     ("Account", "account"),
+    ("Risk", "risk"),
     ("Selection", "selection"),
     ("Shadow", "shadow"),
     ("Scheduler", "scheduler"),

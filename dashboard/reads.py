@@ -185,6 +185,20 @@ def report(k: Key) -> dict[str, Any]:
     return build_report(_open_desk(*k))
 
 
+PAUSE_TTL = 5  # seconds: a pause from the CLI, the bridge or a loss limit shows at once
+
+
+@st.cache_data(ttl=PAUSE_TTL, show_spinner=False)
+def pause_state(k: Key) -> Any:
+    """The pause switch (engine.controls.pause.PauseState)."""
+    return _open_desk(*k).pause_state()
+
+
+@st.cache_data(ttl=PAUSE_TTL, show_spinner=False)
+def pause_history(k: Key, limit: int = 10) -> list[Any]:
+    return _open_desk(*k).pause_history(limit)
+
+
 @st.cache_data(ttl=SHORT, show_spinner=False)
 def alerts(k: Key, limit: int = 20) -> list[Any]:
     """The newest alerts with their delivery status (engine.alerts.AlertRecord)."""

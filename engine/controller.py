@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from engine.controls.serving import TradingControls
 from engine.errors import DatabaseError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
@@ -55,6 +56,7 @@ class Phase3Controller:
         # version id -> loaded model: the active ones plus the RECENT_KEPT last served others,
         # so a rollback to the previous version serves at once
         self._cache: dict[int, _Served] = {}
+        self._controls = TradingControls(self.desk)  # sizing and the pause switch
         self._lock = threading.Lock()
         self._services: Any = None
         self._stop: asyncio.Event | None = None
@@ -80,15 +82,21 @@ class Phase3Controller:
         *,
         symbol: str | None = None,
         timeframe: str | None = None,
+        balance: float | None = None,
+        open_risk: float | None = None,
     ) -> Any:
-        """The active model's signal (side, confidence, SL, TP, version) for the latest bar;
-        with several markets, `symbol=` and `timeframe=` name the one `bars` belong to."""
+        """The active model's signal (side, confidence, SL, TP, version, lots and the money at
+        risk) for the latest bar; with several markets, `symbol=` and `timeframe=` name the one
+        `bars` belong to. `balance` (else account.initial_balance) and `open_risk` (the money
+        at the stops of open positions) feed the sizing; while paused every signal is HOLD."""
+        from engine.controls.serving import AccountReport
         from engine.learner.predict import SignalModel
 
         served = self._served(lineage, symbol, timeframe)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
-        return served.signals.signal(bars)
+        account = AccountReport(balance, open_risk)
+        return self._controls.apply(served.signals.signal(bars), account)
 
     def active_version_id(
         self,

@@ -403,8 +403,10 @@ class Desk:
 
         return records.get(self.db, session_id)
 
-    def signal(self, bars: Any, *, lineage: str | None = None) -> Any:
-        """The active model's signal for the last of `bars` (a bars frame)."""
+    def signal(self, bars: Any, *, lineage: str | None = None, account: Any = None) -> Any:
+        """The active model's signal for the last of `bars` (a bars frame), sized and held by
+        the trading controls (`account`: an engine.controls.serving.AccountReport)."""
+        from engine.controls.serving import TradingControls
         from engine.errors import RegistryError
         from engine.learner.predict import signal_for_bars
 
@@ -412,7 +414,7 @@ class Desk:
         if active is None:
             raise RegistryError("no active model: activate one with `aurum activate VERSION`")
         model, info = self.registry.load_model(active.id)
-        return signal_for_bars(model, info, bars)
+        return TradingControls(self).apply(signal_for_bars(model, info, bars), account)
 
     def explanations(self, ref: str | int) -> Any:
         """Why `ref` signals what it does (`engine.explain.Explanation`): attributions of its
@@ -432,6 +434,7 @@ class Desk:
         trade = parse_trade(data)
         with self.db.session(write=True) as s:
             logged = log_trade(s, trade)
+        self._after_trades([logged])
         return logged
 
     def log_trades(
@@ -455,7 +458,16 @@ class Desk:
                 f"{len(logged)} trades",
                 {"new": sum(t.outcome == "new" for t in logged)},
             )
+        self._after_trades(logged)
         return logged
+
+    def _after_trades(self, logged: Sequence[LoggedTrade]) -> None:
+        """New trades: judge the automatic pause rules (engine.controls.limits). A failure of
+        that check is logged, never turned into a failure of the trades just stored."""
+        if any(t.outcome == "new" for t in logged):
+            from engine.controls.switching import check_after_trades
+
+            check_after_trades(self)
 
     def trades(
         self, ref: str | int | None = None, *, source: str | None = "live"
@@ -561,6 +573,41 @@ class Desk:
         """Every version ever registered counts as a trial (cleaned ones too)."""
         with self.db.session() as s:
             return int(s.scalar(select(func.count(ModelVersion.id))) or 0)
+
+    # --- trading controls: the pause switch (engine.controls) ----------------------------------
+    def pause(self, reason: str, *, actor: str, deliver: bool = True) -> Any:
+        """Hold every signal (HOLD, `paused`, with the reason) until `resume`: recorded with
+        who, when and why, audited, alerted (`engine.controls.pause.PauseState`)."""
+        self.require_operator("pausing trading")
+        from engine.controls.switching import switch
+
+        return switch(self, paused=True, actor=actor, reason=reason, deliver=deliver)
+
+    def resume(self, reason: str = "", *, actor: str, deliver: bool = True) -> Any:
+        """Serve signals again (after a manual or an automatic pause); recorded and alerted."""
+        self.require_operator("resuming trading")
+        from engine.controls.switching import switch
+
+        return switch(self, paused=False, actor=actor, reason=reason, deliver=deliver)
+
+    def pause_state(self) -> Any:
+        """Whether signals are held now, and the pause (or resume) that made it so."""
+        from engine.controls import pause
+
+        return pause.current(self.db)
+
+    def pause_history(self, limit: int = 50) -> list[Any]:
+        """Every pause and resume, newest first."""
+        from engine.controls import pause
+
+        return pause.history(self.db, limit)
+
+    def check_pause_rules(self, *, at: datetime | None = None) -> Any:
+        """Judge the automatic pause rules (risk.daily_loss_limit, risk.max_drawdown_pct) now;
+        returns the switch's state."""
+        from engine.controls.switching import check_limits
+
+        return check_limits(self, at=at)
 
     # --- alerts -------------------------------------------------------------------------------
     def alerts(self, limit: int = 50) -> list[Any]:

@@ -7,14 +7,16 @@ import streamlit as st
 from dashboard import reads
 from dashboard.alert_panel import show_alerts
 from dashboard.charts import live_shortfall
-from dashboard.desk import get_desk, shown_errors
+from dashboard.desk import get_desk, show_flash, shown_errors
 from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
+from dashboard.pause_panel import show_pause_switch
 from dashboard.tables import headline_frame
 from engine.alerts.delivery import masked_url, webhook_url
 
 st.title("Overview")
 desk = get_desk()
 k = reads.key()
+show_flash()
 
 with shown_errors():
     if not reads.has_versions(k):
@@ -65,6 +67,8 @@ with shown_errors():
                 "commission. Sharpe and Sortino: daily returns annualised with √252."
             )
     with right:
+        st.subheader("Trading")
+        show_pause_switch(desk, k)
         st.subheader("Background services")
         services_box(reads.service_status(k), "", caption=False, compact=False)
         st.subheader("Last learning session")

@@ -162,6 +162,24 @@ def create_app(
     def trades(request: models.TradesRequest, caller: Caller) -> models.TradesOut:
         return bridge.log_trades(request, actor=f"api:{caller}")
 
+    @app.post(
+        "/v1/pause",
+        tags=["controls"],
+        summary="Pause trading: every signal HOLD, with the reason",
+        responses=_REFUSALS,
+    )
+    def pause(request: models.PauseRequest, caller: Caller) -> models.PauseOut:
+        return bridge.pause(request, actor=f"api:{caller}")
+
+    @app.post(
+        "/v1/resume",
+        tags=["controls"],
+        summary="Resume trading after a pause",
+        responses=_REFUSALS,
+    )
+    def resume(request: models.ResumeRequest, caller: Caller) -> models.PauseOut:
+        return bridge.resume(request, actor=f"api:{caller}")
+
     @app.get(
         "/v1/versions",
         tags=["registry"],

@@ -83,13 +83,22 @@ class Bridge:
                     bars_used=None if need is None else max(need * 2, 600),
                 )
             )
-        return models.ActiveList(active=out)
+        state = self.desk.pause_state()
+        return models.ActiveList(
+            active=out, paused=state.paused, pause=pause_out(state) if state.paused else None
+        )
 
     def signal(self, request: models.SignalRequest) -> models.SignalOut:
         """The active model's signal for the last of the request's bars."""
         bars = bar_arrays(request.bars)
+        account = request.account or models.AccountIn()
         signal = self.controller.predict_signal(
-            bars, request.lineage, symbol=request.symbol, timeframe=request.timeframe
+            bars,
+            request.lineage,
+            symbol=request.symbol,
+            timeframe=request.timeframe,
+            balance=account.balance,
+            open_risk=account.open_risk,
         )
         return models.SignalOut(
             **vars(signal),
@@ -97,6 +106,13 @@ class Bridge:
             symbol=request.symbol,
             timeframe=request.timeframe,
         )
+
+    def pause(self, request: models.PauseRequest, *, actor: str) -> models.PauseOut:
+        """Hold every signal from the next request on (audited and alerted as `actor`)."""
+        return pause_out(self.desk.pause(request.reason, actor=actor))
+
+    def resume(self, request: models.ResumeRequest, *, actor: str) -> models.PauseOut:
+        return pause_out(self.desk.resume(request.reason, actor=actor))
 
     def log_trades(self, request: models.TradesRequest, *, actor: str) -> models.TradesOut:
         """Log the trades in one transaction (all or nothing), audited as `actor`. A trade without
@@ -164,6 +180,23 @@ class Bridge:
         from engine.reports import build_report
 
         return build_report(self.desk)
+
+
+def pause_out(state: Any) -> models.PauseOut:
+    """The switch as the bridge answers it (engine.controls.pause.PauseState in)."""
+    event = state.event
+    if event is None:
+        return models.PauseOut(paused=state.paused, changed=state.changed)
+    return models.PauseOut(
+        paused=state.paused,
+        changed=state.changed,
+        reason=event.reason,
+        actor=event.actor,
+        at=event.at,
+        rule=event.rule,
+        figure=event.figure,
+        limit=event.threshold,
+    )
 
 
 def bar_arrays(bars: models.Bars) -> BarArrays:

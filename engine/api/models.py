@@ -55,6 +55,21 @@ class Bars(_Body):
         return self
 
 
+Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
+class AccountIn(_Body):
+    """The trading side's account when it asks for a signal: the balance a `risk_percent`
+    size is taken of (without it: `account.initial_balance` of the desk's config), and the money
+    its open positions lose if their stops are hit (needed when `risk.max_open_risk_percent` is
+    on: MQL5 sums each position's |open - SL| x volume x contract size, plus costs)."""
+
+    balance: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = Field(
+        None, examples=[10250.0]
+    )
+    open_risk: Money | None = Field(None, examples=[0.0])
+
+
 class SignalRequest(_Body):
     """Recent bars of one market; the signal is for the last bar."""
 
@@ -64,6 +79,9 @@ class SignalRequest(_Body):
         None, min_length=1, max_length=64, description="Only when several lineages serve it."
     )
     bars: Bars
+    account: AccountIn | None = Field(
+        None, description="The account now, for the signal's size (recommended)."
+    )
 
 
 class SignalOut(BaseModel):
@@ -84,6 +102,17 @@ class SignalOut(BaseModel):
     lineage: str
     symbol: str
     timeframe: str
+    stop_distance: float | None = Field(
+        description="Price distance from the fill (the ask for a BUY) to the stop-loss."
+    )
+    lots: float = Field(description="Lots to trade (0 for HOLD), from the desk's risk section.")
+    risk_money: float | None = Field(
+        description="Money lost if the stop is hit at that size, after slippage and commission "
+        "(null when the model gives no stop)."
+    )
+    sizing: str = Field(description="How the size was found, or why the signal is HOLD.")
+    paused: bool = Field(description="Trading is paused: every signal is HOLD until resumed.")
+    pause_reason: str | None
 
 
 class TradeIn(TradeInput):
@@ -137,8 +166,32 @@ class ActiveOut(BaseModel):
     bars_used: int | None = Field(description="Bars the features are computed on (send these).")
 
 
+class PauseOut(BaseModel):
+    """The pause switch: whether every signal is HOLD now, since when, by whom and why (an
+    automatic pause names its rule, the figure that tripped it and the limit)."""
+
+    paused: bool
+    changed: bool = Field(False, description="Whether this request moved the switch.")
+    reason: str | None = None
+    actor: str | None = None
+    at: datetime | None = None
+    rule: str | None = None
+    figure: float | None = None
+    limit: float | None = None
+
+
+class PauseRequest(_Body):
+    reason: str = Field(min_length=1, max_length=500, examples=["news: NFP at 13:30 UTC"])
+
+
+class ResumeRequest(_Body):
+    reason: str = Field("", max_length=500, examples=["spreads back to normal"])
+
+
 class ActiveList(BaseModel):
     active: list[ActiveOut]
+    paused: bool = Field(False, description="Trading is paused: every signal is HOLD.")
+    pause: PauseOut | None = Field(None, description="The pause, while paused.")
 
 
 class HealthOut(BaseModel):

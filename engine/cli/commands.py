@@ -386,6 +386,18 @@ def cmd_signal(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_pause(args: argparse.Namespace) -> None:
+    from engine.cli.control_commands import cmd_pause as run
+
+    run(args)
+
+
+def cmd_resume(args: argparse.Namespace) -> None:
+    from engine.cli.control_commands import cmd_resume as run
+
+    run(args)
+
+
 def cmd_serve_api(args: argparse.Namespace) -> None:
     from engine.cli.api_commands import cmd_serve_api as run
 

@@ -123,22 +123,28 @@ def cmd_session(args: argparse.Namespace) -> None:
 
 
 def cmd_signal(args: argparse.Namespace) -> None:
+    from engine.controls.serving import account_report
     from engine.data.importers import read_bars
 
+    account = account_report(args.balance, args.open_risk)
     with _desk(args) as desk:
         timeframe = args.timeframe or desk.config().learning.timeframe
         bars = read_bars(args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz).frame
-        signal = desk.signal(bars, lineage=args.lineage)
+        signal = desk.signal(bars, lineage=args.lineage, account=account)
 
     def text() -> str:
         levels = ""
         if signal.stop_loss is not None:
             levels = f"  SL {signal.stop_loss:.2f}  TP {signal.take_profit:.2f}"
+        size = ""
+        if signal.lots:
+            at_risk = "unknown" if signal.risk_money is None else f"{signal.risk_money:,.2f}"
+            size = f"  {signal.lots:g} lots, {at_risk} at risk"
         return (
             f"{signal.side} {signal.confidence * 100:.1f} % (long {signal.p_long:.3f}, short "
             f"{signal.p_short:.3f}; threshold {signal.min_confidence}) at bar "
-            f"{signal.bar_time:%Y-%m-%d %H:%M} UTC close {signal.entry_price:.2f}{levels} "
-            f"— {signal.version_ref}"
+            f"{signal.bar_time:%Y-%m-%d %H:%M} UTC close {signal.entry_price:.2f}{levels}{size} "
+            f"— {signal.version_ref}" + (f"\n{signal.sizing}" if signal.sizing else "")
         )
 
     _emit(args, signal, text)

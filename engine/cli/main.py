@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "sessions": "the history of learning sessions",
     "session": "one learning session: candidates, folds, baseline, outcome",
     "signal": "the active model's signal for FILE's latest bar",
+    "pause": "pause trading: every signal HOLD (paused, with the reason) until resumed",
+    "resume": "resume trading after a pause (manual or automatic)",
     "services": "run the background services in the foreground",
     "dashboard": "start the browser dashboard (default http://127.0.0.1:8501)",
     "serve-api": "start the HTTP bridge for the trading side (default http://127.0.0.1:8000)",
@@ -136,6 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     sig.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
     sig.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
     sig.add_argument("--lineage", help="which lineage's active model (if several)")
+    sig.add_argument(
+        "--balance", type=float, help="account balance to size on (default account.initial_balance)"
+    )
+    sig.add_argument(
+        "--open-risk", type=float, help="money at the stops of open positions (for the cap)"
+    )
+    p["pause"].add_argument("--reason", help="why (required; shown with every held signal)")
+    p["pause"].add_argument(
+        "--show", action="store_true", help="only show the switch and its recent history"
+    )
+    p["resume"].add_argument("--reason", default="", help="why (kept in the history)")
     json_commands = (
         "models",
         "show",
@@ -154,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         "unpin",
         "cleanup",
         "migrate-db",
+        "pause",
+        "resume",
     )
     for name in json_commands:
         p[name].add_argument("--json", action="store_true", help="print JSON")

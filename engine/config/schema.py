@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.regimes import RegimesConfig
+from engine.config.risk import RiskConfig, risk_problems
 from engine.config.shadow import ShadowConfig, shadow_problems
 from engine.features.spec import FeatureSpec
 
@@ -322,6 +323,7 @@ class Phase3Config(_Section):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # type: ignore[arg-type]
     regimes: RegimesConfig = Field(default_factory=RegimesConfig)  # type: ignore[arg-type]
+    risk: RiskConfig = Field(default_factory=RiskConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Phase3Config:
@@ -360,6 +362,7 @@ def cross_field_problems(cfg: Phase3Config) -> list[str]:
         problems.append("scheduler.lease_seconds must be at least 2 x scheduler.heartbeat_seconds")
     problems.extend(alert_problems(cfg))
     problems.extend(shadow_problems(cfg))
+    problems.extend(risk_problems(cfg))
     s = cfg.selection
     weights = (
         s.weight_sharpe,

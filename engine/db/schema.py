@@ -379,3 +379,19 @@ class ShadowTrade(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     exit_reason: Mapped[str] = mapped_column(String(16), default="")
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TradingPause(Base):
+    """The pause switch's history: every pause and resume, who, when, why; the newest row is
+    the switch's state. An automatic pause names its rule, the figure that tripped it and the
+    limit."""
+
+    __tablename__ = "trading_pauses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    figure: Mapped[float | None] = mapped_column(Float, nullable=True)
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

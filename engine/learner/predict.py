@@ -40,6 +40,13 @@ class Signal:
     version_id: int
     version_ref: str
     min_confidence: float
+    # trading controls (engine.controls): size, money at the stop, the pause switch
+    stop_distance: float | None = None  # from the fill (ask for a BUY) to the stop, in price
+    lots: float = 0.0
+    risk_money: float | None = 0.0
+    sizing: str = ""
+    paused: bool = False
+    pause_reason: str | None = None
 
 
 def serving_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
@@ -93,6 +100,7 @@ class SignalModel:
             proba = self._predict_proba(row)  # finiteness was checked just above
         sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
         side = int(sig.signal[0])
+        levels = self._levels(arrays, side)
         return Signal(
             side=SIDES[side],
             confidence=round(float(max(sig.p_long[0], sig.p_short[0])), 4),
@@ -100,17 +108,19 @@ class SignalModel:
             p_short=round(float(sig.p_short[0]), 4),
             bar_time=bar_time,
             entry_price=float(arrays.close[-1]),
-            **self._levels(arrays, side),
+            stop_loss=levels["stop_loss"],
+            take_profit=levels["take_profit"],
             version_id=self.info.id,
             version_ref=self.info.ref,
             min_confidence=self.threshold,
+            stop_distance=levels["stop_distance"],
         )
 
     def _levels(self, bars: BarArrays, side: int) -> dict[str, float | None]:
         """Stop and target prices from the trained barriers (ask-side entry for a BUY)."""
         labels = self.labels
         if side == 0 or not labels:
-            return {"stop_loss": None, "take_profit": None}
+            return {"stop_loss": None, "take_profit": None, "stop_distance": None}
         tp, sl = distances_from_atr(
             bars.atr(ATR_PERIOD)[-1:], labels["take_profit"], labels["stop_loss"], labels["unit"]
         )
@@ -118,11 +128,21 @@ class SignalModel:
         close = float(bars.close[-1])
         tp_d, sl_d = float(tp[0]), float(sl[0])
         if math.isnan(tp_d) or math.isnan(sl_d):
-            return {"stop_loss": None, "take_profit": None}
+            return {"stop_loss": None, "take_profit": None, "stop_distance": None}
         if side == BUY:
             entry = close + spread
-            return {"stop_loss": round(entry - sl_d, 2), "take_profit": round(entry + tp_d, 2)}
-        return {"stop_loss": round(close + sl_d, 2), "take_profit": round(close - tp_d, 2)}
+            stop = round(entry - sl_d, 2)
+            return {
+                "stop_loss": stop,
+                "take_profit": round(entry + tp_d, 2),
+                "stop_distance": round(entry - stop, 5),
+            }
+        stop = round(close + sl_d, 2)
+        return {
+            "stop_loss": stop,
+            "take_profit": round(close - tp_d, 2),
+            "stop_distance": round(stop - close, 5),
+        }
 
 
 def signal_for_bars(model: Any, info: Any, bars: pd.DataFrame) -> Signal:

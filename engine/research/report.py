@@ -370,10 +370,20 @@ def render(inputs: ResearchInputs) -> str:
     intro = (
         f"<p>{escape(v.algorithm)} on {escape(v.symbol)} {escape(v.timeframe)}; "
         f"{trades:,} out-of-sample backtest trades ({window}), after spread and commission; "
-        f"initial balance {inputs.initial_equity:,.2f} USD. Generated "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>"
+        f"initial balance {inputs.initial_equity:,.2f} USD. {escape(sizing_text(v.details))} "
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>"
     )
     return page(f"Research report — {v.lineage}:v{v.version}", intro, sections)
+
+
+def sizing_text(details: Mapping[str, Any]) -> str:
+    """Which size the backtest trades were booked at: always the session's fixed lot size."""
+    lots = (details.get("costs") or {}).get("lot_size")
+    fixed = f"a fixed {lots:g} lots" if isinstance(lots, int | float) else "a fixed size"
+    return (
+        f"Sizing: every trade is {fixed} (costs.lot_size of the session), whatever risk.sizing "
+        "says; live signals are sized by the risk section."
+    )
 
 
 def research_report(desk: Any, ref: str | int) -> str:

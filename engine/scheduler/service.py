@@ -210,10 +210,12 @@ class AurumServices:
         evaluate_cycle(self.desk)
 
     def alerts(self) -> None:
-        """Check the alert rules and deliver due alerts (every process: a standing-by one
-        watches only the leader's heartbeat)."""
+        """Judge the automatic pause rules (the leader), check the alert rules and deliver due
+        alerts (every process: a standing-by one watches only the leader's heartbeat)."""
         from engine.alerts import check_alerts
 
+        if self.is_leader:
+            self.desk.check_pause_rules()
         check_alerts(self.desk, leader=self.is_leader)
 
     def shadow(self) -> None:

@@ -120,12 +120,15 @@ def test_without_a_valid_token_everything_but_health_is_refused(bridge: LiveBrid
             client.signal("XAUUSD", "M5", window),
             client.report([trade("7001")]),
             client.call("GET", "/v1/report"),
+            client.call("POST", "/v1/pause", {"reason": "x"}),
+            client.call("POST", "/v1/resume", {"reason": "x"}),
         ):
             assert reply.status == 401
             assert reply.headers["www-authenticate"] == "Bearer"
             assert "aurum token add" in reply.body["detail"]
         client.close()
     assert bridge.desk.trades() == [] and audit_of(bridge, "trades.log_batch") == []
+    assert bridge.desk.pause_history() == []
 
 
 def test_trades_are_idempotent_by_ticket(bridge: LiveBridge):
@@ -317,7 +320,7 @@ def test_active_and_report(bridge: LiveBridge):
         "bars_needed": 252,
         "bars_used": 600,
     }
-    assert client.active("XAGUSD").body == {"active": []}
+    assert client.active("XAGUSD").body == {"active": [], "paused": False, "pause": None}
     report = client.call("GET", "/v1/report")
     assert report.status == 200
     assert report.body["phase3_status"]["active_model"] == "XAUUSD-M5-scalper:v1"
@@ -337,6 +340,10 @@ def test_the_openapi_document_describes_the_bridge(bridge: LiveBridge):
         "/v1/signal",
         "/v1/trades",
         "/v1/report",
+        "/v1/pause",
+        "/v1/resume",
+        "/v1/versions",
+        "/v1/versions/{ref}",
     }
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     signal = doc["paths"]["/v1/signal"]["post"]

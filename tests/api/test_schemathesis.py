@@ -38,6 +38,8 @@ OPERATIONS = [
     ("GET", "/v1/report"),
     ("GET", "/v1/versions"),
     ("GET", "/v1/versions/{ref}"),
+    ("POST", "/v1/pause"),
+    ("POST", "/v1/resume"),
 ]
 
 

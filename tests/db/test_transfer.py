@@ -111,6 +111,7 @@ def seed(desk: Desk, small_model: Any, forest: Any) -> None:
         auth.authenticate(desk, "olga", "wrong password")
     assert acquire(desk.db, "host:1", 30)
     release(desk.db, "host:1")
+    desk.pause("NFP at 13:30 UTC — ünïcode", actor="alice")
     with desk.db.session(write=True) as s:
         s.add(TriggerCheck(fired="time", results_json='[{"name": "time"}]', session_id=1))
         s.add(PromotionDecision(session_id=1, challenger_id=2, champion_id=1, decision="promote"))

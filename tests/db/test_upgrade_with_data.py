@@ -94,6 +94,9 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         desk.set_alias(2, "staging", actor="t")
         assert desk.version("XAUUSD-M5-scalper@staging").id == 2
         assert [a.alias for a in desk.aliases()] == ["active", "staging"]
+        assert not desk.pause_state().paused  # the pause switch starts on, and works
+        assert desk.pause("after upgrade", actor="t").paused
+        assert desk.pause_history()[0].reason == "after upgrade"
 
 
 def test_downgrading_the_registry_revision_keeps_the_active_history(

@@ -19,6 +19,7 @@ from engine.research.report import (
     metric_intervals,
     pbo_matrix,
     results_by_hour,
+    sizing_text,
 )
 from engine.services import Desk
 
@@ -69,6 +70,7 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
         equity = desk.config().account.initial_balance
         entries = [(t.open_time, t.net_profit) for t in desk.trades(v.ref, source="backtest")]
         bars = desk.bars(v.symbol, v.timeframe)
+        desk_details = desk.version(v.ref).details  # the leaderboard's rows carry none
     frame = pd.DataFrame(entries, columns=["open_time", "net_profit"])
     frame["open_time"] = pd.to_datetime(frame["open_time"], utc=True).dt.as_unit("ns")
     by_regime = metrics_by_regime(frame, bars.assign(time=bars["time"].dt.as_unit("ns")))
@@ -79,6 +81,8 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
         assert _stored_value(parser.cells, metric) == v.metrics[metric], metric
     assert f"best of <b>{session.result['n_trials']}</b> trials" in html
     assert get_plotlyjs() in html  # the library is inline: the file opens offline
+    lots = desk_details["costs"]["lot_size"]
+    assert f"Sizing: every trade is a fixed {lots:g} lots (costs.lot_size of the session)" in html
     assert re.search(r"<script[^>]*\bsrc=", html) is None
     # the bootstrap interval brackets the recomputed net profit of the stored trades
     low, high = (
@@ -141,3 +145,11 @@ def test_results_by_hour_sum_per_utc_hour() -> None:
     assert table["net_profit"].tolist() == [1.0, 4.0]
     assert table["win_rate"].tolist() == [0.5, 1.0]
     assert not math.isnan(table["win_rate"].iloc[0])
+
+
+def test_the_sizing_note_names_the_fixed_size_or_says_it_was_not_recorded() -> None:
+    assert sizing_text({"costs": {"lot_size": 0.25}}).startswith(
+        "Sizing: every trade is a fixed 0.25 lots (costs.lot_size of the session), whatever "
+        "risk.sizing says"
+    )
+    assert sizing_text({}).startswith("Sizing: every trade is a fixed size (costs.lot_size")
