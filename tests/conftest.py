@@ -14,6 +14,8 @@ import pytest
 
 from engine.registry import NewVersion
 from engine.services import Desk, init_home
+from tests.clock import ENV as CLOCK_ENV
+from tests.clock import hand_clock_to_children, start_suite_clock
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -69,9 +71,23 @@ def into_test_database(home: Path) -> Path:
     return home
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With AURUM_TEST_CLOCK set, the whole run (session fixtures included) and the Python
+    processes it starts run on a clock started at that instant (tests/clock.py)."""
+    start_suite_clock()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    moment = start_suite_clock()
+    if moment is None:
+        return f"clock: the real one (set {CLOCK_ENV} to run from another instant)"
+    return f"clock: {CLOCK_ENV} started at {moment:%A %Y-%m-%d %H:%M:%S} UTC, running on"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AURUM_HOME", raising=False)
+    hand_clock_to_children()
     if not POSTGRES_ADMIN_URL:
         monkeypatch.delenv("AURUM_DATABASE_URL", raising=False)
         yield

@@ -1,0 +1,55 @@
+"""The suite's clock (tests/clock.py): an instant named by AURUM_TEST_CLOCK is where this process
+and the Python processes it starts begin, so the day-independence proof covers subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.clock import ENV, SITE_DIR, requested_instant
+
+NOW_IN_CHILD = "from datetime import UTC, datetime; print(datetime.now(UTC).isoformat())"
+
+
+def _child_now(**env: str) -> datetime:
+    done = subprocess.run(
+        [sys.executable, "-c", NOW_IN_CHILD],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return datetime.fromisoformat(done.stdout.strip())
+
+
+def test_a_child_process_starts_at_the_named_instant_and_its_clock_runs_on():
+    sunday = datetime(2026, 12, 6, 23, 51, tzinfo=UTC)
+    child = _child_now(**{ENV: "2026-12-06T23:51:00Z", "PYTHONPATH": str(SITE_DIR)})
+    assert sunday <= child < sunday + timedelta(seconds=30)
+    naive = _child_now(**{ENV: "2026-03-02T21:30:00", "PYTHONPATH": str(SITE_DIR)})
+    assert (
+        datetime(2026, 3, 2, 21, 30, tzinfo=UTC) <= naive < datetime(2026, 3, 2, 21, 31, tzinfo=UTC)
+    )
+
+
+def test_without_the_variable_a_child_keeps_the_real_clock(time_machine):
+    time_machine.move_to(datetime(2001, 1, 1, tzinfo=UTC))
+    child = _child_now(**{ENV: "", "PYTHONPATH": str(SITE_DIR)})
+    assert child.year >= 2026
+
+
+def test_the_instant_is_read_as_utc_when_naive_and_refused_when_not_a_date(monkeypatch):
+    monkeypatch.setenv(ENV, "2026-12-06T23:51")
+    assert requested_instant() == datetime(2026, 12, 6, 23, 51, tzinfo=UTC)
+    monkeypatch.setenv(ENV, "2026-12-07T01:51:00+02:00")
+    assert requested_instant() == datetime(2026, 12, 6, 23, 51, tzinfo=UTC)
+    monkeypatch.setenv(ENV, "")
+    assert requested_instant() is None
+    monkeypatch.setenv(ENV, "sunday night")
+    with pytest.raises(SystemExit, match="AURUM_TEST_CLOCK='sunday night' is not an ISO"):
+        requested_instant()
