@@ -7,20 +7,23 @@ it; `time.monotonic()` and `time.sleep()` are the real ones, so timeouts still w
 test-clock` runs the time-sensitive tests at the instants in `CLOCK_INSTANTS`.
 
 Subprocesses do not inherit time-machine: `start_suite_clock` puts `clock_site/` (its
-sitecustomize starts the same clock in any Python process) on PYTHONPATH, and
-`hand_clock_to_children` sets the variable to the suite's present before each test so a child
-starts where its parent is. Non-Python children (Chromium, PostgreSQL) keep the real clock.
+sitecustomize starts the same clock in any Python process) on PYTHONPATH and sets
+`AURUM_TEST_CLOCK_SHIFT`, the suite clock's distance from the real one, so a child started at any
+moment runs exactly on its parent's clock (a lease it writes is read as fresh). Non-Python children
+(Chromium, PostgreSQL) keep the real clock.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ENV = "AURUM_TEST_CLOCK"
+SHIFT_ENV = "AURUM_TEST_CLOCK_SHIFT"
 SITE_DIR = Path(__file__).resolve().with_name("clock_site")
 
 _started: dict[str, Any] = {}
@@ -53,16 +56,10 @@ def start_suite_clock() -> datetime | None:
     if getattr(sys.modules.get("sitecustomize"), "TRAVEL", None) is None:
         import time_machine
 
+        os.environ[SHIFT_ENV] = repr(moment.timestamp() - time.time())
         _started["travel"] = time_machine.travel(moment.timestamp(), tick=True)
         _started["travel"].start()
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(SITE_DIR) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
     return moment
-
-
-def hand_clock_to_children() -> None:
-    """Before a test: children it starts begin at this process's present (not the instant the
-    suite started at)."""
-    if requested_instant() is not None:
-        os.environ[ENV] = datetime.now(UTC).isoformat()

@@ -15,7 +15,7 @@ import pytest
 from engine.registry import NewVersion
 from engine.services import Desk, init_home
 from tests.clock import ENV as CLOCK_ENV
-from tests.clock import hand_clock_to_children, start_suite_clock
+from tests.clock import start_suite_clock
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -87,7 +87,6 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AURUM_HOME", raising=False)
-    hand_clock_to_children()
     if not POSTGRES_ADMIN_URL:
         monkeypatch.delenv("AURUM_DATABASE_URL", raising=False)
         yield

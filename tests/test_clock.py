@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.clock import ENV, SITE_DIR, requested_instant
+from tests.clock import ENV, SHIFT_ENV, SITE_DIR, requested_instant
 
 NOW_IN_CHILD = "from datetime import UTC, datetime; print(datetime.now(UTC).isoformat())"
 
@@ -18,7 +18,7 @@ NOW_IN_CHILD = "from datetime import UTC, datetime; print(datetime.now(UTC).isof
 def _child_now(**env: str) -> datetime:
     done = subprocess.run(
         [sys.executable, "-c", NOW_IN_CHILD],
-        env={**os.environ, **env},
+        env={**os.environ, SHIFT_ENV: "", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -37,10 +37,19 @@ def test_a_child_process_starts_at_the_named_instant_and_its_clock_runs_on():
     )
 
 
-def test_without_the_variable_a_child_keeps_the_real_clock(time_machine):
+def test_a_child_started_later_runs_on_its_parents_clock():
+    """The suite hands its shift from the real clock, not an instant: a child started minutes
+    into a test (after a long fixture) is not behind its parent."""
+    shifted = _child_now(**{SHIFT_ENV: str(-3 * 86400.0), "PYTHONPATH": str(SITE_DIR)})
+    real = _child_now(**{ENV: "", "PYTHONPATH": str(SITE_DIR)})  # a child on the real clock
+    expected = real - timedelta(days=3)
+    assert abs((shifted - expected).total_seconds()) < 30
+
+
+def test_without_the_variables_a_child_keeps_the_real_clock(time_machine):
     time_machine.move_to(datetime(2001, 1, 1, tzinfo=UTC))
     child = _child_now(**{ENV: "", "PYTHONPATH": str(SITE_DIR)})
-    assert child.year >= 2026
+    assert child.year >= 2026  # not 2001: a test's own travel stays in its process
 
 
 def test_the_instant_is_read_as_utc_when_naive_and_refused_when_not_a_date(monkeypatch):

@@ -1,25 +1,32 @@
-"""Put a Python process the test suite starts (CLI, services, Streamlit, crash children) on the
-suite's clock: with `AURUM_TEST_CLOCK` set (an ISO instant, UTC when naive), the process starts
-at that instant and its clock runs on from there (time-machine, tick=True).
+"""Put a Python process the test suite starts (CLI, services, Streamlit, crash children, xdist
+workers) on the suite's clock.
 
-tests/conftest.py puts this folder on PYTHONPATH and sets `AURUM_TEST_CLOCK` to the suite's own
-present before each test, so a child starts where its parent is. Test-only: nothing in the
-engine reads the variable.
+`AURUM_TEST_CLOCK_SHIFT` (seconds, set by tests/clock.py when the suite's clock starts): this
+process's clock runs that far from the real one, exactly as its parent's does, however late the
+parent starts it. Without it, `AURUM_TEST_CLOCK` (an ISO instant, UTC when naive) is where this
+process's clock starts. Either way the clock runs on (time-machine, tick=True).
+
+tests/conftest.py puts this folder on PYTHONPATH when the suite runs on a chosen clock.
+Test-only: nothing in the engine reads these variables.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 
 TRAVEL = None
+_shift = os.environ.get("AURUM_TEST_CLOCK_SHIFT", "").strip()
 _instant = os.environ.get("AURUM_TEST_CLOCK", "").strip()
-if _instant:
+if _shift or _instant:
     import time_machine
 
-    _moment = datetime.fromisoformat(_instant)
-    if _moment.tzinfo is None:
-        _moment = _moment.replace(tzinfo=UTC)
+    if _shift:
+        _start = time.time() + float(_shift)
+    else:
+        _moment = datetime.fromisoformat(_instant)
+        _start = (_moment if _moment.tzinfo else _moment.replace(tzinfo=UTC)).timestamp()
     # a float (not a datetime) so time-machine leaves the process's TZ alone
-    TRAVEL = time_machine.travel(_moment.timestamp(), tick=True)
+    TRAVEL = time_machine.travel(_start, tick=True)
     TRAVEL.start()
