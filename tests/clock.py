@@ -59,6 +59,7 @@ def start_suite_clock() -> datetime | None:
         os.environ[SHIFT_ENV] = repr(moment.timestamp() - time.time())
         _started["travel"] = time_machine.travel(moment.timestamp(), tick=True)
         _started["travel"].start()
+        time.time()  # time-machine starts ticking at the first reading: pin it to now
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(SITE_DIR) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])

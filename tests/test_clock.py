@@ -46,6 +46,27 @@ def test_a_child_started_later_runs_on_its_parents_clock():
     assert abs((shifted - expected).total_seconds()) < 30
 
 
+def test_parent_and_child_on_the_same_shift_read_the_same_time(tmp_path):
+    """A lease a child gives back (expires_at = its now) must read as expired by its parent
+    right after: the two clocks agree to well under a second, however long each ran first."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "from datetime import UTC, datetime\n"
+        "time.sleep(1.5)\n"  # the parent's clock must tick from its start, not its first reading
+        f"child = subprocess.run([sys.executable, '-c', {NOW_IN_CHILD!r}],\n"
+        "    capture_output=True, text=True, check=True).stdout.strip()\n"
+        "after = datetime.now(UTC)\n"
+        "print((after - datetime.fromisoformat(child)).total_seconds())\n"
+    )
+    env = {**os.environ, ENV: "", SHIFT_ENV: "-86400.0", "PYTHONPATH": str(SITE_DIR)}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert 0 <= float(done.stdout) < 1.0  # the child's reading is before the parent's after it
+
+
 def test_without_the_variables_a_child_keeps_the_real_clock(time_machine):
     time_machine.move_to(datetime(2001, 1, 1, tzinfo=UTC))
     child = _child_now(**{ENV: "", "PYTHONPATH": str(SITE_DIR)})

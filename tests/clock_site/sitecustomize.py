@@ -30,3 +30,4 @@ if _shift or _instant:
     # a float (not a datetime) so time-machine leaves the process's TZ alone
     TRAVEL = time_machine.travel(_start, tick=True)
     TRAVEL.start()
+    time.time()  # time-machine starts ticking at the first reading: pin it to now
