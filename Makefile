@@ -33,14 +33,20 @@ run: $(STAMP)
 	$(BIN)/aurum models
 	$(BIN)/aurum dashboard
 
+# Two pytest workers (pytest-xdist; a test file stays on one worker, so module fixtures are built
+# once; run-wide templates such as the demo desk are shared, see tests/templates.py). The 20
+# slowest tests are listed at the end. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST_FAST := -n $(TEST_WORKERS) --dist loadfile --durations=20
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_FAST)
 
 # The same suite on a real PostgreSQL server: installed from Debian if missing, started on a
 # loopback port with a temporary data directory, stopped afterwards; every test gets its own
 # database. The browser tests stay on SQLite (they drive the dashboard, not the database).
 test-postgres: $(STAMP)
-	$(BIN)/python -m tests.postgres_server --ignore=tests/e2e
+	$(BIN)/python -m tests.postgres_server $(PYTEST_FAST) --ignore=tests/e2e
 
 # A test never depends on the day or hour it runs. The proof: the tests that build the demo desk
 # or touch shadow trading, triggers, the scheduler, alerts, live metrics or data windows, run with
@@ -59,7 +65,7 @@ CLOCK_WEEK := 2026-11-30T09:00:00Z 2026-12-01T20:59:00Z 2026-12-02T21:00:00Z \
 test-clock: $(STAMP)
 	@for at in $(CLOCK_INSTANTS); do \
 		echo "== the time-sensitive tests with the clock started at $$at"; \
-		AURUM_TEST_CLOCK=$$at $(BIN)/python -m pytest -q $(CLOCK_TESTS) || exit 1; \
+		AURUM_TEST_CLOCK=$$at $(BIN)/python -m pytest -q $(PYTEST_FAST) $(CLOCK_TESTS) || exit 1; \
 	done
 
 test-clock-week: $(STAMP)
