@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(HASH)
 RUN_EXTRAS := api,explain
 
 .PHONY: run test lint bench demo clean-home help
-.PHONY: e2e chromium reliability test-postgres
+.PHONY: e2e chromium reliability test-postgres test-clock test-clock-week
 
 help:
 	@echo "make run    - set up, seed a demo desk if empty, open the dashboard on 127.0.0.1:8501"
@@ -18,6 +18,8 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (figures go to docs/)"
 	@echo "make reliability - 60 s soak and 40 kill -9 crash trials (figures for docs/RELIABILITY.md)"
 	@echo "make test-postgres - the suite again on a throwaway PostgreSQL server (Debian packages)"
+	@echo "make test-clock - the time-sensitive tests with the clock on Sunday night and at the break"
+	@echo "make test-clock-week - the same at every day of a week and around the daily break"
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 $(BIN)/python:
@@ -41,14 +43,43 @@ run: $(RUN_STAMP)
 	$(BIN)/aurum models
 	$(BIN)/aurum dashboard
 
+# Two pytest workers (pytest-xdist; a test file stays on one worker, so module fixtures are built
+# once; run-wide templates such as the demo desk are shared, see tests/templates.py). The 20
+# slowest tests are listed at the end. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST_FAST := -n $(TEST_WORKERS) --dist loadfile --durations=20
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_FAST)
 
 # The same suite on a real PostgreSQL server: installed from Debian if missing, started on a
 # loopback port with a temporary data directory, stopped afterwards; every test gets its own
 # database. The browser tests stay on SQLite (they drive the dashboard, not the database).
 test-postgres: $(STAMP)
-	$(BIN)/python -m tests.postgres_server --ignore=tests/e2e
+	$(BIN)/python -m tests.postgres_server $(PYTEST_FAST) --ignore=tests/e2e
+
+# A test never depends on the day or hour it runs. The proof: the tests that build the demo desk
+# or touch shadow trading, triggers, the scheduler, alerts, live metrics or data windows, run with
+# the clock started at chosen instants (AURUM_TEST_CLOCK, tests/clock.py; Python subprocesses
+# follow). Instants are in the past: files get the kernel's real time, which a clock ahead of it
+# would make look older. CI runs test-clock (Sunday 23:51, where the suite once failed, and Friday
+# 21:30, the daily break as the week closes: ~2 min each on 2 cores); test-clock-week covers every
+# day of the week and both sides of the break.
+CLOCK_TESTS ?= tests/test_clock.py tests/test_demo_start.py tests/shadow tests/scheduler \
+	tests/alerts tests/test_triggers.py tests/regimes/test_trigger.py tests/test_controller.py
+CLOCK_INSTANTS ?= 2026-12-06T23:51:00Z 2026-12-04T21:30:00Z
+CLOCK_WEEK := 2026-11-30T09:00:00Z 2026-12-01T20:59:00Z 2026-12-02T21:00:00Z \
+	2026-12-03T22:05:00Z 2026-12-04T21:30:00Z 2026-12-05T12:00:00Z 2026-12-06T21:59:00Z \
+	2026-12-06T23:51:00Z 2026-12-07T00:16:00Z
+
+test-clock: $(STAMP)
+	@for at in $(CLOCK_INSTANTS); do \
+		echo "== the time-sensitive tests with the clock started at $$at"; \
+		AURUM_TEST_CLOCK=$$at $(BIN)/python -m pytest -q $(PYTEST_FAST) $(CLOCK_TESTS) || exit 1; \
+	done
+
+test-clock-week: $(STAMP)
+	$(MAKE) test-clock CLOCK_INSTANTS="$(CLOCK_WEEK)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine dashboard tests bench

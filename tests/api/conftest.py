@@ -19,6 +19,7 @@ from engine.api.tokens import add_token
 from engine.services import Desk
 from tests.conftest import into_test_database, on_sqlite
 from tests.learner.conftest import fast_desk
+from tests.templates import shared_template
 
 
 @dataclass
@@ -53,17 +54,19 @@ def running_server(desk: Desk, **options: Any) -> Iterator[str]:
         thread.join(15)
 
 
-@pytest.fixture(scope="session")
-def served_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One lineage (XAUUSD M5) with an active version trained by a quick logistic session;
-    built once on SQLite, never changed by a test."""
-    home = tmp_path_factory.mktemp("api-served") / "desk"
+def _build_served_desk(home: Path) -> None:
     with on_sqlite():
         desk = fast_desk(home, n_bars=6000, momentum=0.25)
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
         assert desk.learn(actor="test").activated
         desk.close()
-    return home
+
+
+@pytest.fixture(scope="session")
+def served_template() -> Path:
+    """One lineage (XAUUSD M5) with an active version trained by a quick logistic session;
+    built once per test run on SQLite (shared by its processes), never changed by a test."""
+    return shared_template("api-served-desk", _build_served_desk)
 
 
 @pytest.fixture

@@ -1,17 +1,16 @@
-"""Desks for the dashboard tests: one demo desk seeded per test process (real learning sessions
+"""Desks for the dashboard tests: one demo desk seeded per test run (real learning sessions
 on generated bars, fast settings), copied for each test that changes it."""
 
 from __future__ import annotations
 
-import atexit
 import shutil
-import tempfile
 from functools import cache
 from pathlib import Path
 
 from engine.config.schema import Phase3Config
 from engine.services import Desk, init_home
 from tests.conftest import into_test_database, on_sqlite
+from tests.templates import shared_template
 
 DEMO_BARS = 8000
 FAST_LEARNING = {
@@ -40,17 +39,18 @@ def empty_home(root: Path, *, scheduler: bool = False) -> Path:
 
 @cache
 def seeded_template() -> Path:
-    """The demo desk, seeded once per process (about 20 s); never modified by a test."""
+    """The demo desk, seeded once per test run (about 20 s) and shared by its processes; never
+    modified by a test."""
+    return shared_template("demo-desk", _seed_demo_desk)
+
+
+def _seed_demo_desk(root: Path) -> None:
     from engine.demo import seed_demo
 
-    folder = Path(tempfile.mkdtemp(prefix="aurum-dashboard-demo-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    root = folder / "home"
     with on_sqlite():
         empty_home(root)
         with Desk.open(str(root)) as desk:
             seed_demo(desk, n_bars=DEMO_BARS)
-    return root
 
 
 def seeded_copy(target: Path, *, scheduler: bool = False) -> Path:

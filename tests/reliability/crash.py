@@ -125,7 +125,11 @@ def prepare_template(template: Path) -> None:
 
 
 def _spawn(op: str, home: Path, out: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # ROOT first, then what the suite set (tests/clock.py puts the test clock there)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("AURUM_HOME", None)
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.crash", "child", op, str(home), str(out)],

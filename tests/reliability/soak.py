@@ -104,7 +104,11 @@ def run_soak(home: Path, seconds: float, *, prepared: bool = False) -> SoakResul
         prepare(home)
     out = home / "soak"
     out.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # ROOT first, then what the suite set (tests/clock.py puts the test clock there)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("AURUM_HOME", None)
     procs = {
         role: subprocess.Popen(
