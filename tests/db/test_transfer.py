@@ -318,7 +318,7 @@ def test_cli_migrates_verifies_and_audits_into_the_target(
             capsys, "migrate-db", "--home", str(source), "--to", typed, "--actor", "alice"
         )
     assert code == 0, err
-    assert "verified: 19 tables" in out and "bars" in out and "1,200" in out
+    assert "verified: 20 tables" in out and "bars" in out and "1,200" in out
     assert sums(target)["bars"][1] in out
     assert "s3cret" not in out + err
     db = open_database(target)
