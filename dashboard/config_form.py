@@ -26,6 +26,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Account", "account"),
     ("Selection", "selection"),
     ("Shadow", "shadow"),
+    ("Serving", "serving"),
     ("Scheduler", "scheduler"),
     ("Security", "security"),
     ("Alerts", "alerts"),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from engine.errors import DatabaseError, NotFoundError, RegistryError
+from engine.errors import DatabaseError, DemoModelRefusedError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
 from engine.registry.types import VersionInfo
@@ -69,8 +69,13 @@ class Phase3Controller:
         timeframe: str | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """(model, metadata) of the active version (of `lineage`, or of the lineage of
-        `symbol`/`timeframe`, when several are active); reloaded only when the pointer moved."""
+        `symbol`/`timeframe`, when several are active); reloaded only when the pointer moved.
+        A DEMO version (trained on generated bars) is refused with the reason unless
+        serving.allow_demo_models is set: a caller holding a model would trade on it."""
         served = self._served(lineage, symbol, timeframe)
+        refusal = self.serving_refusal(served.info)
+        if refusal is not None:
+            raise DemoModelRefusedError(refusal)
         return served.model, served.metadata
 
     def predict_signal(
@@ -82,13 +87,26 @@ class Phase3Controller:
         timeframe: str | None = None,
     ) -> Any:
         """The active model's signal (side, confidence, SL, TP, version) for the latest bar;
-        with several markets, `symbol=` and `timeframe=` name the one `bars` belong to."""
-        from engine.learner.predict import SignalModel
+        with several markets, `symbol=` and `timeframe=` name the one `bars` belong to. A DEMO
+        version without serving.allow_demo_models answers HOLD with the reason."""
+        from engine.learner.predict import SignalModel, held_signal
 
         served = self._served(lineage, symbol, timeframe)
+        refusal = self.serving_refusal(served.info)
+        if refusal is not None:
+            return held_signal(served.info, bars, refusal)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
         return served.signals.signal(bars)
+
+    def serving_refusal(self, info: VersionInfo) -> str | None:
+        """Why the version is not served (a DEMO one without the opt-in); the config is read
+        only for DEMO versions, so real ones pay nothing for the check."""
+        from engine.learner.predict import demo_refusal
+
+        if not info.is_demo:
+            return None
+        return demo_refusal(info, allowed=self.desk.config().serving.allow_demo_models)
 
     def active_version_id(
         self,
@@ -308,4 +326,7 @@ def _metadata(info: VersionInfo) -> dict[str, Any]:
         "metrics": info.metrics,
         "feature_spec": info.details.get("feature_spec"),
         "min_confidence": info.details.get("min_confidence"),
+        "demo": info.is_demo,
+        "data_origin": info.data_origin,
+        "trained_on": info.trained_on,
     }

@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.ledger import TradeInput
+from engine.registry.types import TrainedOn
 
 MAX_BARS = 5000
 MAX_TRADES = 1000
 UNIX_2100 = 4_102_444_800
 Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1"]
+DataOrigin = Literal["generated", "imported", "live", "mixed"]
 
 
 class _Body(BaseModel):
@@ -83,6 +85,17 @@ class SignalOut(BaseModel):
     lineage: str
     symbol: str
     timeframe: str
+    demo: bool = Field(
+        description="The version was trained on generated bars (DEMO): without "
+        "serving.allow_demo_models every signal of it is HOLD with `reason`."
+    )
+    data_origin: DataOrigin = Field(description="What the version's training bars were.")
+    trained_on: TrainedOn | None = Field(
+        description="The series (symbol, timeframe) and first and last bar it learnt from."
+    )
+    reason: str | None = Field(
+        None, description="Why the answer is HOLD whatever the model says (null otherwise)."
+    )
 
 
 class TradeIn(TradeInput):
@@ -134,6 +147,14 @@ class ActiveOut(BaseModel):
     min_confidence: float | None
     bars_needed: int | None = Field(description="Fewest bars a signal request must send.")
     bars_used: int | None = Field(description="Bars the features are computed on (send these).")
+    demo: bool = Field(description="Trained on generated bars (DEMO).")
+    data_origin: DataOrigin = Field(description="What the version's training bars were.")
+    trained_on: TrainedOn | None = Field(
+        description="The series (symbol, timeframe) and first and last bar it learnt from."
+    )
+    reason: str | None = Field(
+        None, description="Why its signals are HOLD whatever it says (null: it is served)."
+    )
 
 
 class ActiveList(BaseModel):
@@ -144,6 +165,11 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     time: datetime
     active_models: int
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the bridge is not doing and why, e.g. live bars not stored because "
+        "the series holds generated (demo) bars.",
+    )
 
 
 class FieldProblem(BaseModel):

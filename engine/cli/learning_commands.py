@@ -134,11 +134,17 @@ def cmd_signal(args: argparse.Namespace) -> None:
         levels = ""
         if signal.stop_loss is not None:
             levels = f"  SL {signal.stop_loss:.2f}  TP {signal.take_profit:.2f}"
+        if signal.reason:
+            return (
+                f"{signal.side} at bar {signal.bar_time:%Y-%m-%d %H:%M} UTC: {signal.reason} "
+                f"— {signal.version_ref}"
+            )
         return (
             f"{signal.side} {signal.confidence * 100:.1f} % (long {signal.p_long:.3f}, short "
             f"{signal.p_short:.3f}; threshold {signal.min_confidence}) at bar "
             f"{signal.bar_time:%Y-%m-%d %H:%M} UTC close {signal.entry_price:.2f}{levels} "
             f"— {signal.version_ref}"
+            + (" (DEMO: trained on generated bars)" if signal.demo else "")
         )
 
     _emit(args, signal, text)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.regimes import RegimesConfig
+from engine.config.serving import ServingConfig
 from engine.config.shadow import ShadowConfig, shadow_problems
 from engine.features.spec import FeatureSpec
 
@@ -312,6 +313,7 @@ class Phase3Config(_Section):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # type: ignore[arg-type]
     regimes: RegimesConfig = Field(default_factory=RegimesConfig)  # type: ignore[arg-type]
+    serving: ServingConfig = Field(default_factory=ServingConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Phase3Config:

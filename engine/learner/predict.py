@@ -21,6 +21,7 @@ from engine.labels import distances_from_atr, spread_from_points
 from engine.labels.inputs import ATR_PERIOD
 from engine.learner.flat_trees import row_predictor
 from engine.learner.signals import BUY, SELL, signals_from_proba
+from engine.registry.types import TrainedOn, VersionInfo
 
 SIDES = {BUY: "BUY", SELL: "SELL", 0: "HOLD"}
 
@@ -40,6 +41,51 @@ class Signal:
     version_id: int
     version_ref: str
     min_confidence: float
+    demo: bool = False  # the version was trained on generated bars (DEMO)
+    data_origin: str = "imported"  # generated | imported | live | mixed
+    trained_on: TrainedOn | None = None
+    reason: str | None = None  # why the answer is HOLD whatever the model says, if it is
+
+
+def demo_refusal(info: VersionInfo, *, allowed: bool) -> str | None:
+    """Why `info` is not served to a feed (a DEMO version without serving.allow_demo_models),
+    or None when it is served."""
+    if not info.is_demo or allowed:
+        return None
+    return (
+        f"the active model {info.ref} was trained on generated bars; set "
+        "serving.allow_demo_models to serve it"
+    )
+
+
+def held_signal(info: VersionInfo, bars: pd.DataFrame | BarArrays, reason: str) -> Signal:
+    """HOLD for the last of `bars` with `reason`, without asking the model."""
+    if isinstance(bars, BarArrays):
+        bar_time = datetime.fromtimestamp(int(bars.secs[-1]), UTC)
+        close = float(bars.close[-1])
+    else:
+        bar_time = bars["time"].iloc[-1].to_pydatetime()
+        close = float(bars["close"].iloc[-1])
+    return Signal(
+        side="HOLD",
+        confidence=0.0,
+        p_long=0.0,
+        p_short=0.0,
+        bar_time=bar_time,
+        entry_price=close,
+        stop_loss=None,
+        take_profit=None,
+        version_id=info.id,
+        version_ref=info.ref,
+        min_confidence=float((info.details or {}).get("min_confidence", 0.5)),
+        **provenance(info),
+        reason=reason,
+    )
+
+
+def provenance(info: VersionInfo) -> dict[str, Any]:
+    """What a signal says about the bars its version learnt from."""
+    return {"demo": info.is_demo, "data_origin": info.data_origin, "trained_on": info.trained_on}
 
 
 def serving_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
@@ -66,6 +112,7 @@ class SignalModel:
         self.labels = details.get("labels") or {}
         self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
         self._predict_proba = row_predictor(model)
+        self._provenance = provenance(info)
         # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
         self._openmp = ThreadpoolController().select(user_api="openmp")
 
@@ -93,6 +140,7 @@ class SignalModel:
             proba = self._predict_proba(row)  # finiteness was checked just above
         sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
         side = int(sig.signal[0])
+        stop_loss, take_profit = self._levels(arrays, side)
         return Signal(
             side=SIDES[side],
             confidence=round(float(max(sig.p_long[0], sig.p_short[0])), 4),
@@ -100,17 +148,19 @@ class SignalModel:
             p_short=round(float(sig.p_short[0]), 4),
             bar_time=bar_time,
             entry_price=float(arrays.close[-1]),
-            **self._levels(arrays, side),
+            stop_loss=stop_loss,
+            take_profit=take_profit,
             version_id=self.info.id,
             version_ref=self.info.ref,
             min_confidence=self.threshold,
+            **self._provenance,
         )
 
-    def _levels(self, bars: BarArrays, side: int) -> dict[str, float | None]:
+    def _levels(self, bars: BarArrays, side: int) -> tuple[float | None, float | None]:
         """Stop and target prices from the trained barriers (ask-side entry for a BUY)."""
         labels = self.labels
         if side == 0 or not labels:
-            return {"stop_loss": None, "take_profit": None}
+            return None, None
         tp, sl = distances_from_atr(
             bars.atr(ATR_PERIOD)[-1:], labels["take_profit"], labels["stop_loss"], labels["unit"]
         )
@@ -118,11 +168,11 @@ class SignalModel:
         close = float(bars.close[-1])
         tp_d, sl_d = float(tp[0]), float(sl[0])
         if math.isnan(tp_d) or math.isnan(sl_d):
-            return {"stop_loss": None, "take_profit": None}
+            return None, None
         if side == BUY:
             entry = close + spread
-            return {"stop_loss": round(entry - sl_d, 2), "take_profit": round(entry + tp_d, 2)}
-        return {"stop_loss": round(close + sl_d, 2), "take_profit": round(close - tp_d, 2)}
+            return round(entry - sl_d, 2), round(entry + tp_d, 2)
+        return round(close + sl_d, 2), round(close - tp_d, 2)
 
 
 def signal_for_bars(model: Any, info: Any, bars: pd.DataFrame) -> Signal:
