@@ -15,6 +15,7 @@ from dashboard.desk import desk_key, get_desk, shown_errors
 from dashboard.frame import sidebar, start_services
 from dashboard.login import login_gate
 from dashboard.pause_panel import pause_banner
+from dashboard.provenance import demo_banner
 
 TITLE = "Aurum — XAUUSD model desk"
 VIEWS = Path(__file__).parent / "views"
@@ -72,8 +73,10 @@ navigation = st.navigation(
 st.sidebar.markdown(f"### {TITLE}")
 login_gate(get_desk())  # stops with advice on a stale database, or with the login form
 note = "not started"
+active = None
 with shown_errors():
     note = start_services(*desk_key())
-    sidebar(note)
+    active = sidebar(note)
     pause_banner(reads.pause_state(reads.key()))
+demo_banner(active)  # above every page while the active model learnt on generated bars
 navigation.run()

@@ -27,6 +27,7 @@ SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("Risk", "risk"),
     ("Selection", "selection"),
     ("Shadow", "shadow"),
+    ("Serving", "serving"),
     ("Scheduler", "scheduler"),
     ("Security", "security"),
     ("Alerts", "alerts"),

@@ -44,7 +44,10 @@ def active_model_box(active: Any) -> None:
     if active is None:
         st.markdown("**none** — activate a version on the *Models* page")
         return
-    st.markdown(f"**{active.ref}**  \n{active.algorithm} · {active.symbol} {active.timeframe}")
+    demo = " :orange-badge[DEMO]" if active.is_demo else ""
+    st.markdown(
+        f"**{active.ref}**{demo}  \n{active.algorithm} · {active.symbol} {active.timeframe}"
+    )
     sharpe = active.metrics.get("sharpe")
     st.caption(
         f"backtest Sharpe {fmt_metric('sharpe', sharpe)} · "
@@ -113,8 +116,9 @@ def market_selector(k: reads.Key) -> reads.Market | None:
     return reads.markets(k)[labels.index(picked)]
 
 
-def sidebar(services_note: str) -> None:
-    """Market, active model and services, on every page (cached reads: no query per click)."""
+def sidebar(services_note: str) -> Any:
+    """Market, active model and services, on every page (cached reads: no query per click);
+    returns the active version shown."""
     k = reads.key()
     with st.sidebar:
         market = market_selector(k)
@@ -122,6 +126,7 @@ def sidebar(services_note: str) -> None:
         active_model_box(active)
         st.divider()
         services_box(reads.service_status(k), services_note)
+    return active
 
 
 def start_services(home: str, database_url: str) -> str:

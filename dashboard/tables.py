@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts import live_shortfall
+from dashboard.provenance import origin_label, session_origin
 from engine.cli.render import fmt_metric
 from engine.learner.records import candidate_name
 from engine.metrics.catalog import METRICS
@@ -79,6 +80,7 @@ def leaderboard_frame(versions: Sequence[Any]) -> pd.DataFrame:
             "score": _num(getattr(v, "score", None)),
             "version": v.ref,
             "status": v.status,
+            "data": origin_label(v.data_origin),
             "source": v.metrics_source or "—",
             "algorithm": v.algorithm,
             "symbol": v.symbol,
@@ -119,9 +121,16 @@ def leaderboard_columns() -> dict[str, Any]:
     }
 
 
-def comparison_frame(comparison: Any) -> pd.DataFrame:
-    """Side by side: one row per metric, one column per version, the better value starred."""
+def comparison_frame(comparison: Any, origins: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Side by side: one row per metric, one column per version, the better value starred; with
+    `origins` (ref -> data origin) a first row says what each learnt from (DEMO: generated)."""
     rows = []
+    if origins:
+        rows.append(
+            {"metric": "trained on", "better": "", **{
+                ref: origin_label(origins.get(ref, "—")) for ref in comparison.refs
+            }}
+        )  # fmt: skip
     for row in comparison.rows:
         line = {"metric": row.label, "better": "higher" if row.higher_is_better else "lower"}
         for ref in comparison.refs:
@@ -224,11 +233,16 @@ def features_frame(selected: Iterable[str], importances: Mapping[str, float]) ->
     )
 
 
-def sessions_frame(sessions: Sequence[Any]) -> pd.DataFrame:
+def sessions_frame(
+    sessions: Sequence[Any], version_origins: Mapping[int, str] | None = None
+) -> pd.DataFrame:
+    """The sessions, with what each learnt from (`data`: DEMO for generated bars)."""
+    origins = version_origins or {}
     return pd.DataFrame(
         [
             {
                 "session": s.id,
+                "data": origin_label(session_origin(s, origins)),
                 "trigger": s.trigger,
                 "by": s.requested_by,
                 "started (UTC)": _utc(s.started_at or s.created_at),
@@ -241,6 +255,7 @@ def sessions_frame(sessions: Sequence[Any]) -> pd.DataFrame:
         ],
         columns=[
             "session",
+            "data",
             "trigger",
             "by",
             "started (UTC)",
@@ -331,6 +346,7 @@ def version_facts(v: Any) -> pd.DataFrame:
         ("status", v.status + (" (pinned)" if v.pinned and v.status != "pinned" else "")),
         ("algorithm", v.algorithm),
         ("symbol / timeframe", f"{v.symbol} {v.timeframe}"),
+        ("trained on", f"{origin_label(v.data_origin)} bars of {v.symbol} {v.timeframe}"),
         ("training window (UTC)", f"{_utc(v.train_start)} → {_utc(v.train_end)}"),
         ("data hash", v.data_hash or "—"),
         ("artifact sha256", v.artifact_sha256 or "—"),

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 from engine.controls.serving import TradingControls
-from engine.errors import DatabaseError, NotFoundError, RegistryError
+from engine.errors import DatabaseError, DemoModelRefusedError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
 from engine.registry.types import VersionInfo
@@ -71,8 +71,13 @@ class Phase3Controller:
         timeframe: str | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """(model, metadata) of the active version (of `lineage`, or of the lineage of
-        `symbol`/`timeframe`, when several are active); reloaded only when the pointer moved."""
+        `symbol`/`timeframe`, when several are active); reloaded only when the pointer moved.
+        A DEMO version (trained on generated bars) is refused with the reason unless
+        serving.allow_demo_models is set: a caller holding a model would trade on it."""
         served = self._served(lineage, symbol, timeframe)
+        refusal = self.serving_refusal(served.info)
+        if refusal is not None:
+            raise DemoModelRefusedError(refusal)
         return served.model, served.metadata
 
     def predict_signal(
@@ -88,15 +93,28 @@ class Phase3Controller:
         """The active model's signal (side, confidence, SL, TP, version, lots and the money at
         risk) for the latest bar; with several markets, `symbol=` and `timeframe=` name the one
         `bars` belong to. `balance` (else account.initial_balance) and `open_risk` (the money
-        at the stops of open positions) feed the sizing; while paused every signal is HOLD."""
+        at the stops of open positions) feed the sizing; while paused every signal is HOLD. A
+        DEMO version without serving.allow_demo_models answers HOLD with the reason."""
         from engine.controls.serving import AccountReport
-        from engine.learner.predict import SignalModel
+        from engine.learner.predict import SignalModel, held_signal
 
         served = self._served(lineage, symbol, timeframe)
+        refusal = self.serving_refusal(served.info)
+        account = AccountReport(balance, open_risk)
+        if refusal is not None:
+            return self._controls.apply(held_signal(served.info, bars, refusal), account)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
-        account = AccountReport(balance, open_risk)
         return self._controls.apply(served.signals.signal(bars), account)
+
+    def serving_refusal(self, info: VersionInfo) -> str | None:
+        """Why the version is not served (a DEMO one without the opt-in); the config is read
+        only for DEMO versions, so real ones pay nothing for the check."""
+        from engine.learner.predict import demo_refusal
+
+        if not info.is_demo:
+            return None
+        return demo_refusal(info, allowed=self.desk.config().serving.allow_demo_models)
 
     def active_version_id(
         self,
@@ -316,4 +334,7 @@ def _metadata(info: VersionInfo) -> dict[str, Any]:
         "metrics": info.metrics,
         "feature_spec": info.details.get("feature_spec"),
         "min_confidence": info.details.get("min_confidence"),
+        "demo": info.is_demo,
+        "data_origin": info.data_origin,
+        "trained_on": info.trained_on,
     }

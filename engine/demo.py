@@ -63,7 +63,7 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
         momentum=DEMO_MOMENTUM,
     )
     with desk.db.session(write=True) as s:
-        upsert_bars(s, bars, symbol=symbol, timeframe=tf)
+        upsert_bars(s, bars, symbol=symbol, timeframe=tf, origin="generated", home=desk.paths.root)
     refs = []
     for k, cut in enumerate(SESSION_CUTS):
         until = bars["time"].iloc[int(len(bars) * cut) - 1].to_pydatetime()

@@ -30,6 +30,11 @@ class RegistryError(AurumError):
     """A registry rule was broken (e.g. nothing to roll back to, cleanup of a protected version)."""
 
 
+class DemoModelRefusedError(RegistryError):
+    """The active version was trained on generated bars and serving.allow_demo_models is off:
+    it is not handed to the trading side (signals answer HOLD with this reason)."""
+
+
 class ArtifactError(AurumError):
     """A model file is missing, tampered with, truncated or holds untrusted types; never loaded."""
 

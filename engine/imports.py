@@ -13,6 +13,7 @@ import pandas as pd
 
 from engine.data.gaps import Gap, find_gaps
 from engine.data.importers import read_bars
+from engine.data.origin import check_origin
 from engine.data.store import bar_times, count_bars, neighbours, upsert_bars
 from engine.data.timeframes import timeframe_seconds
 from engine.home import safe_name
@@ -64,12 +65,14 @@ def import_bars(
     safe_name(symbol, what="symbol")
     tf = timeframe.strip().upper()
     timeframe_seconds(tf)
+    with desk.db.session() as s:  # before reading the file: a refusal costs nothing
+        check_origin(s, symbol=symbol, timeframe=tf, origin="imported", home=desk.paths.root)
     step(f"reading and validating {Path(path).name}", 0.05)
     parsed = read_bars(path, timeframe=tf, fmt=fmt, tz=tz)
     step(f"storing {parsed.rows:,} bars", 0.6)
     times = parsed.frame["time"]
     with desk.db.session(write=True) as s:
-        counts = upsert_bars(s, parsed.frame, symbol=symbol, timeframe=tf)
+        counts = upsert_bars(s, parsed.frame, symbol=symbol, timeframe=tf, origin="imported")
         gaps = _stored_gaps(s, times, symbol=symbol, timeframe=tf)
     step("done", 1.0)
     report = ImportReport(

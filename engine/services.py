@@ -319,10 +319,28 @@ class Desk:
             return load_bars(s, symbol=symbol, timeframe=timeframe, last=last)
 
     def bar_series(self) -> list[Any]:
+        """Every stored series: count, first/last bar and origin (engine.data.store)."""
         from engine.data.store import series_info
 
         with self.db.session() as s:
             return series_info(s)
+
+    def bars_origin(self, symbol: str, timeframe: str, start: datetime, end: datetime) -> str:
+        """What the stored bars from `start` to `end` are: generated, imported, live or mixed."""
+        from engine.data.origin import data_origin, window_origins
+
+        with self.db.session() as s:
+            found = window_origins(s, symbol=symbol, timeframe=timeframe, start=start, end=end)
+        return data_origin(found)
+
+    def remove_demo(self, *, actor: str) -> Any:
+        """Take the demo's generated bars and DEMO versions (with their trades, sessions,
+        decisions and metrics) out in one transaction, audited; real data stays
+        (engine.demo_removal)."""
+        self.require_operator("removing the demo")
+        from engine.demo_removal import remove_demo
+
+        return remove_demo(self, actor=actor)
 
     # --- learning ---------------------------------------------------------------------------
     def learn(
@@ -405,14 +423,18 @@ class Desk:
 
     def signal(self, bars: Any, *, lineage: str | None = None, account: Any = None) -> Any:
         """The active model's signal for the last of `bars` (a bars frame), sized and held by
-        the trading controls (`account`: an engine.controls.serving.AccountReport)."""
+        the trading controls (`account`: an engine.controls.serving.AccountReport); a DEMO
+        version without serving.allow_demo_models answers HOLD with the reason."""
         from engine.controls.serving import TradingControls
         from engine.errors import RegistryError
-        from engine.learner.predict import signal_for_bars
+        from engine.learner.predict import demo_refusal, held_signal, signal_for_bars
 
         active = self.registry.active_version(lineage)
         if active is None:
             raise RegistryError("no active model: activate one with `aurum activate VERSION`")
+        refusal = demo_refusal(active, allowed=self.config().serving.allow_demo_models)
+        if refusal is not None:
+            return TradingControls(self).apply(held_signal(active, bars, refusal), account)
         model, info = self.registry.load_model(active.id)
         return TradingControls(self).apply(signal_for_bars(model, info, bars), account)
 

@@ -113,6 +113,7 @@ def coverage_section() -> None:
             {
                 "symbol": s.symbol,
                 "timeframe": s.timeframe,
+                "origin": "+".join(s.origins) or s.origin,
                 "bars": s.bars,
                 "first (UTC)": f"{s.first:%Y-%m-%d %H:%M}",
                 "last (UTC)": f"{s.last:%Y-%m-%d %H:%M}",
@@ -121,6 +122,11 @@ def coverage_section() -> None:
         ],
         hide_index=True,
         key="series_table",
+    )
+    st.caption(
+        "origin: imported (a file), live (stored by the HTTP bridge from signal requests) or "
+        "generated (the demo's bars, not market data). Real bars never join a generated "
+        "series: `aurum demo --remove` takes the demo out before a real import."
     )
     names = [f"{s.symbol} {s.timeframe}" for s in series]
     pick = st.selectbox("Series", names, key="coverage_series")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS
+from dashboard.provenance import DEMO_MEANING
 from dashboard.shadow_tables import shadow_columns, shadow_frame
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
 from engine.metrics.catalog import METRICS
@@ -106,8 +107,12 @@ with shown_errors():
         f"{len(shown)} of {len(board)} versions, ranked by the engine's weighted score "
         "(selection.weight_*; versions with fewer than selection.min_trades trades come last). "
         "Live numbers replace backtest ones once a version has enough live trades "
-        "(selection.min_live_trades). Sharpe/Sortino: daily returns ×√252."
+        "(selection.min_live_trades). Sharpe/Sortino: daily returns ×√252. data: what each "
+        "version learnt from (imported, live, mixed = both; DEMO = generated bars)."
     )
+    demo_count = sum(v.is_demo for v in shown)
+    if demo_count:
+        st.warning(f"**DEMO** — {demo_count} of these versions were {DEMO_MEANING}.")
     st.dataframe(
         leaderboard_frame(shown),
         hide_index=True,
@@ -128,7 +133,11 @@ with shown_errors():
         st.caption("Pick at least two versions to compare them side by side.")
         st.stop()
     comparison = desk.compare(refs)
-    st.dataframe(comparison_frame(comparison), hide_index=True, key="comparison")
+    origins = {v.ref: v.data_origin for v in board}
+    st.dataframe(comparison_frame(comparison, origins), hide_index=True, key="comparison")
+    demo_refs = [ref for ref in refs if origins.get(ref) == "generated"]
+    if demo_refs:
+        st.warning(f"**DEMO** — {', '.join(demo_refs)}: {DEMO_MEANING}.")
     if comparison.winner:
         st.success(f"Better overall: **{comparison.winner}** — {comparison.criteria}")
     else:

@@ -17,6 +17,7 @@ from dashboard.desk import (
     shown_errors,
 )
 from dashboard.frame import NEXT_STEPS
+from dashboard.provenance import session_origin
 from dashboard.tables import (
     candidates_frame,
     features_frame,
@@ -139,7 +140,8 @@ with shown_errors():
         )
         st.stop()
     st.plotly_chart(charts.sessions_timeline(sessions), key="sessions_timeline")
-    st.dataframe(sessions_frame(sessions), hide_index=True, key="sessions_table")
+    origins = {v.id: v.data_origin for v in reads.leaderboard(k)}
+    st.dataframe(sessions_frame(sessions, origins), hide_index=True, key="sessions_table")
 
     st.subheader("Session detail")
     chosen = st.selectbox(
@@ -156,6 +158,11 @@ with shown_errors():
         if s.window_start and s.window_end
         else f"#{s.id} · {s.trigger} by {s.requested_by}"
     )
+    if session_origin(s, origins) == "generated":
+        st.warning(
+            f"**DEMO** — session #{s.id} learnt on generated bars, not market data: its "
+            "candidates and winner show how Aurum works, not an edge."
+        )
     decision(s)
     candidates = s.result.get("candidates") or []
     if candidates:

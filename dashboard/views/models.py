@@ -17,6 +17,7 @@ from dashboard.desk import (
 )
 from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
+from dashboard.provenance import demo_warning
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
 from engine.metrics.catalog import METRICS
@@ -106,6 +107,7 @@ with shown_errors():
     )
     ref = st.selectbox("Version", refs, index=default, key="models_version")
     v = reads.version(k, ref)
+    demo_warning(v)
     lineage = None if market is None else v.lineage  # actions act on the version's lineage
     if lineage is not None:
         active = reads.lineage_active(k, lineage)

@@ -10,6 +10,7 @@ from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, show_flash, shown_errors
 from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
 from dashboard.pause_panel import show_pause_switch
+from dashboard.provenance import demo_warning, origin_label
 from dashboard.tables import headline_frame
 from engine.alerts.delivery import masked_url, webhook_url
 
@@ -50,8 +51,10 @@ with shown_errors():
                     "read the backtest column until then."
                 )
             st.markdown(
-                f"**{active.ref}** · {active.algorithm} · {active.symbol} {active.timeframe}"
+                f"**{active.ref}** · {active.algorithm} · {active.symbol} {active.timeframe} · "
+                f"trained on {origin_label(active.data_origin)} bars"
             )
+            demo_warning(active)
             if since is not None:
                 st.caption(
                     f"{active.ref} active since {since.created_at:%Y-%m-%d %H:%M} UTC "

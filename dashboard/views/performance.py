@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS, chosen_market, market_label
+from dashboard.provenance import demo_warning
 from dashboard.regime_tables import DIMENSIONS, by_regime_figure, regime_table
 from dashboard.shadow_tables import headline_with_shadow, shadow_trades_frame
 from dashboard.tables import (
@@ -44,6 +45,7 @@ with shown_errors():
     default = refs.index(active.ref) if active is not None and active.ref in refs else 0
     ref = st.selectbox("Version", refs, index=default, key="perf_version")
     version = reads.version(k, ref)
+    demo_warning(version)
     live = reads.live_results(k, ref)
     cfg = desk.config()
     initial, needed = cfg.account.initial_balance, cfg.selection.min_live_trades

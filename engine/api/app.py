@@ -126,7 +126,7 @@ def create_app(
         responses={503: _REFUSALS[503]},
     )
     def health() -> models.HealthOut:
-        return bridge.health()
+        return bridge.health(list(recorder.skipped.values()) if recorder is not None else None)
 
     @app.get(
         "/v1/active",

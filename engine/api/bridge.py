@@ -45,9 +45,12 @@ class Bridge:
                 problems.append(f"{lineage.name}: {err}")
         return problems
 
-    def health(self) -> models.HealthOut:
+    def health(self, notes: list[str] | None = None) -> models.HealthOut:
         return models.HealthOut(
-            status="ok", time=datetime.now(UTC), active_models=len(self.active().active)
+            status="ok",
+            time=datetime.now(UTC),
+            active_models=len(self.active().active),
+            notes=notes or [],
         )
 
     def active(self, symbol: str | None = None, timeframe: str | None = None) -> models.ActiveList:
@@ -81,6 +84,10 @@ class Bridge:
                     min_confidence=info.details.get("min_confidence"),
                     bars_needed=need,
                     bars_used=None if need is None else max(need * 2, 600),
+                    demo=info.is_demo,
+                    data_origin=info.data_origin,  # type: ignore[arg-type]
+                    trained_on=info.trained_on,
+                    reason=self.controller.serving_refusal(info),
                 )
             )
         state = self.desk.pause_state()

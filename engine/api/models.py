@@ -12,11 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.ledger import TradeInput
 from engine.registry.card import MetricValue
+from engine.registry.types import TrainedOn
 
 MAX_BARS = 5000
 MAX_TRADES = 1000
 UNIX_2100 = 4_102_444_800
 Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1"]
+DataOrigin = Literal["generated", "imported", "live", "mixed"]
 
 
 class _Body(BaseModel):
@@ -113,6 +115,17 @@ class SignalOut(BaseModel):
     sizing: str = Field(description="How the size was found, or why the signal is HOLD.")
     paused: bool = Field(description="Trading is paused: every signal is HOLD until resumed.")
     pause_reason: str | None
+    demo: bool = Field(
+        description="The version was trained on generated bars (DEMO): without "
+        "serving.allow_demo_models every signal of it is HOLD with `reason`."
+    )
+    data_origin: DataOrigin = Field(description="What the version's training bars were.")
+    trained_on: TrainedOn | None = Field(
+        description="The series (symbol, timeframe) and first and last bar it learnt from."
+    )
+    reason: str | None = Field(
+        None, description="Why the answer is HOLD whatever the model says (null otherwise)."
+    )
 
 
 class TradeIn(TradeInput):
@@ -164,6 +177,14 @@ class ActiveOut(BaseModel):
     min_confidence: float | None
     bars_needed: int | None = Field(description="Fewest bars a signal request must send.")
     bars_used: int | None = Field(description="Bars the features are computed on (send these).")
+    demo: bool = Field(description="Trained on generated bars (DEMO).")
+    data_origin: DataOrigin = Field(description="What the version's training bars were.")
+    trained_on: TrainedOn | None = Field(
+        description="The series (symbol, timeframe) and first and last bar it learnt from."
+    )
+    reason: str | None = Field(
+        None, description="Why its signals are HOLD whatever it says (null: it is served)."
+    )
 
 
 class PauseOut(BaseModel):
@@ -198,6 +219,11 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     time: datetime
     active_models: int
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the bridge is not doing and why, e.g. live bars not stored because "
+        "the series holds generated (demo) bars.",
+    )
 
 
 class FieldProblem(BaseModel):
@@ -220,7 +246,6 @@ VersionOrder = Literal[
     "max_drawdown_pct", "sharpe", "sortino", "calmar", "psr", "dsr",
 ]  # fmt: skip
 VersionStatus = Literal["candidate", "active", "archived", "pinned", "cleaned"]
-DataOrigin = Literal["generated", "imported", "live", "mixed"]
 LINEAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 TAG_FILTER_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}(=[^\x00-\x1f]{1,256})?$"

@@ -1,7 +1,9 @@
 """The bars the trading side sends with its signal requests, stored: the desk's bar store
 (shadow trading, drift, learning sessions) then sees the live feed the champion is served on,
 not only what was imported. Off the request path: one writer thread, and per market only the
-bars from the newest stored one on (that one again, in case it was still forming)."""
+bars from the newest stored one on (that one again, in case it was still forming). Live bars
+never join a series of generated (demo) bars: such a market is skipped, logged once and listed
+in `skipped` (the bridge's health shows it); the signal is answered all the same."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from engine.api import models
+from engine.data.origin import OriginConflictError
 from engine.data.store import BARS, upsert_bars
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ class BarRecorder:
         self._pending: list[Future[int]] = []
         self.stored = 0
         self.failures = 0
+        self.skipped: dict[Market, str] = {}  # market -> why its live bars are not stored
 
     def offer(self, symbol: str, timeframe: str, bars: models.Bars) -> Future[int] | None:
         """Queue the request's bars from the newest one already stored on (None: nothing new)."""
@@ -66,16 +70,36 @@ class BarRecorder:
                 return 0
             frame = _frame(bars, keep)
             with self.desk.db.session(write=True) as s:
-                counts = upsert_bars(s, frame, symbol=symbol, timeframe=timeframe)
+                counts = upsert_bars(
+                    s,
+                    frame,
+                    symbol=symbol,
+                    timeframe=timeframe,
+                    origin="live",
+                    home=self.desk.paths.root,
+                )
             written = int(counts.new + counts.updated)
             self.stored += written
+            self.skipped.pop(market, None)
             return written
+        except OriginConflictError as refused:
+            return self._skip(market, str(refused))
         except Exception:  # never the request's problem; the next request tries again
             self.failures += 1
             with self._lock:
                 self._newest.pop(market, None)
             log.exception("storing the bars of a signal request for %s %s failed", *market)
             raise
+
+    def _skip(self, market: Market, reason: str) -> int:
+        """Store nothing for `market` (its series holds generated bars): say so once, and ask
+        the series again next time (the demo may have been taken out meanwhile)."""
+        with self._lock:
+            self._newest.pop(market, None)
+        if market not in self.skipped:
+            log.warning("%s", reason)
+        self.skipped[market] = reason
+        return 0
 
     def _stored_newest(self, symbol: str, timeframe: str) -> int | None:
         with self.desk.db.session() as s:

@@ -86,13 +86,14 @@ def cmd_bars(args: argparse.Namespace) -> None:
             [
                 s.symbol,
                 s.timeframe,
+                "+".join(s.origins) or s.origin,
                 f"{s.bars:,}",
                 f"{s.first:%Y-%m-%d %H:%M}",
                 f"{s.last:%Y-%m-%d %H:%M}",
             ]
             for s in series
         ]
-        return table(["symbol", "timeframe", "bars", "first (UTC)", "last (UTC)"], rows)
+        return table(["symbol", "timeframe", "origin", "bars", "first (UTC)", "last (UTC)"], rows)
 
     _emit(args, series, text)
 
@@ -110,6 +111,9 @@ def cmd_init(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from engine.demo import seed_demo
 
+    if args.remove:
+        _remove_demo(args)
+        return
     with _desk(args) as desk:
         if desk.counts()["versions"] > 0:
             if args.if_empty:
@@ -119,8 +123,37 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
             raise AurumError("the desk already has models; use a fresh --home for another demo")
         result = seed_demo(desk, n_bars=args.bars, progress=_progress)
-    print(f"demo: {result.bars} generated bars, versions {', '.join(result.versions)}")
-    print(f"active: {result.active} with {result.live_trades} live trades (generated data)")
+    _emit(
+        args,
+        result,
+        lambda: (
+            f"demo: {result.bars} generated bars, versions {', '.join(result.versions)}\n"
+            f"active: {result.active} with {result.live_trades} live trades (generated data; "
+            "DEMO versions answer HOLD to a real feed unless serving.allow_demo_models is set)"
+        ),
+    )
+
+
+def _remove_demo(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        removal = desk.remove_demo(actor=_actor(args))
+
+    def text() -> str:
+        if not removal.removed_anything:
+            lines = ["nothing of the demo's found: no generated bars, no DEMO versions"]
+        else:
+            lines = [
+                f"removed {removal.bars:,} generated bars ({', '.join(removal.series) or '—'}), "
+                f"{len(removal.versions)} DEMO version(s) ({', '.join(removal.versions) or '—'})",
+                f"  with {removal.trades:,} trades, {removal.shadow_trades:,} shadow trades, "
+                f"{removal.sessions} learning sessions, {removal.decisions} promotion "
+                f"decisions, {removal.metrics:,} metric rows, {removal.activations} activations",
+                f"  {removal.files} model file(s) deleted, {removal.freed_bytes:,} bytes freed",
+            ]
+        lines += [f"kept: {line}" for line in removal.kept]
+        return "\n".join(lines)
+
+    _emit(args, removal, text)
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -136,6 +169,7 @@ def cmd_models(args: argparse.Namespace) -> None:
                 v.ref,
                 v.algorithm,
                 v.status,
+                "DEMO" if v.is_demo else v.data_origin,
                 v.metrics_source or "—",
                 f"{v.score:.2f}" if v.score is not None else "n/a",
             ]
@@ -147,6 +181,7 @@ def cmd_models(args: argparse.Namespace) -> None:
             "version",
             "algorithm",
             "status",
+            "data",
             "source",
             "score",
             "trades",
@@ -162,6 +197,8 @@ def cmd_models(args: argparse.Namespace) -> None:
             "max drawdown (selection.weight_*); n/a = fewer than selection.min_trades trades."
             "\nSharpe: daily returns annualised with √252; source: live once a version has "
             "selection.min_live_trades live trades, else backtest (out of sample)."
+            "\ndata: what the version learnt from (imported, live, mixed = both); DEMO = "
+            "generated bars, not market data (never served unless serving.allow_demo_models)."
         )
         return table(headers, rows) + "\n" + notes
 
@@ -173,6 +210,8 @@ def _version_json(v: object) -> dict[str, object]:
 
     data = asdict(v)  # type: ignore[call-overload]
     data["ref"] = v.ref  # type: ignore[attr-defined]
+    data["demo"] = v.is_demo  # type: ignore[attr-defined]
+    data["trained_on"] = asdict(v.trained_on)  # type: ignore[attr-defined]
     return data
 
 
@@ -185,7 +224,9 @@ def cmd_show(args: argparse.Namespace) -> None:
             f"{v.ref}  (id {v.id}, {v.status}{', pinned' if v.pinned else ''})",
             f"algorithm   {v.algorithm}",
             f"created     {v.created_at:%Y-%m-%d %H:%M} UTC",
-            f"trained on  {v.train_start} → {v.train_end}",
+            f"trained on  {v.symbol} {v.timeframe} {v.train_start} → {v.train_end}",
+            "data        "
+            + ("DEMO: generated bars, not market data" if v.is_demo else v.data_origin),
             f"data hash   {v.data_hash[:16]}…",
             f"artifact    {v.artifact_path or '(cleaned)'} "
             f"{v.artifact_size:,} bytes sha256 {v.artifact_sha256[:16]}…",

@@ -136,6 +136,12 @@ def cmd_signal(args: argparse.Namespace) -> None:
         levels = ""
         if signal.stop_loss is not None:
             levels = f"  SL {signal.stop_loss:.2f}  TP {signal.take_profit:.2f}"
+        sizing = f"\n{signal.sizing}" if signal.sizing else ""
+        if signal.reason:
+            return (
+                f"{signal.side} at bar {signal.bar_time:%Y-%m-%d %H:%M} UTC: {signal.reason} "
+                f"— {signal.version_ref}{sizing}"
+            )
         size = ""
         if signal.lots:
             at_risk = "unknown" if signal.risk_money is None else f"{signal.risk_money:,.2f}"
@@ -144,7 +150,9 @@ def cmd_signal(args: argparse.Namespace) -> None:
             f"{signal.side} {signal.confidence * 100:.1f} % (long {signal.p_long:.3f}, short "
             f"{signal.p_short:.3f}; threshold {signal.min_confidence}) at bar "
             f"{signal.bar_time:%Y-%m-%d %H:%M} UTC close {signal.entry_price:.2f}{levels}{size} "
-            f"— {signal.version_ref}" + (f"\n{signal.sizing}" if signal.sizing else "")
+            f"— {signal.version_ref}"
+            + (" (DEMO: trained on generated bars)" if signal.demo else "")
+            + sizing
         )
 
     _emit(args, signal, text)

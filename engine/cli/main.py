@@ -12,7 +12,7 @@ from engine.errors import AurumError
 
 COMMANDS: dict[str, str] = {
     "init": "create or upgrade the database, write the default config",
-    "demo": "seed a demo desk: generated bars, fitted models, trades",
+    "demo": "seed a demo desk: generated bars, fitted models, trades (--remove: take it out)",
     "import-bars": "import an MT5 'Export bars' file or a CSV of bars (all-or-nothing)",
     "import-trades": "import a trade history CSV into the ledger (all-or-nothing)",
     "bars": "the stored bar series (symbol, timeframe, count, first/last)",
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     }
     p["demo"].add_argument("--bars", type=int, default=24_000, help="bars to generate")
     p["demo"].add_argument("--if-empty", action="store_true", help="only when no models exist")
+    p["demo"].add_argument(
+        "--remove",
+        action="store_true",
+        help="take the demo's generated bars and DEMO versions (with their trades, sessions, "
+        "decisions and metrics) out again; real data stays",
+    )
     imp = p["import-bars"]
     imp.add_argument("file", metavar="FILE", help="the bar file to import")
     imp.add_argument("--symbol", required=True, help="e.g. XAUUSD")
@@ -150,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p["resume"].add_argument("--reason", default="", help="why (kept in the history)")
     json_commands = (
+        "demo",
         "models",
         "show",
         "history",

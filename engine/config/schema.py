@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.regimes import RegimesConfig
 from engine.config.risk import RiskConfig, risk_problems
+from engine.config.serving import ServingConfig
 from engine.config.shadow import ShadowConfig, shadow_problems
 from engine.features.spec import FeatureSpec
 
@@ -324,6 +325,7 @@ class Phase3Config(_Section):
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)  # type: ignore[arg-type]
     regimes: RegimesConfig = Field(default_factory=RegimesConfig)  # type: ignore[arg-type]
     risk: RiskConfig = Field(default_factory=RiskConfig)  # type: ignore[arg-type]
+    serving: ServingConfig = Field(default_factory=ServingConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Phase3Config:

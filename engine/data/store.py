@@ -1,15 +1,24 @@
-"""Bars in the database: idempotent upsert (new / updated / unchanged) and windowed reads."""
+"""Bars in the database: idempotent upsert (new / updated / unchanged) and windowed reads.
+Every bar records its origin (engine.data.origin); generated and real bars never share a series."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from engine.data.origin import (
+    all_series_origins,
+    check_origin,
+    data_origin,
+    forget_origins,
+    note_origin,
+)
 from engine.data.synthetic import BAR_COLUMNS
 from engine.db.schema import Bar
 
@@ -33,6 +42,8 @@ class BarSeriesInfo:
     bars: int
     first: datetime | None
     last: datetime | None
+    origin: str = "imported"  # generated | imported | live | mixed (imported and live)
+    origins: tuple[str, ...] = ()
 
 
 def _py_times(times: pd.Series) -> list[datetime]:
@@ -53,7 +64,9 @@ def _existing(
     return frame
 
 
-def _records(frame: pd.DataFrame, symbol: str, timeframe: str) -> list[dict[str, object]]:
+def _records(
+    frame: pd.DataFrame, symbol: str, timeframe: str, origin: str
+) -> list[dict[str, object]]:
     spread = frame["spread_points"].astype("Int64")
     volume = frame["tick_volume"].astype("Int64").fillna(0)
     return [
@@ -67,6 +80,7 @@ def _records(frame: pd.DataFrame, symbol: str, timeframe: str) -> list[dict[str,
             "close": float(c),
             "tick_volume": int(v),
             "spread_points": None if sp is pd.NA else int(sp),
+            "origin": origin,
         }
         for ts, o, h, lo, c, v, sp in zip(
             _py_times(frame["time"]),
@@ -96,11 +110,21 @@ def _changed_mask(incoming: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
 
 
 def upsert_bars(
-    session: Session, frame: pd.DataFrame, *, symbol: str, timeframe: str
+    session: Session,
+    frame: pd.DataFrame,
+    *,
+    symbol: str,
+    timeframe: str,
+    origin: str = "imported",
+    home: Path | None = None,
 ) -> UpsertCounts:
-    """Insert new bars and update changed ones; re-importing the same file changes nothing."""
+    """Insert new bars and update changed ones; re-importing the same file changes nothing.
+    `origin` says where the bars come from (a changed bar takes it); bars that would mix
+    generated and real ones in a series are refused (OriginConflictError) before any write;
+    `home` goes into the command the refusal prints."""
     if frame.empty:
         return UpsertCounts(0, 0, 0)
+    check_origin(session, symbol=symbol, timeframe=timeframe, origin=origin, home=home)
     times = pd.to_datetime(frame["time"], utc=True)
     stored = _existing(
         session, symbol, timeframe, times.min().to_pydatetime(), times.max().to_pydatetime()
@@ -111,7 +135,7 @@ def upsert_bars(
     aligned = stored.set_index("ts").loc[pd.DatetimeIndex(overlap["time"])]
     changed = overlap.loc[_changed_mask(overlap, aligned.reset_index(drop=True))]
     if len(fresh):
-        session.connection().execute(insert(BARS), _records(fresh, symbol, timeframe))
+        session.connection().execute(insert(BARS), _records(fresh, symbol, timeframe, origin))
     if len(changed):
         stmt = (
             update(BARS)
@@ -122,18 +146,20 @@ def upsert_bars(
                     BARS.c.ts == bindparam("b_ts", type_=BARS.c.ts.type),
                 )
             )
-            .values({c: bindparam(c) for c in VALUE_COLUMNS})
+            .values({c: bindparam(c) for c in (*VALUE_COLUMNS, "origin")})
         )
         params = [
             {
-                **{c: r[c] for c in VALUE_COLUMNS},
+                **{c: r[c] for c in (*VALUE_COLUMNS, "origin")},
                 "b_symbol": symbol,
                 "b_timeframe": timeframe,
                 "b_ts": r["ts"],
             }
-            for r in _records(changed, symbol, timeframe)
+            for r in _records(changed, symbol, timeframe, origin)
         ]
         session.connection().execute(stmt, params)
+    if len(fresh) or len(changed):
+        note_origin(session, symbol=symbol, timeframe=timeframe, origin=origin)
     return UpsertCounts(len(fresh), len(changed), len(overlap) - len(changed))
 
 
@@ -213,6 +239,7 @@ def series_info(session: Session) -> list[BarSeriesInfo]:
     reads the series' index entries (a GROUP BY over the table took 4.5 s at 10,000,000 bars)."""
     out: list[BarSeriesInfo] = []
     after: tuple[str, str] | None = None
+    origins = all_series_origins(session)
     while True:
         query = select(Bar.symbol, Bar.timeframe).order_by(Bar.symbol, Bar.timeframe, Bar.ts)
         if after is not None:
@@ -226,7 +253,18 @@ def series_info(session: Session) -> list[BarSeriesInfo]:
         first = session.scalar(select(Bar.ts).where(*where).order_by(Bar.ts).limit(1))
         last = session.scalar(select(Bar.ts).where(*where).order_by(Bar.ts.desc()).limit(1))
         count = session.scalar(select(func.count()).select_from(Bar).where(*where))
-        out.append(BarSeriesInfo(symbol, timeframe, int(count or 0), _aware(first), _aware(last)))
+        held = origins.get((symbol, timeframe), set())
+        out.append(
+            BarSeriesInfo(
+                symbol,
+                timeframe,
+                int(count or 0),
+                _aware(first),
+                _aware(last),
+                data_origin(held),
+                tuple(sorted(held)),
+            )
+        )
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -235,6 +273,11 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def delete_bars(session: Session, *, symbol: str, timeframe: str) -> int:
-    result = session.execute(delete(Bar).where(Bar.symbol == symbol, Bar.timeframe == timeframe))
+def delete_bars(session: Session, *, symbol: str, timeframe: str, origin: str | None = None) -> int:
+    """Delete a series' bars (only those of `origin` when given); returns how many went."""
+    query = delete(Bar).where(Bar.symbol == symbol, Bar.timeframe == timeframe)
+    if origin is not None:
+        query = query.where(Bar.origin == origin)
+    result = session.execute(query)
+    forget_origins(session, symbol=symbol, timeframe=timeframe, origin=origin)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -95,6 +95,10 @@ class ModelVersion(Base):
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_sessions.id"), nullable=True, index=True
     )
+    # what its training bars were: generated | imported | live | mixed (engine.data.origin)
+    data_origin: Mapped[str] = mapped_column(
+        String(16), default="imported", server_default="imported"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -233,6 +237,18 @@ class Bar(Base):
     close: Mapped[float] = mapped_column(Float)
     tick_volume: Mapped[int] = mapped_column(BigInteger, default=0)
     spread_points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # generated | imported | live (engine.data.origin); generated never shares a series
+    origin: Mapped[str] = mapped_column(String(16), default="imported", server_default="imported")
+
+
+class BarOrigin(Base):
+    """The origins each bar series holds (one row per series and origin): the origin check and
+    the series listing read these instead of scanning the bars."""
+
+    __tablename__ = "bar_origins"
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    timeframe: Mapped[str] = mapped_column(String(8), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class LearningSession(Base):

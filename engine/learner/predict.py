@@ -21,6 +21,7 @@ from engine.labels import distances_from_atr, spread_from_points
 from engine.labels.inputs import ATR_PERIOD
 from engine.learner.flat_trees import row_predictor
 from engine.learner.signals import BUY, SELL, signals_from_proba
+from engine.registry.types import TrainedOn, VersionInfo
 
 SIDES = {BUY: "BUY", SELL: "SELL", 0: "HOLD"}
 
@@ -47,6 +48,51 @@ class Signal:
     sizing: str = ""
     paused: bool = False
     pause_reason: str | None = None
+    demo: bool = False  # the version was trained on generated bars (DEMO)
+    data_origin: str = "imported"  # generated | imported | live | mixed
+    trained_on: TrainedOn | None = None
+    reason: str | None = None  # why the answer is HOLD whatever the model says, if it is
+
+
+def demo_refusal(info: VersionInfo, *, allowed: bool) -> str | None:
+    """Why `info` is not served to a feed (a DEMO version without serving.allow_demo_models),
+    or None when it is served."""
+    if not info.is_demo or allowed:
+        return None
+    return (
+        f"the active model {info.ref} was trained on generated bars; set "
+        "serving.allow_demo_models to serve it"
+    )
+
+
+def held_signal(info: VersionInfo, bars: pd.DataFrame | BarArrays, reason: str) -> Signal:
+    """HOLD for the last of `bars` with `reason`, without asking the model."""
+    if isinstance(bars, BarArrays):
+        bar_time = datetime.fromtimestamp(int(bars.secs[-1]), UTC)
+        close = float(bars.close[-1])
+    else:
+        bar_time = bars["time"].iloc[-1].to_pydatetime()
+        close = float(bars["close"].iloc[-1])
+    return Signal(
+        side="HOLD",
+        confidence=0.0,
+        p_long=0.0,
+        p_short=0.0,
+        bar_time=bar_time,
+        entry_price=close,
+        stop_loss=None,
+        take_profit=None,
+        version_id=info.id,
+        version_ref=info.ref,
+        min_confidence=float((info.details or {}).get("min_confidence", 0.5)),
+        **provenance(info),
+        reason=reason,
+    )
+
+
+def provenance(info: VersionInfo) -> dict[str, Any]:
+    """What a signal says about the bars its version learnt from."""
+    return {"demo": info.is_demo, "data_origin": info.data_origin, "trained_on": info.trained_on}
 
 
 def serving_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
@@ -73,6 +119,7 @@ class SignalModel:
         self.labels = details.get("labels") or {}
         self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
         self._predict_proba = row_predictor(model)
+        self._provenance = provenance(info)
         # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
         self._openmp = ThreadpoolController().select(user_api="openmp")
 
@@ -114,6 +161,7 @@ class SignalModel:
             version_ref=self.info.ref,
             min_confidence=self.threshold,
             stop_distance=levels["stop_distance"],
+            **self._provenance,
         )
 
     def _levels(self, bars: BarArrays, side: int) -> dict[str, float | None]:

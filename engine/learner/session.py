@@ -198,6 +198,7 @@ def _run(
     days = oos_days(candidates, data)
     summary = {
         "trigger": trigger,
+        "data_origin": desk.bars_origin(sym, tf, start, end),  # what it learns from
         "config": config_json,
         "n_trials": trials,
         "ensemble_notes": ensemble_notes,

@@ -7,6 +7,7 @@ from engine.registry.types import (
     Comparison,
     ComparisonRow,
     LineageInfo,
+    TrainedOn,
     VersionInfo,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "LineageInfo",
     "ModelRegistry",
     "NewVersion",
+    "TrainedOn",
     "VersionInfo",
 ]

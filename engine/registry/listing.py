@@ -103,6 +103,7 @@ def _fixed_query(by_id: bool) -> Select[Any]:
         v.artifact_size,
         v.artifact_sha256,
         v.session_id,
+        v.data_origin,
     ).join(_LINEAGES, _LINEAGES.c.id == v.lineage_id)
     return query.where(v.id.in_(bindparam("ids", expanding=True))) if by_id else query
 
@@ -185,7 +186,7 @@ class Listing:
             (
                 _, name, symbol, timeframe, number, algorithm, params_json, features_json,
                 train_start, train_end, data_hash, libs_json, fmt, size, sha, session_id,
-                created_at,
+                origin, created_at,
             ) = fixed[vid]  # fmt: skip
             metrics_source = source
             if live_values is not None and live_trades >= (live_from or 0):
@@ -227,6 +228,7 @@ class Listing:
                     "description": about or "",
                     "tags": dict(tags.get(vid, ())),
                     "aliases": list(aliases.get(vid, ())),
+                    "data_origin": origin,
                 }
             )
         return out

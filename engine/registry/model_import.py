@@ -261,6 +261,7 @@ def _new_version(card: ModelCard, origin: dict[str, Any]) -> NewVersion:
         train_start=card.provenance.train_start,
         train_end=card.provenance.train_end,
         data_hash=card.provenance.data_hash,
+        data_origin=card.provenance.data_origin,  # a DEMO model stays DEMO on another desk
         notes=f"imported from {card.ref} ({card.exported_from or 'another desk'})",
         metrics=dict(backtest.values) if backtest else None,
         metrics_trades=backtest.trades if backtest else 0,

@@ -55,6 +55,9 @@ class NewVersion:
     metrics_period: tuple[datetime | None, datetime | None] = (None, None)
     details: Mapping[str, Any] | None = None
     session_id: int | None = None
+    # generated | imported | live | mixed; None: the origins of the stored bars over the
+    # training window (engine.data.origin.data_origin)
+    data_origin: str | None = None
 
 
 def library_versions() -> dict[str, str]:
@@ -73,6 +76,22 @@ def _library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
+
+
+def _trained_origin(session: Session, spec: NewVersion) -> str:
+    """What the stored bars over the version's training window are (`imported` without any)."""
+    from engine.data.origin import data_origin, window_origins
+
+    if spec.train_start is None or spec.train_end is None:
+        return data_origin(())
+    found = window_origins(
+        session,
+        symbol=spec.symbol,
+        timeframe=spec.timeframe,
+        start=spec.train_start,
+        end=spec.train_end,
+    )
+    return data_origin(found)
 
 
 class ModelRegistry(VersionMetadata):
@@ -136,6 +155,7 @@ class ModelRegistry(VersionMetadata):
                     notes=spec.notes,
                     details=spec.details or {},
                     session_id=spec.session_id,
+                    data_origin=spec.data_origin or _trained_origin(s, spec),
                 )
                 if spec.metrics:
                     versions.add_metrics(

@@ -19,6 +19,16 @@ class LineageInfo:
 
 
 @dataclass(frozen=True)
+class TrainedOn:
+    """The bars a version learnt from: its series and the first and last bar (UTC)."""
+
+    symbol: str
+    timeframe: str
+    first: datetime | None
+    last: datetime | None
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     """One registered model version, as the trader sees it."""
 
@@ -53,6 +63,7 @@ class VersionInfo:
     description: str = ""
     tags: dict[str, str] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
+    data_origin: str = "imported"  # generated | imported | live | mixed (engine.data.origin)
 
     @classmethod
     def from_fields(cls, state: dict[str, Any]) -> VersionInfo:
@@ -85,6 +96,16 @@ class VersionInfo:
     def ref(self) -> str:
         """The human name of the version, e.g. `XAUUSD-M5-scalper:v3`."""
         return f"{self.lineage}:v{self.version}"
+
+    @property
+    def is_demo(self) -> bool:
+        """Trained on generated bars (the demo's): never served to a real feed unless
+        serving.allow_demo_models says so, and marked DEMO wherever it is shown."""
+        return self.data_origin == "generated"
+
+    @property
+    def trained_on(self) -> TrainedOn:
+        return TrainedOn(self.symbol, self.timeframe, self.train_start, self.train_end)
 
     @property
     def model_id(self) -> int:

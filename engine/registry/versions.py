@@ -48,6 +48,7 @@ def add_version(
     notes: str,
     details: Mapping[str, Any] | None = None,
     session_id: int | None = None,
+    data_origin: str = "imported",
 ) -> ModelVersion:
     """Insert the next numbered version of `lineage`; nothing existing is changed."""
     current = session.scalar(
@@ -72,6 +73,7 @@ def add_version(
         notes=notes,
         details_json=json.dumps(dict(details or {}), default=str),
         session_id=session_id,
+        data_origin=data_origin,
     )
     session.add(row)
     session.flush()
@@ -187,6 +189,7 @@ def to_info(
         description=row.description or "",
         tags=dict(tags or {}),
         aliases=list(aliases or []),
+        data_origin=row.data_origin,
     )
 
 

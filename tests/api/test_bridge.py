@@ -319,6 +319,15 @@ def test_active_and_report(bridge: LiveBridge):
         "min_confidence": info.details["min_confidence"],
         "bars_needed": 252,
         "bars_used": 600,
+        "demo": False,
+        "data_origin": "imported",
+        "trained_on": {
+            "symbol": "XAUUSD",
+            "timeframe": "M5",
+            "first": info.train_start.isoformat().replace("+00:00", "Z"),
+            "last": info.train_end.isoformat().replace("+00:00", "Z"),
+        },
+        "reason": None,
     }
     assert client.active("XAGUSD").body == {"active": [], "paused": False, "pause": None}
     report = client.call("GET", "/v1/report")
@@ -327,7 +336,7 @@ def test_active_and_report(bridge: LiveBridge):
     assert report.body["phase3_status"]["registered_versions"] == 1
     assert list((bridge.desk.paths.logs_dir).glob("phase3_report_*.json")) == []  # GET wrote none
     health = client.call("GET", "/v1/health").body
-    assert (health["status"], health["active_models"]) == ("ok", 1)
+    assert (health["status"], health["active_models"], health["notes"]) == ("ok", 1, [])
     client.close()
 
 

@@ -79,12 +79,18 @@ def test_the_default_list_is_the_leaderboard(served: tuple[LiveBridge, Mt5LikeCl
         ({"alias": "staging"}, [f"{L}:v2"]),
         ({"alias": "active"}, [f"{L}:v1"]),
         ({"status": "active"}, [f"{L}:v1"]),
-        ({"origin": "imported"}, []),  # no version records a data origin on this desk yet
+        ({"origin": "generated"}, []),  # the bars were stored as imported: no DEMO version
     ],
 )
 def test_each_filter(served: tuple[LiveBridge, Mt5LikeClient], params: dict[str, Any], expected):
     _, client = served
     assert refs(client, **params) == expected
+
+
+def test_the_origin_filter_keeps_the_leaderboard_order(served: tuple[LiveBridge, Mt5LikeClient]):
+    bridge, client = served
+    board = [v.ref for v in bridge.desk.leaderboard()]
+    assert refs(client, origin="imported") == board and len(board) == 4
 
 
 def test_tag_filters_keep_the_leaderboard_order(served: tuple[LiveBridge, Mt5LikeClient]):

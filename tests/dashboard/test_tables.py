@@ -20,11 +20,11 @@ from engine.trade_import import read_trade_file
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
 
-def version(ref: str, **metrics: float) -> SimpleNamespace:
+def version(ref: str, origin: str = "imported", **metrics: float) -> SimpleNamespace:
     return SimpleNamespace(
         ref=ref, status="candidate", metrics_source="backtest", algorithm="rf", symbol="XAUUSD",
         timeframe="M5", metrics_trades=int(metrics.get("trades", 0)), metrics=metrics,
-        created_at=NOW,
+        created_at=NOW, data_origin=origin,
     )  # fmt: skip
 
 
@@ -32,10 +32,11 @@ def test_leaderboard_keeps_the_engine_order_and_shows_percentages():
     frame = tables.leaderboard_frame(
         [
             version("m:v2", trades=40, win_rate=0.55, win_rate_low=0.4, win_rate_high=0.7),
-            version("m:v1", trades=10, sharpe=float("nan"), psr=0.9),
+            version("m:v1", "generated", trades=10, sharpe=float("nan"), psr=0.9),
         ]
     )
     assert list(frame["rank"]) == [1, 2]
+    assert list(frame["data"]) == ["imported", "DEMO (generated)"]
     assert list(frame["version"]) == ["m:v2", "m:v1"]
     assert frame.loc[0, "win rate %"] == pytest.approx(55.0)
     assert frame.loc[0, "win rate 95 % interval"] == "40.0–70.0 %"

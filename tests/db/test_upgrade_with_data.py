@@ -82,7 +82,10 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         assert active is not None and active.id == 2
         desk.registry.load_model(active.id)  # the file verifies and loads after the upgrade
         assert [t.ticket for t in desk.trades(source=None)] == ["OLD-1"]
-        assert [(s.symbol, s.bars) for s in desk.bar_series()] == [("XAUUSD", 1)]
+        assert [(s.symbol, s.bars, s.origin) for s in desk.bar_series()] == [
+            ("XAUUSD", 1, "imported")  # bars from before origins, no demo session: imported
+        ]
+        assert {v.data_origin for v in desk.registry.list_versions()} == {"imported"}
         assert desk.config_history()[-1].diff == {"max_models_to_keep": (10, 7)}
         assert any(e.action == "kept" for e in desk.audit_log())
         event = desk.rollback(actor="t", reason="after upgrade")  # the history still works
@@ -135,3 +138,90 @@ def test_downgrading_the_registry_revision_keeps_the_active_history(
     with Desk.open(str(home)) as desk:
         assert desk.registry.active_version().id == 2  # type: ignore[union-attr]
         assert desk.aliases()[0].alias == "active" and len(desk.aliases()) == 1
+
+
+PROVENANCE_BEFORE = "0007_bridge_alerts_shadow"
+DAYS = ("2025-01-06 10:00:00", "2025-01-06 11:00:00", "2025-01-06 12:00:00")
+
+
+def _seed_demo_and_real(db: Database) -> None:
+    """An old desk seeded by `aurum demo` (session trigger 'demo' on XAUUSD M5) that also holds
+    a real XAUUSD H1 series, with versions trained on each and two without bars in their window."""
+    session = (
+        "INSERT INTO learning_sessions (id, trigger, requested_by, status, stage, percent, "
+        "message, symbol, timeframe, config_hash, config_json, config_diff_json, result_json, "
+        "error, library_versions_json, seed, created_at) VALUES ({id}, '{trigger}', 'x', "
+        "'succeeded', '', 100, '', 'XAUUSD', '{tf}', '', '{{}}', '{{}}', '{{}}', '', '{{}}', 0, "
+        f"'{T}')"
+    )
+    version = (
+        "INSERT INTO model_versions (id, lineage_id, version, algorithm, params_json, "
+        "features_json, train_start, train_end, data_hash, library_versions_json, "
+        "artifact_format, artifact_size, artifact_sha256, status, pinned, notes, session_id, "
+        "created_at) VALUES ({id}, {lineage}, {id}, 'logistic_regression', '{{}}', '[]', "
+        "{start}, {end}, '', '{{}}', 'skops', 0, '', 'candidate', FALSE, '', {session}, "
+        f"'{T}')"
+    )
+    rows = [
+        "INSERT INTO lineages (id, name, symbol, timeframe, purpose, created_at) VALUES "
+        f"(1, 'XAUUSD-M5-scalper', 'XAUUSD', 'M5', 'scalper', '{T}'), "
+        f"(2, 'XAUUSD-H1-scalper', 'XAUUSD', 'H1', 'scalper', '{T}')",
+        session.format(id=1, trigger="demo", tf="M5"),
+        session.format(id=2, trigger="manual", tf="H1"),
+        *[
+            "INSERT INTO bars (symbol, timeframe, ts, open, high, low, close, tick_volume) "
+            f"VALUES ('XAUUSD', '{tf}', '{day}', 2650.0, 2651.0, 2649.0, 2650.5, 100)"
+            for tf in ("M5", "H1")
+            for day in DAYS
+        ],
+        version.format(id=1, lineage=1, start=f"'{DAYS[0]}'", end=f"'{DAYS[2]}'", session=1),
+        version.format(id=2, lineage=2, start=f"'{DAYS[1]}'", end=f"'{DAYS[2]}'", session=2),
+        version.format(  # a demo session's version whose window has no stored bars
+            id=3, lineage=1, start="'2020-01-01 00:00:00'", end="'2020-02-01 00:00:00'", session=1
+        ),
+        version.format(id=4, lineage=1, start="NULL", end="NULL", session="NULL"),
+    ]
+    with db.engine.begin() as conn:
+        for sql in rows:
+            conn.execute(text(sql))
+
+
+def test_upgrade_gives_bars_and_versions_their_origin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """The demo's series becomes generated (the whole series), every other one imported; a
+    version takes its window's origin, else generated when a demo session trained it."""
+    import json
+
+    from engine.cli.main import main
+
+    home = tmp_path / "old"
+    paths = resolve_home(str(home))
+    paths.ensure_dirs()
+    db = Database(paths.database_url)
+    upgrade_to_head(db, revision=PROVENANCE_BEFORE)
+    _seed_demo_and_real(db)
+    db.dispose()
+    init_home(str(home))
+    with Desk.open(str(home)) as desk:
+        assert [(s.timeframe, s.origin, s.bars) for s in desk.bar_series()] == [
+            ("H1", "imported", 3),
+            ("M5", "generated", 3),
+        ]
+        found = {v.id: (v.data_origin, v.is_demo) for v in desk.registry.list_versions()}
+        assert found == {
+            1: ("generated", True),
+            2: ("imported", False),
+            3: ("generated", True),
+            4: ("imported", False),
+        }
+    assert main(["models", "--json", "--home", str(home)]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[2]["trained_on"] == {
+        "symbol": "XAUUSD",
+        "timeframe": "H1",
+        "first": "2025-01-06T11:00:00+00:00",
+        "last": "2025-01-06T12:00:00+00:00",
+    }
+    assert (rows[1]["data_origin"], rows[1]["demo"]) == ("generated", True)
+    assert (rows[2]["data_origin"], rows[2]["demo"]) == ("imported", False)

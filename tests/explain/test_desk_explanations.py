@@ -77,7 +77,7 @@ def test_a_new_bar_gives_a_fresh_explanation_and_drops_the_old_cache(desk: Desk)
     bar = bars.copy()
     bar["time"] = bar["time"] + timedelta(minutes=5)
     with desk.db.session(write=True) as s:
-        upsert_bars(s, bar, symbol=info.symbol, timeframe=info.timeframe)
+        upsert_bars(s, bar, symbol=info.symbol, timeframe=info.timeframe, origin="generated")
     after = desk.explanations(info.ref)
     assert after.bars_key != before.bars_key
     assert after.last_bar == bar["time"].iloc[0].isoformat()

@@ -159,3 +159,15 @@ def test_the_winners_out_of_sample_trades_are_stored_as_backtest_trades(trained:
     assert desk.trades(info.ref) == []
     assert desk.live_metrics(info.ref)["trades"] == 0
     assert desk.counts()["trades"] == 0
+
+
+def test_the_session_and_its_version_record_what_they_learnt_from(trained: Any):
+    desk, outcome = trained
+    info = desk.version(outcome.version_id)
+    session = desk.learning_session(outcome.session_id)
+    bars = desk.bars("XAUUSD", "M5")  # stored without an origin: imported, as a file would be
+    assert session.result["data_origin"] == info.data_origin == "imported"
+    assert not info.is_demo
+    trained_on = info.trained_on
+    assert (trained_on.symbol, trained_on.timeframe) == ("XAUUSD", "M5")
+    assert trained_on.first == bars["time"].iloc[0] and trained_on.last == bars["time"].iloc[-1]

@@ -3,7 +3,7 @@ answers (pure: no database)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -118,7 +118,11 @@ def test_unbounded_or_unknown_queries_are_refused(query: VersionQuery, reason: s
         search_versions(BOARD, query)
 
 
-def test_a_version_without_an_origin_matches_no_origin_filter():
-    plain = VersionInfo(**{k: v for k, v in vars(BOARD[0]).items() if k != "data_origin"})
-    assert version_origin(plain) is None
-    assert search_versions([plain], VersionQuery(origin="imported")).versions == []
+def test_the_origin_filter_matches_each_versions_data_origin():
+    demo = replace(BOARD[0], data_origin="generated")
+    real = replace(BOARD[1], data_origin="imported")
+    assert version_origin(demo) == "generated"
+    found = search_versions([demo, real], VersionQuery(origin="generated")).versions
+    assert [v.id for v in found] == [demo.id]
+    found = search_versions([demo, real], VersionQuery(origin="imported")).versions
+    assert [v.id for v in found] == [real.id]

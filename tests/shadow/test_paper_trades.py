@@ -56,10 +56,10 @@ def test_bars_arriving_in_batches_give_the_trades_of_one_backtest(desk: Desk):
     bars = desk.bars("XAUUSD", "M5")
     with desk.db.session(write=True) as s:
         delete_bars(s, symbol="XAUUSD", timeframe="M5")
-        upsert_bars(s, bars.iloc[:-300], symbol="XAUUSD", timeframe="M5")
+        upsert_bars(s, bars.iloc[:-300], symbol="XAUUSD", timeframe="M5", origin="generated")
     first = {r.ref: r.new_trades for r in desk.shadow_cycle().runs}
     with desk.db.session(write=True) as s:
-        upsert_bars(s, bars.iloc[-300:], symbol="XAUUSD", timeframe="M5")
+        upsert_bars(s, bars.iloc[-300:], symbol="XAUUSD", timeframe="M5", origin="generated")
     second = {r.ref: r.new_trades for r in desk.shadow_cycle().runs}
     for ref in (V1, V2, V3):
         expected = backtest(desk, ref, after=desk.version(ref).train_end)
@@ -91,7 +91,7 @@ def _monday_after(moment: datetime) -> str:
 
 def test_with_live_bars_only_just_bars_after_registration_count(desk: Desk):
     """Every demo bar is older than the versions' registration: none counts. Bars that open
-    after it (imported later) do, exactly as a backtest restricted to them."""
+    after it (stored later) do, exactly as a backtest restricted to them."""
     shadow_settings(desk, **{"shadow.live_bars_only": "true"})
     assert sum(r.new_trades for r in desk.shadow_cycle().runs) == 0
     last = desk.bars("XAUUSD", "M5").iloc[-1]
@@ -103,8 +103,8 @@ def test_with_live_bars_only_just_bars_after_registration_count(desk: Desk):
         start_price=float(last["close"]),
         momentum=0.25,
     )
-    with desk.db.session(write=True) as s:
-        upsert_bars(s, later, symbol="XAUUSD", timeframe="M5")
+    with desk.db.session(write=True) as s:  # the demo's series takes only generated bars
+        upsert_bars(s, later, symbol="XAUUSD", timeframe="M5", origin="generated")
     desk.shadow_cycle()
     for ref in (V1, V2, V3):
         version = desk.version(ref)
