@@ -106,3 +106,23 @@ def is_better(name: str, a: float, b: float) -> bool:
     if math.isnan(b):
         return True
     return a > b if spec.higher_is_better else a < b
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+def currency_symbol(currency: str) -> str:
+    """How money in `currency` (account.currency) is marked: "$", "€", …, else the code."""
+    code = currency.upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def money(value: float | None, currency: str = "USD", *, decimals: int = 2) -> str:
+    """An amount with its sign before the currency symbol: "-€3.46", "$1,250.00", "—" when
+    unknown, "∞" / "-∞" when infinite."""
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    sign = "-" if value < 0 and round(abs(value), decimals) > 0 else ""
+    return f"{sign}{currency_symbol(currency)}{abs(value):,.{decimals}f}"
