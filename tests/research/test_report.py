@@ -77,7 +77,9 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
     assert list(parser.headings) == list(SECTIONS)
     for metric in ("trades", "net_profit", "sharpe", "psr", "dsr", "max_drawdown"):
         assert _stored_value(parser.cells, metric) == v.metrics[metric], metric
-    assert f"best of <b>{session.result['n_trials']}</b> trials" in html
+    assert v.metrics["dsr_trials"] == session.result["n_trials"]  # stored with the DSR
+    assert f"best of <b>{session.result['n_trials']} trials</b>" in html
+    assert f"Deflated Sharpe (DSR, {session.result['n_trials']} trials)" in html
     assert get_plotlyjs() in html  # the library is inline: the file opens offline
     assert re.search(r"<script[^>]*\bsrc=", html) is None
     # the bootstrap interval brackets the recomputed net profit of the stored trades
