@@ -23,7 +23,6 @@ from engine.learner.records import candidate_name
 from engine.metrics.catalog import CONVENTION, METRICS
 
 BACKTEST_COLUMNS = {
-    "trades": "trades",
     "win_rate": "win rate %",
     "profit_factor": "profit factor",
     "sharpe": "Sharpe",
@@ -32,7 +31,7 @@ BACKTEST_COLUMNS = {
     "expectancy": "expectancy",
     "psr": "PSR %",
 }
-LIVE_COLUMNS = {"trades": "trades", "sharpe": "Sharpe", "expectancy": "expectancy", "psr": "PSR %"}
+LIVE_COLUMNS = {"sharpe": "Sharpe", "expectancy": "expectancy", "psr": "PSR %"}
 MONEY_METRICS = ("expectancy", "net_profit", "max_drawdown", "average_win", "average_loss")
 Figures = Mapping[int, tuple[Mapping[str, Any], int]]  # version id -> (metrics, trades)
 HEADLINE = (
@@ -88,7 +87,7 @@ def leaderboard_frame(
     used for that version (live once it has selection.min_live_trades live trades)."""
     rows = []
     for rank, v in enumerate(versions, start=1):
-        m = _figures(v, "backtest", backtest)
+        m, trades = _figures(v, "backtest", backtest)
         low = _shown("win_rate_low", m.get("win_rate_low"))
         high = _shown("win_rate_high", m.get("win_rate_high"))
         row: dict[str, Any] = {
@@ -101,6 +100,7 @@ def leaderboard_frame(
             "symbol": v.symbol,
             "timeframe": v.timeframe,
         }
+        row["backtest trades"] = trades
         for metric, column in BACKTEST_COLUMNS.items():
             row[_header("backtest", metric, column, currency)] = _shown(metric, m.get(metric))
         row["backtest win rate 95 % interval"] = (
@@ -108,7 +108,7 @@ def leaderboard_frame(
         )
         row["backtest DSR (trials)"] = fmt_dsr(m) if m else "—"
         if live is not None:
-            lm = _figures(v, "live", live)
+            lm, row["live trades"] = _figures(v, "live", live)
             for metric, column in LIVE_COLUMNS.items():
                 row[_header("live", metric, column, currency)] = _shown(metric, lm.get(metric))
         row["not ranked because"] = getattr(v, "ineligible_reason", "") or ""
@@ -117,12 +117,15 @@ def leaderboard_frame(
     return pd.DataFrame(rows)
 
 
-def _figures(v: Any, source: str, figures: Figures | None) -> Mapping[str, Any]:
-    """A version's figures of `source`: from `figures` when given, else its own metrics when
-    they are of that source (never another source's figures under this one's title)."""
+def _figures(v: Any, source: str, figures: Figures | None) -> tuple[Mapping[str, Any], int]:
+    """A version's figures of `source` and their trade count: from `figures` when given, else
+    its own when they are of that source (never another source's figures under this title)."""
     if figures is not None:
-        return figures.get(v.id, ({}, 0))[0]
-    return v.metrics if v.metrics_source == source else {}
+        metrics, trades = figures.get(v.id, ({}, 0))
+        return metrics, int(trades)
+    if v.metrics_source == source:
+        return v.metrics, int(v.metrics_trades or 0)
+    return {}, 0
 
 
 def leaderboard_columns(currency: str = "USD") -> dict[str, Any]:

@@ -347,13 +347,13 @@ def live_window(
             Bar.symbol == lineage.symbol, Bar.timeframe == lineage.timeframe
         )
     )
-    ends = [start]
+    ends = []
     if last_bar is not None:
         ends.append(_aware(last_bar) if stop is None else min(_aware(last_bar), stop))
     if len(series):
         ends.append(series.close_time[-1].to_pydatetime())
         start = min(start, series.close_time[0].to_pydatetime())
-    return start, max(ends)
+    return start, max([start, *ends])
 
 
 def _aware(moment: datetime) -> datetime:

@@ -166,7 +166,9 @@ def first_version(cfg: Any, data: Dataset, winner: CandidateResult) -> Decision:
         "challenger": {k: v for k, v in winner.metrics.items() if k != "eligible"},
         "baselines": winner.baselines,
     }
-    lead = "no active version in this lineage yet: judged by the absolute gates"
+    lead = (
+        "first version of the lineage: judged by the absolute gates on its out-of-sample backtest"
+    )
     if not ok:
         return Decision("rejected", [lead, *reasons, NOTHING_SERVED], None, evidence)
     if not cfg.auto_model_switching:
