@@ -85,9 +85,11 @@ def decision(s: Any, currency: str) -> None:
     for reason in promotion.get("reasons") or []:
         st.markdown(f"- {reason}")
     if evidence.get("challenger") and evidence.get("champion"):
-        columns = {
-            "challenger (backtest)": evidence["challenger"],
-            f"champion {evidence.get('champion_ref', '')} (backtest)": evidence["champion"],
+        columns = {  # both on the same bars: these differ from each version's own OOS figures
+            "challenger (backtest, common bars)": evidence["challenger"],
+            f"champion {evidence.get('champion_ref', '')} (backtest, common bars)": evidence[
+                "champion"
+            ],
         }
     elif evidence.get("challenger"):
         columns = {"this version (backtest, out of sample)": evidence["challenger"]}

@@ -232,3 +232,27 @@ def test_a_window_without_trades_gives_zeros_and_no_ratio() -> None:
     r = daily_returns([], [], initial_equity=1000.0, window=WINDOW)
     assert r.tolist() == [0.0] * 10
     assert math.isnan(sharpe_ratio(r))
+
+
+def test_a_sparse_trader_no_longer_wins_by_sharpe() -> None:
+    """Twelve weeks (60 weekdays). A model that traded on four days looked steadier than one
+    that traded every day when only traded days counted; over every trading day it is not
+    (learning.winner_metric is Sharpe, so this decides sessions)."""
+    window = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 5, 22, tzinfo=UTC))
+    weekdays = [d for d in pd.date_range("2026-03-02", "2026-05-22", tz="UTC") if d.weekday() < 5]
+    assert len(weekdays) == 60
+    sparse_days = [weekdays[i] + pd.Timedelta(hours=15) for i in (3, 17, 30, 52)]
+    sparse = [300.0, 250.0, -100.0, 280.0]
+    steady_days = [d + pd.Timedelta(hours=15) for d in weekdays]
+    steady = [[60.0, -30.0, 45.0, -20.0, 40.0][i % 5] for i in range(60)]
+
+    def both(profits: list[float], days: list[pd.Timestamp]) -> tuple[float, float]:
+        r = daily_returns(profits, days, initial_equity=10_000.0, window=window)
+        traded = r[r != 0.0]
+        return sharpe_ratio(traded), sharpe_ratio(r)
+
+    sparse_old, sparse_new = both(sparse, sparse_days)
+    steady_old, steady_new = both(steady, steady_days)
+    assert sparse_old > steady_old  # the old convention ranked the sparse trader first
+    assert steady_new > sparse_new  # every trading day: the steady trader is better
+    assert steady_new == pytest.approx(steady_old)  # it traded every day: nothing changes
