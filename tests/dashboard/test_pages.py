@@ -140,7 +140,8 @@ def test_comparing_versions_uses_one_source_for_table_equity_and_chart(home: Pat
     at.radio(key="compare_source").set_value("live").run()
     live = desk.compare(refs, source="live")
     table = frame(at, "metric", "better").set_index("metric")
-    assert table.loc["Trades", f"{refs[0]} (live)"] == str(len(desk.trades(refs[0])))
+    shown = table.loc["Trades", f"{refs[0]} (live)"].removeprefix("★ ")
+    assert shown == str(len(desk.trades(refs[0])))
     assert table.loc["Trades", f"{refs[1]} (live)"] == "—"
     assert live.rows[0].values[refs[1]] is None
     equity = charts_by_title(at)["Equity curve — live trades"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+from engine.learner.records import candidate_name
 from engine.regimes.breakdown import metrics_by_regime
 from engine.research.report import (
     candidates_pbo,
@@ -95,8 +97,8 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
     assert float(shown) == expected.pbo
     days = len(session.result["oos_days"])  # on daily results, not the three folds
     assert expected.n_periods == days >= 16 and f"{days} out-of-sample days ×" in html
-    for c in session.result["candidates"]:
-        assert c["algorithm"] in html
+    for c in session.result["candidates"]:  # ensembles show what they combine
+        assert escape(candidate_name(c)) in html
     # trades by the regime at entry: every backtest trade counted once, as engine.regimes says
     shown_regimes = {c["regime"]: float(c["value"]) for c in parser.cells if "regime" in c}
     assert shown_regimes == dict(zip(by_regime["regime"], by_regime["trades"], strict=True))
