@@ -1,7 +1,8 @@
 """Chart builders: data in, Plotly figure out (no Streamlit, no database; tests call them).
 
-Every metric comes from `engine.metrics` (one definition each). Axes say their units: USD,
-% of peak equity, UTC times; Sharpe-like numbers are daily, annualised with √252.
+Every metric comes from `engine.metrics` (one definition each). Axes say their units: the
+account currency (`currency`, account.currency), % of peak equity, UTC times; Sharpe-like
+numbers are daily over every trading day of the evaluated window, annualised with √252.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from plotly.subplots import make_subplots
 from engine.features.names import SESSIONS
 from engine.learner.records import candidate_name
 from engine.metrics.breakdown import results_by_session, session_index
-from engine.metrics.catalog import METRICS
+from engine.metrics.catalog import METRICS, money
 from engine.metrics.trading import (
     drawdown_series,
     equity_curve,
@@ -68,13 +69,13 @@ def for_source(fig: go.Figure, source: str) -> go.Figure:
     return fig
 
 
-def metric_axis_label(metric: str) -> str:
+def metric_axis_label(metric: str, currency: str = "USD") -> str:
     """A metric's label with its unit, e.g. "Win rate (%)", "Sharpe (daily, ×√252)"."""
     spec = METRICS.get(metric)
     if spec is None:
         return metric
     units = {
-        "currency": " (USD)",
+        "currency": f" ({currency})",
         "fraction": " (%)",
         "probability": " (%)",
         "percent": " (% of peak equity)",
@@ -113,8 +114,10 @@ def _with_start(times: Sequence[datetime] | pd.DatetimeIndex) -> pd.DatetimeInde
     return pd.DatetimeIndex(index[:1].append(index))
 
 
-def equity_figure(curves: Mapping[str, SERIES], *, initial_equity: float) -> go.Figure:
-    """Overlaid equity curves: account equity (USD) after each trade, by close time (UTC).
+def equity_figure(
+    curves: Mapping[str, SERIES], *, initial_equity: float, currency: str = "USD"
+) -> go.Figure:
+    """Overlaid equity curves: account equity after each trade, by close time (UTC).
 
     Each curve is (close times, net profits) in time order; it starts at `initial_equity`
     at its first close time.
@@ -129,15 +132,19 @@ def equity_figure(curves: Mapping[str, SERIES], *, initial_equity: float) -> go.
         fig.add_trace(
             go.Scatter(x=x[keep], y=equity[keep], mode="lines", name=name, line={"width": 2})
         )
-    return _layout(fig, "Equity curve", "trade close time (UTC)", "equity (USD)")
+    return _layout(fig, "Equity curve", "trade close time (UTC)", f"equity ({currency})")
 
 
 def shadow_equity_figure(
-    curves: Mapping[str, SERIES], *, initial_equity: float, since: datetime | None = None
+    curves: Mapping[str, SERIES],
+    *,
+    initial_equity: float,
+    since: datetime | None = None,
+    currency: str = "USD",
 ) -> go.Figure:
     """Paper-trading equity of shadowed versions (each from `initial_equity`); `since` marks
     where their common period starts, the one the edge test compares."""
-    fig = equity_figure(curves, initial_equity=initial_equity)
+    fig = equity_figure(curves, initial_equity=initial_equity, currency=currency)
     fig.update_layout(title="Shadow equity — paper trades on live bars")
     if since is not None:
         fig.add_vline(x=pd.Timestamp(since).timestamp() * 1000, line={"dash": "dot", "color": GREY})
@@ -145,7 +152,11 @@ def shadow_equity_figure(
 
 
 def drawdown_figure(
-    times: Sequence[datetime], profits: Sequence[float], *, initial_equity: float
+    times: Sequence[datetime],
+    profits: Sequence[float],
+    *,
+    initial_equity: float,
+    currency: str = "USD",
 ) -> go.Figure:
     """Underwater curve in % of peak equity, with the max-drawdown episode shaded and marked."""
     fig = go.Figure()
@@ -183,7 +194,8 @@ def drawdown_figure(
                 y=[under[worst.valley_index]],
                 mode="markers",
                 marker={"color": GOLD, "size": 11, "symbol": "x"},
-                name=f"max drawdown ${worst.amount:,.2f} ({worst.percent:.1f} % of peak)",
+                name=f"max drawdown {money(worst.amount, currency)} "
+                f"({worst.percent:.1f} % of peak)",
             )
         )
     return _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
@@ -223,15 +235,17 @@ def rolling_figure(
     return fig
 
 
-def results_histogram(profits: Sequence[float], *, bins: int = 40) -> go.Figure:
-    """Distribution of net trade results (USD), wins and losses in their own colours."""
+def results_histogram(
+    profits: Sequence[float], *, bins: int = 40, currency: str = "USD"
+) -> go.Figure:
+    """Distribution of net trade results, wins and losses in their own colours."""
     p = np.asarray(profits, dtype=float)
     fig = go.Figure()
     fig.add_trace(go.Histogram(x=p[p > 0], name="wins", marker_color=GREEN, nbinsx=bins))
     fig.add_trace(go.Histogram(x=p[p <= 0], name="losses", marker_color=RED, nbinsx=bins))
     fig.update_layout(barmode="overlay", hovermode="closest", height=SIDE_BY_SIDE_HEIGHT)
     fig.update_traces(opacity=0.8)
-    return _layout(fig, "Trade results", "net result per trade (USD)", "trades")
+    return _layout(fig, "Trade results", f"net result per trade ({currency})", "trades")
 
 
 def session_of_hour(hour: int) -> str:
@@ -240,9 +254,13 @@ def session_of_hour(hour: int) -> str:
 
 
 def by_session_figure(
-    times: Sequence[datetime] | pd.DatetimeIndex, profits: Sequence[float], *, when: str = "close"
+    times: Sequence[datetime] | pd.DatetimeIndex,
+    profits: Sequence[float],
+    *,
+    when: str = "close",
+    currency: str = "USD",
 ) -> go.Figure:
-    """Net result (USD) and trade count by trading session and by UTC hour of the trade's
+    """Net result and trade count by trading session and by UTC hour of the trade's
     `when` time (close or open): two panels stacked, each with the full width for its title."""
     hours = np.asarray(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).hour, dtype=int)
     p = np.asarray(profits, dtype=float)
@@ -260,10 +278,12 @@ def by_session_figure(
         go.Bar(
             x=[r.session for r in sessions],
             y=by_session,
-            name="net by session (USD)",
+            name=f"net by session ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in by_session],
             customdata=counts,
-            hovertemplate="%{x}: %{y:$,.2f} over %{customdata} trades<extra></extra>",
+            hovertemplate="%{x}: %{y:,.2f} "
+            + currency
+            + " over %{customdata} trades<extra></extra>",
         ),
         row=1,
         col=1,
@@ -273,7 +293,7 @@ def by_session_figure(
         go.Bar(
             x=list(range(24)),
             y=by_hour,
-            name="net by hour (USD)",
+            name=f"net by hour ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in by_hour],
         ),
         row=2,
@@ -285,16 +305,22 @@ def by_session_figure(
         height=SIDE_BY_SIDE_HEIGHT,
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
-    fig.update_yaxes(title_text="net (USD)", row=1, col=1)
-    fig.update_yaxes(title_text="net (USD)", row=2, col=1)
+    fig.update_yaxes(title_text=f"net ({currency})", row=1, col=1)
+    fig.update_yaxes(title_text=f"net ({currency})", row=2, col=1)
     fig.update_xaxes(title_text=f"hour of trade {when} (UTC)", dtick=2, row=2, col=1)
     return fig
 
 
 def metric_across_versions(
-    labels: Sequence[str], values: Sequence[float | None], metric: str
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    metric: str,
+    *,
+    source: str = "",
+    currency: str = "USD",
 ) -> go.Figure:
-    """One metric for several versions (bar per version), in the metric's unit."""
+    """One metric for several versions (bar per version), in the metric's unit; `source`
+    names the figures' source (one per chart: backtest or live)."""
     y = [metric_plot_value(metric, v) for v in values]
     fig = go.Figure(
         go.Bar(
@@ -304,9 +330,9 @@ def metric_across_versions(
         )
     )
     fig.update_layout(hovermode="closest")
-    return _layout(
-        fig, metric_axis_label(metric) + " by version", "version", metric_axis_label(metric)
-    )
+    label = metric_axis_label(metric, currency)
+    title = f"{label} by version" + (f" ({source} figures)" if source else "")
+    return _layout(fig, title, "version", label)
 
 
 def sessions_timeline(sessions: Sequence[Any]) -> go.Figure:
@@ -332,8 +358,8 @@ def sessions_timeline(sessions: Sequence[Any]) -> go.Figure:
     return _layout(fig, "Learning sessions", "started (UTC)", "duration (s)")
 
 
-def folds_figure(folds: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Walk-forward folds: out-of-sample net result (USD, after costs) and win rate (%)."""
+def folds_figure(folds: Sequence[Mapping[str, Any]], currency: str = "USD") -> go.Figure:
+    """Walk-forward folds: out-of-sample net result (after costs) and win rate (%)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     labels = [f"fold {f['fold']}<br>{str(f['test_start'])[:10]}" for f in folds]
     nets = [float(f["net_profit"]) for f in folds]
@@ -341,7 +367,7 @@ def folds_figure(folds: Sequence[Mapping[str, Any]]) -> go.Figure:
         go.Bar(
             x=labels,
             y=nets,
-            name="net result (USD)",
+            name=f"net result ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in nets],
         ),
         secondary_y=False,
@@ -352,26 +378,38 @@ def folds_figure(folds: Sequence[Mapping[str, Any]]) -> go.Figure:
         secondary_y=True,
     )
     _layout(fig, "Walk-forward folds (out of sample, after costs)", "test window (UTC)", "")
-    fig.update_yaxes(title_text="net result (USD)", secondary_y=False)
+    fig.update_yaxes(title_text=f"net result ({currency})", secondary_y=False)
     fig.update_yaxes(title_text="win rate (%)", secondary_y=True)
     return fig
 
 
-def baseline_figure(candidates: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Each candidate's expectancy against the no-skill random baseline (USD per trade)."""
+def baseline_figure(candidates: Sequence[Mapping[str, Any]], currency: str = "USD") -> go.Figure:
+    """Each candidate's expectancy against the 50/50 random baseline and the strongest of its
+    no-skill baselines (per trade, after costs)."""
     names = [candidate_name(c) + (" ★" if c.get("winner") else "") for c in candidates]
-    model = [metric_plot_value("expectancy", c["metrics"].get("expectancy")) for c in candidates]
-    base = [
-        metric_plot_value("expectancy", c["metrics"].get("baseline_expectancy")) for c in candidates
-    ]
+
+    def values(key: str) -> list[float | None]:
+        return [metric_plot_value("expectancy", c["metrics"].get(key)) for c in candidates]
+
     fig = go.Figure(
         [
-            go.Bar(x=names, y=model, name="model", marker_color=GOLD),
-            go.Bar(x=names, y=base, name="random baseline (same trade count)", marker_color=GREY),
+            go.Bar(x=names, y=values("expectancy"), name="model", marker_color=GOLD),
+            go.Bar(
+                x=names,
+                y=values("baseline_expectancy"),
+                name="random 50/50 baseline (same entry bars)",
+                marker_color=GREY,
+            ),
+            go.Bar(
+                x=names,
+                y=values("strongest_baseline_expectancy"),
+                name="strongest baseline (50/50, side-matched, always long or short)",
+                marker_color=RED,
+            ),
         ]
     )
     fig.update_layout(barmode="group", hovermode="closest")
-    return _layout(fig, "Model vs random baseline", "candidate", "expectancy (USD per trade)")
+    return _layout(fig, "Model vs its baselines", "candidate", f"expectancy ({currency} per trade)")
 
 
 def importance_figure(importances: Mapping[str, float], *, top: int = 20) -> go.Figure:
@@ -391,7 +429,11 @@ def importance_figure(importances: Mapping[str, float], *, top: int = 20) -> go.
 
 
 def metrics_history_figure(
-    history: Sequence[Mapping[str, Any]], metric: str, *, min_live_trades: int = 0
+    history: Sequence[Mapping[str, Any]],
+    metric: str,
+    *,
+    min_live_trades: int = 0,
+    currency: str = "USD",
 ) -> go.Figure:
     """How one metric of a version evolved, per source (backtest, live), by recording time.
     Live snapshots from fewer than `min_live_trades` trades are a trace of their own, hollow,
@@ -421,7 +463,7 @@ def metrics_history_figure(
                     hovertemplate="%{y:.3f} (%{customdata})<extra></extra>",
                 )
             )
-    return _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric))
+    return _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric, currency))
 
 
 def live_shortfall(trades: int, needed: int) -> str:

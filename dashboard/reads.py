@@ -174,6 +174,34 @@ def learning_sessions(k: Key, limit: int = 100) -> list[SessionInfo]:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
+def session_story(k: Key, session_id: int) -> str:
+    return _open_desk(*k).session_story(session_id)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def promotion_decisions(k: Key, ref: str | None = None, limit: int = 20) -> list[Any]:
+    return _open_desk(*k).promotion_decisions(ref, limit)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def source_figures(k: Key, source: str) -> dict[int, tuple[dict[str, Any], int]]:
+    """Every version's current `source` (backtest | live) metrics and trade count, by id."""
+    versions = _open_desk(*k).registry.list_versions(source=source)
+    return {v.id: (v.metrics, v.metrics_trades) for v in versions if v.metrics}
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def version_metrics(k: Key, ref: str, source: str) -> dict[str, Any]:
+    """One version's current figures of one source (backtest | live); {} when it has none."""
+    return dict(_open_desk(*k).registry.get(ref, source=source).metrics)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def comparison(k: Key, refs: tuple[str, ...], source: str) -> Any:
+    return _open_desk(*k).compare(list(refs), source=source)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
 def audit_log(k: Key, limit: int = 500) -> list[AuditRecord]:
     return _open_desk(*k).audit_log(limit)
 

@@ -15,21 +15,21 @@ DIMENSIONS = {
 }
 
 
-def regime_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per regime: trades, win % (0-100), net and expectancy in USD."""
+def regime_table(metrics: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One row per regime: trades, win % (0-100), net and expectancy in the account currency."""
     return pd.DataFrame(
         {
             "regime": metrics["regime"],
             "trades": metrics["trades"].astype(int),
             "win %": metrics["win_rate"] * 100.0,
-            "net USD": metrics["net_profit"],
-            "expectancy USD": metrics["expectancy"],
+            f"net {currency}": metrics["net_profit"],
+            f"expectancy {currency}": metrics["expectancy"],
         }
     )
 
 
-def by_regime_figure(metrics: pd.DataFrame) -> go.Figure:
-    """Net result (USD) per regime at entry, green above zero, the trade count in the hover."""
+def by_regime_figure(metrics: pd.DataFrame, currency: str = "USD") -> go.Figure:
+    """Net result per regime at entry, green above zero, the trade count in the hover."""
     net = [float(v) for v in metrics["net_profit"]]
     fig = go.Figure(
         go.Bar(
@@ -37,7 +37,9 @@ def by_regime_figure(metrics: pd.DataFrame) -> go.Figure:
             y=net,
             marker_color=[GREEN if v >= 0 else RED for v in net],
             customdata=list(metrics["trades"]),
-            hovertemplate="%{x}: %{y:$,.2f} over %{customdata} trades<extra></extra>",
+            hovertemplate="%{x}: %{y:,.2f} "
+            + currency
+            + " over %{customdata} trades<extra></extra>",
         )
     )
     fig.update_layout(
@@ -45,6 +47,6 @@ def by_regime_figure(metrics: pd.DataFrame) -> go.Figure:
         showlegend=False,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
-    fig.update_yaxes(title_text="net (USD)")
+    fig.update_yaxes(title_text=f"net ({currency})")
     fig.update_xaxes(title_text="regime of the last bar closed before entry")
     return fig

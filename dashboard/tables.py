@@ -1,7 +1,9 @@
 """Table builders: engine dataclasses in, pandas DataFrames out (no Streamlit, no database).
 
-Numbers stay numbers (percent columns hold percent, money columns USD) so tables sort and
-tests can assert on values; `column_config` says how Streamlit shows them.
+Numbers stay numbers (percent columns hold percent, money columns the account currency, whose
+code ends their name: "expectancy EUR") so tables sort and tests can assert on values;
+`column_config` says how Streamlit shows them. Every column holds figures of one source
+(backtest, live, shadow) and says which when a table has more than one.
 """
 
 from __future__ import annotations
@@ -17,20 +19,22 @@ import streamlit as st
 
 from dashboard.charts import live_shortfall
 from dashboard.provenance import origin_label, session_origin
-from engine.cli.render import fmt_metric
+from engine.cli.render import fmt_dsr, fmt_metric
 from engine.learner.records import candidate_name
-from engine.metrics.catalog import METRICS
+from engine.metrics.catalog import CONVENTION, METRICS
 
-LEADERBOARD_COLUMNS = {
+BACKTEST_COLUMNS = {
     "win_rate": "win rate %",
     "profit_factor": "profit factor",
     "sharpe": "Sharpe",
     "sortino": "Sortino",
     "max_drawdown_pct": "max DD % of peak",
-    "expectancy": "expectancy USD",
-    "psr": "confidence (PSR) %",
-    "dsr": "DSR %",
+    "expectancy": "expectancy",
+    "psr": "PSR %",
 }
+LIVE_COLUMNS = {"sharpe": "Sharpe", "expectancy": "expectancy", "psr": "PSR %"}
+MONEY_METRICS = ("expectancy", "net_profit", "max_drawdown", "average_win", "average_loss")
+Figures = Mapping[int, tuple[Mapping[str, Any], int]]  # version id -> (metrics, trades)
 HEADLINE = (
     "trades",
     "net_profit",
@@ -42,6 +46,7 @@ HEADLINE = (
     "max_drawdown",
     "max_drawdown_pct",
     "psr",
+    "dsr",
 )
 
 
@@ -66,32 +71,48 @@ def _utc(value: datetime | None) -> str:
     return "—" if value is None else f"{value:%Y-%m-%d %H:%M}"
 
 
-def leaderboard_frame(versions: Sequence[Any]) -> pd.DataFrame:
-    """The ranked versions with their current numbers (order kept: the engine's ranking)."""
+def _header(source: str, metric: str, column: str, currency: str) -> str:
+    """A column's title: its source first, money columns end with the currency code."""
+    return f"{source} {column}" + (f" {currency}" if metric in MONEY_METRICS else "")
+
+
+def leaderboard_frame(
+    versions: Sequence[Any],
+    backtest: Figures | None = None,
+    live: Figures | None = None,
+    *,
+    currency: str = "USD",
+) -> pd.DataFrame:
+    """The ranked versions (order kept: the engine's ranking). Each figure column holds one
+    source for every row ("backtest …", "live …"); "ranked on" says which figures the score
+    used for that version (live once it has selection.min_live_trades live trades)."""
     rows = []
     for rank, v in enumerate(versions, start=1):
-        m = v.metrics
-        low, high = (
-            _shown("win_rate_low", m.get("win_rate_low")),
-            _shown("win_rate_high", m.get("win_rate_high")),
-        )
+        m, trades = _figures(v, "backtest", backtest)
+        low = _shown("win_rate_low", m.get("win_rate_low"))
+        high = _shown("win_rate_high", m.get("win_rate_high"))
         row: dict[str, Any] = {
             "rank": rank,
             "score": _num(getattr(v, "score", None)),
             "version": v.ref,
             "status": v.status,
             "data": origin_label(v.data_origin),
-            "source": v.metrics_source or "—",
+            "ranked on": v.metrics_source or "—",
             "algorithm": v.algorithm,
             "symbol": v.symbol,
             "timeframe": v.timeframe,
-            "trades": int(v.metrics_trades or 0),
         }
-        for metric, column in LEADERBOARD_COLUMNS.items():
-            row[column] = _shown(metric, m.get(metric))
-        row["win rate 95 % interval"] = (
+        row["backtest trades"] = trades
+        for metric, column in BACKTEST_COLUMNS.items():
+            row[_header("backtest", metric, column, currency)] = _shown(metric, m.get(metric))
+        row["backtest win rate 95 % interval"] = (
             "—" if low is None or high is None else f"{low:.1f}–{high:.1f} %"
         )
+        row["backtest DSR (trials)"] = fmt_dsr(m) if m else "—"
+        if live is not None:
+            lm, row["live trades"] = _figures(v, "live", live)
+            for metric, column in LIVE_COLUMNS.items():
+                row[_header("live", metric, column, currency)] = _shown(metric, lm.get(metric))
         row["aliases"] = ", ".join(getattr(v, "aliases", ()))
         row["tags"] = ", ".join(f"{k}={x}" for k, x in getattr(v, "tags", {}).items())
         row["not ranked because"] = getattr(v, "ineligible_reason", "") or ""
@@ -100,62 +121,95 @@ def leaderboard_frame(versions: Sequence[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def leaderboard_columns() -> dict[str, Any]:
+def _figures(v: Any, source: str, figures: Figures | None) -> tuple[Mapping[str, Any], int]:
+    """A version's figures of `source` and their trade count: from `figures` when given, else
+    its own when they are of that source (never another source's figures under this title)."""
+    if figures is not None:
+        metrics, trades = figures.get(v.id, ({}, 0))
+        return metrics, int(trades)
+    if v.metrics_source == source:
+        return v.metrics, int(v.metrics_trades or 0)
+    return {}, 0
+
+
+def leaderboard_columns(currency: str = "USD") -> dict[str, Any]:
     """How the leaderboard's numbers are shown (units in the headers, conventions in help)."""
     number = st.column_config.NumberColumn
-    return {
+    out: dict[str, Any] = {
         "score": number(
             format="%.3f",
             help="Weighted percentile score (selection.weight_*), 0 = worst, 1 = best",
-        ),
-        "win rate %": number(format="%.1f", help="Share of trades with profit > 0"),
-        "profit factor": number(format="%.2f", help="Gross profit / |gross loss|"),
-        "Sharpe": number(format="%.2f", help="Daily returns, annualised with √252"),
-        "Sortino": number(format="%.2f", help="Daily returns, annualised with √252"),
-        "max DD % of peak": number(format="%.1f", help="Largest fall, % of the peak equity"),
-        "expectancy USD": number(format="%.2f", help="Mean net result per trade (USD)"),
-        "confidence (PSR) %": number(
-            format="%.0f", help="Probability that the true Sharpe is above 0"
-        ),
-        "DSR %": number(format="%.0f", help="PSR deflated for the number of models tried"),
+        )
     }
+    helps = {
+        "win_rate": ("%.1f", "Share of trades with profit > 0"),
+        "profit_factor": ("%.2f", "Gross profit / |gross loss|"),
+        "sharpe": ("%.2f", CONVENTION),
+        "sortino": ("%.2f", CONVENTION),
+        "max_drawdown_pct": ("%.1f", "Largest fall, % of the peak equity"),
+        "expectancy": ("%.2f", f"Mean net result per trade ({currency})"),
+        "psr": ("%.0f", "Probability that the true Sharpe is above 0"),
+    }
+    for source, columns in (("backtest", BACKTEST_COLUMNS), ("live", LIVE_COLUMNS)):
+        for metric, column in columns.items():
+            if metric in helps:
+                fmt, text = helps[metric]
+                out[_header(source, metric, column, currency)] = number(format=fmt, help=text)
+    return out
 
 
-def comparison_frame(comparison: Any, origins: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Side by side: one row per metric, one column per version, the better value starred; with
-    `origins` (ref -> data origin) a first row says what each learnt from (DEMO: generated)."""
+def comparison_frame(
+    comparison: Any,
+    currency: str = "USD",
+    source: str = "",
+    origins: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Side by side: one row per metric, one column per version (titled with the figures'
+    `source` when given), the better value starred; with `origins` (ref -> data origin) a
+    first row says what each learnt from (DEMO: generated)."""
+    titles = {ref: f"{ref} ({source})" if source else ref for ref in comparison.refs}
     rows = []
     if origins:
         rows.append(
             {"metric": "trained on", "better": "", **{
-                ref: origin_label(origins.get(ref, "—")) for ref in comparison.refs
+                titles[ref]: origin_label(origins.get(ref, "—")) for ref in comparison.refs
             }}
         )  # fmt: skip
     for row in comparison.rows:
         line = {"metric": row.label, "better": "higher" if row.higher_is_better else "lower"}
         for ref in comparison.refs:
-            text = fmt_metric(row.metric, row.values.get(ref))
-            line[ref] = f"★ {text}" if row.best == ref else text
+            text = fmt_metric(row.metric, row.values.get(ref), currency)
+            line[titles[ref]] = f"★ {text}" if row.best == ref else text
         rows.append(line)
-    return pd.DataFrame(rows, columns=["metric", *comparison.refs, "better"])
+    return pd.DataFrame(rows, columns=["metric", *titles.values(), "better"])
 
 
 def side_by_side(
-    columns: Mapping[str, Mapping[str, Any]], names: Sequence[str] = HEADLINE
+    columns: Mapping[str, Mapping[str, Any]],
+    names: Sequence[str] = HEADLINE,
+    *,
+    currency: str = "USD",
 ) -> pd.DataFrame:
-    """Headline metrics of several sources (backtest, live, champion...) with units."""
+    """Headline metrics of several sources (backtest, live, champion...) with units; the DSR
+    with the number of trials it was deflated for."""
     return pd.DataFrame(
         [
             {
                 "metric": METRICS[name].label,
                 **{
-                    title: fmt_metric(name, _num(values.get(name))) if values else "—"
+                    title: _cell(name, values, currency) if values else "—"
                     for title, values in columns.items()
                 },
             }
             for name in names
         ]
     )
+
+
+def _cell(name: str, values: Mapping[str, Any], currency: str) -> str:
+    if name == "dsr":
+        return fmt_dsr(values) if _num(values.get("dsr")) is not None else "—"
+    return fmt_metric(name, _num(values.get(name)), currency)
 
 
 def live_column(trades: int, needed: int) -> str:
@@ -165,34 +219,47 @@ def live_column(trades: int, needed: int) -> str:
 
 
 def headline_frame(
-    backtest: Mapping[str, Any], live: Mapping[str, Any], *, live_needed: int = 0
+    backtest: Mapping[str, Any],
+    live: Mapping[str, Any],
+    *,
+    live_needed: int = 0,
+    currency: str = "USD",
 ) -> pd.DataFrame:
     """Backtest (out of sample) against live numbers of one version, with units; the live
     column says so when it rests on fewer than `live_needed` trades."""
     trades = int(_num(live.get("trades")) or 0) if live else 0
     return side_by_side(
-        {"backtest (out of sample)": backtest, live_column(trades, live_needed): live}
+        {"backtest (out of sample)": backtest, live_column(trades, live_needed): live},
+        currency=currency,
     )
 
 
-def candidates_frame(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """A session's candidates: out-of-sample numbers after costs and why each won or lost."""
+def candidates_frame(
+    candidates: Sequence[Mapping[str, Any]], currency: str = "USD"
+) -> pd.DataFrame:
+    """A session's candidates: out-of-sample numbers after costs, the baselines they met and
+    why each won or lost."""
     rows = []
     for c in candidates:
         m = c.get("metrics", {})
         cls = c.get("classification", {})
+        beats = m.get("beats_baselines")
         rows.append(
             {
                 "candidate": ("★ " if c.get("winner") else "") + candidate_name(c),
                 "trades": int(m.get("trades") or 0),
                 "win rate %": _shown("win_rate", m.get("win_rate")),
                 "profit factor": _num(m.get("profit_factor")),
-                "expectancy USD": _num(m.get("expectancy")),
-                "baseline expectancy USD": _num(m.get("baseline_expectancy")),
-                "beats baseline %": _shown("psr", m.get("beats_baseline_share")),
+                f"expectancy {currency}": _num(m.get("expectancy")),
+                f"50/50 baseline expectancy {currency}": _num(m.get("baseline_expectancy")),
+                f"strongest baseline expectancy {currency}": _num(
+                    m.get("strongest_baseline_expectancy")
+                ),
+                "beats every baseline": "—" if beats is None else ("yes" if beats else "no"),
                 "Sharpe": _num(m.get("sharpe")),
                 "max DD % of peak": _num(m.get("max_drawdown_pct")),
                 "PSR %": _shown("psr", m.get("psr")),
+                "DSR (trials)": fmt_dsr(m) if _num(m.get("dsr")) is not None else "—",
                 "ROC AUC": _num(cls.get("roc_auc")),
                 "seconds": _num(c.get("seconds")),
                 "verdict": c.get("reason", ""),
@@ -201,7 +268,26 @@ def candidates_frame(candidates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def folds_frame(folds: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def baselines_frame(candidate: Mapping[str, Any], currency: str = "USD") -> pd.DataFrame:
+    """Every no-skill baseline a candidate met at its entry bars, the strongest starred."""
+    return pd.DataFrame(
+        [
+            {
+                "baseline": ("★ " if b.get("strongest") else "") + str(b.get("label")),
+                "runs": b.get("seeds"),
+                f"mean expectancy {currency}": _num(b.get("mean_expectancy")),
+                f"mean net {currency}": _num(b.get("mean_net_profit")),
+                "mean Sharpe": _num(b.get("mean_sharpe")),
+                "runs at least as good as the model %": _shown(
+                    "win_rate", b.get("share_at_least_model")
+                ),
+            }
+            for b in candidate.get("baselines") or []
+        ]
+    )
+
+
+def folds_frame(folds: Sequence[Mapping[str, Any]], currency: str = "USD") -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -209,8 +295,9 @@ def folds_frame(folds: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                 "test window (UTC)": f"{str(f['test_start'])[:16]} → {str(f['test_end'])[:16]}",
                 "train samples": f.get("train_samples"),
                 "trades": f.get("trades"),
-                "net USD": _num(f.get("net_profit")),
+                f"net {currency}": _num(f.get("net_profit")),
                 "win rate %": _shown("win_rate", f.get("win_rate")),
+                "Sharpe": _num(f.get("sharpe")),
                 "ROC AUC": _num(f.get("roc_auc")),
                 "log loss": _num(f.get("log_loss")),
             }
@@ -358,7 +445,8 @@ def version_facts(v: Any) -> pd.DataFrame:
     return pd.DataFrame(facts, columns=["field", "value"])
 
 
-def trades_frame(trades: Sequence[Any]) -> pd.DataFrame:
+def trades_frame(trades: Sequence[Any], currency: str = "USD") -> pd.DataFrame:
+    net = f"net {currency}"
     return pd.DataFrame(
         [
             {
@@ -366,21 +454,13 @@ def trades_frame(trades: Sequence[Any]) -> pd.DataFrame:
                 "side": t.side,
                 "opened (UTC)": _utc(t.open_time),
                 "closed (UTC)": _utc(t.close_time),
-                "net USD": round(t.net_profit, 2),
+                net: round(t.net_profit, 2),
                 "lots": t.volume,
                 "confidence %": None if t.confidence is None else round(t.confidence * 100, 1),
             }
             for t in trades
         ],
-        columns=[
-            "ticket",
-            "side",
-            "opened (UTC)",
-            "closed (UTC)",
-            "net USD",
-            "lots",
-            "confidence %",
-        ],
+        columns=["ticket", "side", "opened (UTC)", "closed (UTC)", net, "lots", "confidence %"],
     )
 
 
@@ -395,8 +475,9 @@ def daily_counts(times: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"day": full.date, "bars": counts.to_numpy(dtype=int)})
 
 
-def number_formats(frame: pd.DataFrame) -> dict[str, Any]:
-    """Display formats by column name: "%" columns one decimal, "USD" two, other floats three."""
+def number_formats(frame: pd.DataFrame, currency: str = "USD") -> dict[str, Any]:
+    """Display formats by column name: "%" columns one decimal, money columns (their name
+    carries the currency code) two, other floats three."""
     number = st.column_config.NumberColumn
     out: dict[str, Any] = {}
     for column in frame.columns:
@@ -405,7 +486,7 @@ def number_formats(frame: pd.DataFrame) -> dict[str, Any]:
         name = str(column)
         if "%" in name:
             out[name] = number(format="%.1f")
-        elif "USD" in name:
+        elif currency in name.split():
             out[name] = number(format="%.2f")
         else:
             out[name] = number(format="%.3f")

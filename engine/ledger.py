@@ -11,10 +11,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db.schema import ModelVersion, Trade
+from engine.db.schema import ActivationEvent, Alias, Bar, Lineage, ModelVersion, Trade
 from engine.errors import TicketConflictError, TradeError
 
 
@@ -299,13 +299,63 @@ def result_series(session: Session, version_id: int, *, source: str = "live") ->
 
 
 def series_metrics(
-    series: ResultSeries, *, initial_equity: float, n_trials: int = 1
+    series: ResultSeries,
+    *,
+    initial_equity: float,
+    n_trials: int = 1,
+    window: tuple[datetime, datetime] | None = None,
 ) -> dict[str, float]:
+    """Every catalogue metric of a result series over its evaluated `window`."""
     from engine.metrics.summary import summarize
 
     return summarize(
         series.net_profit,
         series.close_time,
         initial_equity=initial_equity,
+        window=window,
         n_trials=max(1, n_trials),
     ).as_dict()
+
+
+def live_window(
+    session: Session, version: ModelVersion, lineage: Lineage, series: ResultSeries
+) -> tuple[datetime, datetime]:
+    """The evaluated window of a version's live trades: from its first activation (else its
+    registration; an earlier logged trade moves it back) to the later of its last trade and
+    the last stored bar of its market while it served (now, if it is active; else until the
+    pointer moved away from it)."""
+    activated = session.scalar(
+        select(func.min(ActivationEvent.created_at)).where(
+            ActivationEvent.to_version_id == version.id, ActivationEvent.alias == "active"
+        )
+    )
+    start = _aware(activated or version.created_at)
+    serving = session.scalar(
+        select(Alias.version_id).where(Alias.version_id == version.id, Alias.alias == "active")
+    )
+    stop = None
+    if serving is None:
+        moved = session.scalar(
+            select(func.min(ActivationEvent.created_at)).where(
+                ActivationEvent.from_version_id == version.id,
+                ActivationEvent.alias == "active",
+                ActivationEvent.created_at >= start,
+            )
+        )
+        stop = _aware(moved) if activated is not None and moved is not None else start
+    last_bar = session.scalar(
+        select(func.max(Bar.ts)).where(
+            Bar.symbol == lineage.symbol, Bar.timeframe == lineage.timeframe
+        )
+    )
+    ends = []
+    if last_bar is not None:
+        ends.append(_aware(last_bar) if stop is None else min(_aware(last_bar), stop))
+    if len(series):
+        ends.append(series.close_time[-1].to_pydatetime())
+        start = min(start, series.close_time[0].to_pydatetime())
+    return start, max([start, *ends])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
+from engine.metrics.catalog import CONVENTION
 from engine.triggers import live_performance
 
 
@@ -72,6 +73,7 @@ def build_report(desk: Any) -> dict[str, Any]:
                     "trigger": last_done.trigger,
                     "status": last_done.status,
                     "message": last_done.message,
+                    "story": session_story(desk, last_done),
                     "finished_at": last_done.finished_at,
                 },
                 "queued_or_running": sum(s.status in ("queued", "running") for s in sessions),
@@ -85,9 +87,52 @@ def build_report(desk: Any) -> dict[str, Any]:
             "config": cfg.model_dump(mode="json"),
             "monitoring_available": cfg.monitoring_integration,
             "recommendations": recommendations(state),
-            "conventions": "Sharpe/Sortino on daily returns, annualised with sqrt(252); times UTC",
+            "conventions": f"{CONVENTION}; money in {cfg.account.currency}; times UTC",
         }
     )
+
+
+def session_story(desk: Any, session: Any) -> str:
+    """One paragraph: what the session did (registered what, decided what and why, on which
+    trades) and why its lineage's active model is the one serving."""
+    from engine.learner.records import session_lineage
+    from engine.selection import decision_basis
+
+    promotion = session.result.get("promotion") or {}
+    decision = promotion.get("decision")
+    ref = desk.version(session.version_id).ref if session.version_id else None
+    parts = [f"Session #{session.id}"]
+    if session.status == "failed":
+        parts.append(f"failed: {session.error or session.message}")
+    elif session.status != "succeeded" or ref is None:
+        parts.append(f"{session.status.replace('_', ' ')}: {session.message or session.stage}")
+    elif decision == "promoted":
+        parts.append(f"registered {ref} and activated it ({_headline(promotion)})")
+    else:
+        parts.append(f"registered {ref}, {decision or 'not judged'}: {_headline(promotion)}")
+    text = " ".join(parts)
+    if promotion.get("evidence"):
+        text += f". Compared: {decision_basis(promotion['evidence'])}"
+    return f"{text}. {_serving(desk, session_lineage(session.symbol, session.timeframe), ref)}"
+
+
+def _headline(promotion: dict[str, Any]) -> str:
+    reasons = promotion.get("reasons") or []
+    failed = [r for r in reasons if r.endswith(": fail") or "only" in r or "needs" in r]
+    return (failed or reasons or ["no reason recorded"])[0]
+
+
+def _serving(desk: Any, lineage: str, registered: str | None) -> str:
+    """Which version of `lineage` serves and since when (or that none does)."""
+    names = {lin.name for lin in desk.registry.lineages()}
+    active = desk.registry.active_version(lineage) if lineage in names else None
+    if active is None:
+        return f"Nothing is served for {lineage}: no version has passed the gates."
+    since = next((r for r in desk.activation_history(lineage) if r.to_ref == active.ref), None)
+    when = "" if since is None else f" since {since.created_at:%Y-%m-%d %H:%M} UTC"
+    why = "" if since is None else f" ({since.kind} by {since.actor})"
+    verb = "is active" if active.ref == registered else "stays active"
+    return f"{active.ref} {verb}{when}{why}."
 
 
 def _by_session(desk: Any, version_id: int) -> list[dict[str, Any]]:

@@ -1,9 +1,12 @@
 """Champion/challenger: a new version replaces the active one only when, on the same
-out-of-sample bars (after the champion's training window), it beats the champion's expectancy
-after costs by the configured margin, its PSR is high enough, and its drawdown is not much worse.
+out-of-sample bars (after the champion's training window), its expectancy after costs is
+positive and beats the champion's by the configured margin, its PSR is high enough, and its
+drawdown is not much worse. The first version of a lineage has no champion: it becomes active
+only if it passes the absolute gates on its out-of-sample window (positive expectancy after
+costs, PSR at least selection.min_psr, more net profit than the strongest no-skill baseline).
 With shadow.require_for_promotion, a challenger that passes is held until its paper trades on
 live bars show a significant edge (engine.shadow.promotion). Every decision is recorded with its
-reasons, promoted or not."""
+reasons and its source (which trades over which window), promoted or not."""
 
 from __future__ import annotations
 
@@ -19,9 +22,14 @@ from engine.db.schema import PromotionDecision
 from engine.learner.candidates import single_threaded
 from engine.learner.evaluate import CandidateResult, Dataset
 from engine.learner.signals import signals_from_proba
+from engine.metrics.catalog import money
 from engine.metrics.summary import summarize
 
 MIN_COMMON_BARS = 100
+BACKTEST = "backtest"
+NOTHING_SERVED = (
+    "registered but not activated: nothing is served for this lineage until a version passes"
+)
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,13 @@ class Decision:
         return self.decision == "promoted"
 
 
-def _metrics(trades: Any, cfg: Any) -> dict[str, float]:
+def _metrics(trades: Any, cfg: Any, window: Any, n_trials: int) -> dict[str, float]:
     return summarize(
         trades["net_profit"].to_numpy(float),
         list(trades["exit_time"]),
         initial_equity=cfg.account.initial_balance,
+        window=window,
+        n_trials=max(1, n_trials),
     ).as_dict()
 
 
@@ -68,12 +78,20 @@ def champion_signals(champion: Any, model: Any, data: Dataset, rows: np.ndarray)
     return signals
 
 
-def judge(desk: Any, cfg: Any, data: Dataset, winner: CandidateResult, lineage: str) -> Decision:
-    """Compare the session's winner with the lineage's active version on common OOS bars."""
+def judge(
+    desk: Any,
+    cfg: Any,
+    data: Dataset,
+    winner: CandidateResult,
+    lineage: str,
+    *,
+    n_trials: int = 1,
+) -> Decision:
+    """Compare the session's winner with the lineage's active version on common OOS bars
+    (backtest with backtest); without an active version, judge it by the absolute gates."""
     champion = desk.registry.active_version(lineage) if _lineage_exists(desk, lineage) else None
     if champion is None:
-        verdict = "promoted" if cfg.auto_model_switching else "flagged"
-        return Decision(verdict, ["no active version in this lineage yet"], None)
+        return first_version(cfg, data, winner)
     if not (champion.details or {}).get("feature_spec") or champion.train_end is None:
         return Decision(
             "rejected", [f"{champion.ref} has no recorded features to compare on"], champion.id
@@ -97,18 +115,27 @@ def judge(desk: Any, cfg: Any, data: Dataset, winner: CandidateResult, lineage: 
     mask = np.zeros(len(data.bars), dtype=bool)
     mask[rows] = True
     chall_trades = simulate_on(data.market, np.where(mask, winner.signals, 0), data.costs)
-    champ, chall = _metrics(champ_trades, cfg), _metrics(chall_trades, cfg)
-    reasons, ok = _gates(cfg.selection, chall, champ)
+    times = data.bars["time"]
+    window = (times.iloc[rows[0]], times.iloc[rows[-1]])
+    champ = _metrics(champ_trades, cfg, window, n_trials)
+    chall = _metrics(chall_trades, cfg, window, n_trials)
+    reasons, ok = _gates(cfg.selection, chall, champ, cfg.account.currency)
     evidence = {
+        "source": BACKTEST,
         "common_bars": len(rows),
-        "from": str(data.bars["time"].iloc[rows[0]]),
-        "to": str(data.bars["time"].iloc[rows[-1]]),
+        "from": str(window[0]),
+        "to": str(window[1]),
         "challenger": chall,
         "champion": champ,
         "champion_ref": champion.ref,
     }
     if not ok:
         return Decision("rejected", reasons, champion.id, evidence)
+    return _passed(cfg, reasons, champion, evidence)
+
+
+def _passed(cfg: Any, reasons: list[str], champion: Any, evidence: dict[str, Any]) -> Decision:
+    """A challenger that cleared the gates: held for shadow evidence, flagged or promoted."""
     if cfg.shadow.require_for_promotion:
         from engine.shadow.promotion import HOLD, hold_reason
 
@@ -125,7 +152,60 @@ def judge(desk: Any, cfg: Any, data: Dataset, winner: CandidateResult, lineage: 
     return Decision("promoted", reasons, champion.id, evidence)
 
 
-def _gates(sel: Any, chall: dict[str, float], champ: dict[str, float]) -> tuple[list[str], bool]:
+def first_version(cfg: Any, data: Dataset, winner: CandidateResult) -> Decision:
+    """The first version of a lineage: active only if its out-of-sample backtest passes the
+    absolute gates; otherwise registered with the reasons, and nothing is served."""
+    from engine.learner.report import oos_window
+
+    reasons, ok = absolute_gates(cfg.selection, winner.metrics, cfg.account.currency)
+    window = oos_window([winner], data)
+    evidence = {
+        "source": BACKTEST,
+        "from": str(window[0]) if window else None,
+        "to": str(window[1]) if window else None,
+        "challenger": {k: v for k, v in winner.metrics.items() if k != "eligible"},
+        "baselines": winner.baselines,
+    }
+    lead = (
+        "first version of the lineage: judged by the absolute gates on its out-of-sample backtest"
+    )
+    if not ok:
+        return Decision("rejected", [lead, *reasons, NOTHING_SERVED], None, evidence)
+    if not cfg.auto_model_switching:
+        flagged = "auto_model_switching is off: flagged for the trader"
+        return Decision("flagged", [lead, *reasons, flagged], None, evidence)
+    return Decision("promoted", [lead, *reasons], None, evidence)
+
+
+def absolute_gates(
+    sel: Any, metrics: dict[str, float], currency: str = "USD"
+) -> tuple[list[str], bool]:
+    """Positive expectancy after costs, PSR at least `selection.min_psr`, and more net profit
+    than the strongest no-skill baseline at the same entry bars."""
+    expectancy, psr = _num(metrics.get("expectancy")), _num(metrics.get("psr"))
+    strongest = _num(metrics.get("strongest_baseline_expectancy"))
+    beats = bool(metrics.get("beats_baselines"))
+    checks = [
+        (
+            expectancy > 0,
+            f"expectancy {money(expectancy, currency)} per trade after costs > 0",
+        ),
+        (psr >= sel.min_psr, f"PSR {psr:.2f} vs required {sel.min_psr:.2f} (selection.min_psr)"),
+        (
+            beats,
+            f"expectancy {money(expectancy, currency)} vs the strongest baseline's "
+            f"{money(strongest, currency)}",
+        ),
+    ]
+    reasons = [f"{text}: {'pass' if passed else 'fail'}" for passed, text in checks]
+    return reasons, all(passed for passed, _ in checks)
+
+
+def _gates(
+    sel: Any, chall: dict[str, float], champ: dict[str, float], currency: str = "USD"
+) -> tuple[list[str], bool]:
+    """The challenger against the champion on the same bars: enough trades, a positive
+    expectancy that beats the champion's by the margin, PSR, and drawdown."""
     reasons, ok = [], True
     if chall["trades"] < sel.min_trades:
         ok = False
@@ -134,11 +214,17 @@ def _gates(sel: Any, chall: dict[str, float], champ: dict[str, float]) -> tuple[
             f"(needs {sel.min_trades})"
         )
     c_exp, k_exp = _num(chall["expectancy"]), _num(champ["expectancy"], 0.0)
+    passed = c_exp > 0
+    ok &= passed
+    reasons.append(
+        f"expectancy {money(c_exp, currency)} per trade after costs > 0: "
+        f"{'pass' if passed else 'fail'}"
+    )
     passed = c_exp >= k_exp + sel.promotion_margin
     ok &= passed
     reasons.append(
-        f"expectancy ${c_exp:.2f} vs champion ${k_exp:.2f} + margin "
-        f"${sel.promotion_margin:.2f}: {'pass' if passed else 'fail'}"
+        f"expectancy {money(c_exp, currency)} vs champion {money(k_exp, currency)} + margin "
+        f"{money(sel.promotion_margin, currency)}: {'pass' if passed else 'fail'}"
     )
     psr = _num(chall["psr"])
     passed = psr >= sel.min_psr
@@ -160,6 +246,71 @@ def _num(value: float | None, default: float = -math.inf) -> float:
 
 def _lineage_exists(desk: Any, lineage: str) -> bool:
     return any(lin.name == lineage for lin in desk.registry.lineages())
+
+
+def decision_basis(evidence: dict[str, Any]) -> str:
+    """What a recorded decision compared, in one line: which trades (backtest / shadow), of
+    which versions, over which window."""
+    source = evidence.get("source") or ("backtest" if "challenger" in evidence else "")
+    span = f"{str(evidence.get('from', '?'))[:16]} → {str(evidence.get('to', '?'))[:16]} UTC"
+    if "flagged_decision" in evidence:
+        return f"as in decision #{evidence['flagged_decision']}, when it was flagged"
+    if source == "shadow":
+        return (
+            "shadow vs shadow: both versions' paper trades on live bars opened after "
+            f"{str(evidence.get('from', '?'))[:16]} UTC"
+        )
+    if source == "backtest" and evidence.get("champion_ref"):
+        return (
+            f"backtest vs backtest: both versions' trades on the same "
+            f"{evidence.get('common_bars', '?')} out-of-sample bars, {span}"
+        )
+    if source == "backtest":
+        return (
+            f"backtest: its out-of-sample walk-forward trades, {span}, against the absolute gates"
+        )
+    return "—"
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One recorded promotion decision as the trader reads it."""
+
+    id: int
+    session_id: int | None
+    challenger_id: int
+    champion_id: int | None
+    decision: str
+    reasons: list[str]
+    evidence: dict[str, Any]
+    created_at: Any
+
+    @property
+    def basis(self) -> str:
+        return decision_basis(self.evidence)
+
+
+def decisions(desk: Any, version_id: int | None = None, limit: int = 20) -> list[DecisionRecord]:
+    """The newest recorded decisions (about `version_id` as challenger when given)."""
+    from sqlalchemy import select
+
+    query = select(PromotionDecision).order_by(PromotionDecision.id.desc()).limit(limit)
+    if version_id is not None:
+        query = query.where(PromotionDecision.challenger_id == version_id)
+    with desk.db.session() as s:
+        return [
+            DecisionRecord(
+                r.id,
+                r.session_id,
+                r.challenger_id,
+                r.champion_id,
+                r.decision,
+                json.loads(r.reasons_json),
+                json.loads(r.evidence_json),
+                r.created_at,
+            )
+            for r in s.scalars(query)
+        ]
 
 
 def record(desk: Any, decision: Decision, challenger_id: int, session_id: int | None) -> None:

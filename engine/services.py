@@ -24,6 +24,7 @@ from engine.ledger import (
     LedgerTrade,
     LoggedTrade,
     ResultSeries,
+    live_window,
     log_trade,
     log_trade_batch,
     parse_trade,
@@ -218,8 +219,9 @@ class Desk:
         )
         return report
 
-    def compare(self, refs: list[str]) -> Comparison:
-        return self.registry.compare(refs)
+    def compare(self, refs: list[str], *, source: str = "backtest") -> Comparison:
+        """Versions side by side on one source's figures (backtest or live), never mixed."""
+        return self.registry.compare(refs, source=source)
 
     def activation_history(self, lineage: str | None = None) -> list[ActivationRecord]:
         return self.registry.history(lineage)
@@ -421,6 +423,19 @@ class Desk:
 
         return records.get(self.db, session_id)
 
+    def session_story(self, session_id: int) -> str:
+        """What a learning session did and why its lineage's active model is what it is."""
+        from engine.reports import session_story
+
+        return session_story(self, self.learning_session(session_id))
+
+    def promotion_decisions(self, ref: str | int | None = None, limit: int = 20) -> list[Any]:
+        """Recorded promotion decisions, newest first (of `ref` as challenger when given), each
+        with its basis: which trades of which versions over which window were compared."""
+        from engine import selection
+
+        return selection.decisions(self, None if ref is None else self.version(ref).id, limit)
+
     def signal(self, bars: Any, *, lineage: str | None = None, account: Any = None) -> Any:
         """The active model's signal for the last of `bars` (a bars frame), sized and held by
         the trading controls (`account`: an engine.controls.serving.AccountReport); a DEMO
@@ -534,29 +549,34 @@ class Desk:
         return version_metrics_by_regime(self, ref, source=source, by=by, start=start, end=end)
 
     def live_metrics(self, ref: str | int, results: ResultSeries | None = None) -> dict[str, float]:
-        series = results if results is not None else self.live_results(ref)
-        return series_metrics(
+        """A version's live metrics over its live window (engine.ledger.live_window), the DSR
+        deflated for every trial of its lineage."""
+        return self._live(ref, results)[0]
+
+    def _live(
+        self, ref: str | int, results: ResultSeries | None
+    ) -> tuple[dict[str, float], ResultSeries, tuple[datetime, datetime]]:
+        with self.db.session() as s:
+            row, lineage = find_version(s, ref)
+            series = results if results is not None else result_series(s, row.id)
+            window = live_window(s, row, lineage, series)
+            name = lineage.name
+        metrics = series_metrics(
             series,
             initial_equity=self.config().account.initial_balance,
-            n_trials=self.trial_count(),
+            n_trials=self.trial_count(name),
+            window=window,
         )
+        return metrics, series, window
 
     def refresh_live_metrics(
         self, ref: str | int, results: ResultSeries | None = None
     ) -> dict[str, float]:
-        """Store a snapshot of the version's live metrics in its metrics history."""
-        series = results if results is not None else self.live_results(ref)
-        metrics = self.live_metrics(ref, series)
+        """Store a snapshot of the version's live metrics (its period: the live window)."""
+        metrics, series, window = self._live(ref, results)
         if len(series):
             self.registry.record_metrics(
-                ref,
-                metrics,
-                source="live",
-                trades=len(series),
-                period=(
-                    series.close_time[0].to_pydatetime(),
-                    series.close_time[-1].to_pydatetime(),
-                ),
+                ref, metrics, source="live", trades=len(series), period=window
             )
         return metrics
 
@@ -591,10 +611,12 @@ class Desk:
         with self.db.session() as s:
             return shadow_trade_list(s, find_version(s, ref)[0].id, limit=limit)
 
-    def trial_count(self) -> int:
-        """Every version ever registered counts as a trial (cleaned ones too)."""
-        with self.db.session() as s:
-            return int(s.scalar(select(func.count(ModelVersion.id))) or 0)
+    def trial_count(self, lineage: str | None = None) -> int:
+        """Trials ever evaluated on `lineage` (None: on all): every learning session's
+        candidates, search trials and ensembles, plus each version registered outside one."""
+        from engine.learner.records import lineage_trials
+
+        return lineage_trials(self.db, lineage)
 
     # --- trading controls: the pause switch (engine.controls) ----------------------------------
     def pause(self, reason: str, *, actor: str, deliver: bool = True) -> Any:

@@ -131,11 +131,18 @@ def test_the_leaderboard_uses_live_numbers_once_a_version_has_enough_live_trades
     assert board[b.id].metrics["win_rate"] == 0.5
     ranked = desk.leaderboard()
     assert [v.id for v in ranked] == [b.id, a.id]
-    table = leaderboard_frame(ranked)
-    assert table[["version", "source", "trades"]].values.tolist() == [
-        [b.ref, "backtest", 100],
-        [a.ref, "live", 40],
+    figures = {
+        source: {
+            v.id: (v.metrics, v.metrics_trades) for v in desk.registry.list_versions(source=source)
+        }
+        for source in ("backtest", "live")
+    }
+    table = leaderboard_frame(ranked, figures["backtest"], figures["live"])
+    assert table[["version", "ranked on", "backtest trades", "live trades"]].values.tolist() == [
+        [b.ref, "backtest", 100, 10],
+        [a.ref, "live", 100, 40],
     ]
+    assert table.loc[1, "backtest Sharpe"] == 3.0 and table.loc[1, "live Sharpe"] < 0
 
     desk.set_config("selection.min_live_trades", "50", actor="t")  # 40 is no longer enough
     again = desk.leaderboard()

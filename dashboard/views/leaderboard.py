@@ -13,22 +13,22 @@ from dashboard.frame import NO_VERSIONS
 from dashboard.provenance import DEMO_MEANING
 from dashboard.shadow_tables import shadow_columns, shadow_frame
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
-from engine.metrics.catalog import METRICS
+from engine.metrics.catalog import CONVENTION, METRICS
 
 st.title("Leaderboard")
 desk = get_desk()
 k = reads.key()
 
 
-def equity_series(ref: str) -> tuple[str, tuple[Any, Any]]:
-    """Live trades when the version has them, else its out-of-sample backtest trades, else
-    (a version registered before those were stored) its walk-forward folds, one point each."""
-    for source in ("live", "backtest"):
-        results = reads.results(k, ref, source)
-        if len(results):
-            return f"{ref} ({source})", (results.close_time, results.net_profit)
+def equity_series(ref: str, source: str) -> tuple[str, tuple[Any, Any]]:
+    """The version's `source` trades (live or out-of-sample backtest, one source for every
+    curve); a version registered before backtest trades were stored draws its walk-forward
+    folds, one point each."""
+    results = reads.results(k, ref, source)
+    if len(results) or source != "backtest":
+        return f"{ref} ({source})", (results.close_time, results.net_profit)
     folds = reads.version(k, ref).details.get("folds") or []
-    return f"{ref} (backtest, per fold)", (
+    return f"{ref} ({source}, per fold)", (
         [f["test_end"] for f in folds],
         [float(f["net_profit"]) for f in folds],
     )
@@ -47,9 +47,9 @@ def shadow_section(cfg: Any) -> None:
         )
         return
     st.dataframe(
-        shadow_frame(standings),
+        shadow_frame(standings, cfg.account.currency),
         hide_index=True,
-        column_config=shadow_columns(),
+        column_config=shadow_columns(cfg.account.currency),
         key="shadow_board",
     )
     st.caption(
@@ -66,7 +66,10 @@ def shadow_section(cfg: Any) -> None:
     starts = [s.edge.since for s in standings if s.edge is not None]
     st.plotly_chart(
         charts.shadow_equity_figure(
-            curves, initial_equity=cfg.account.initial_balance, since=max(starts, default=None)
+            curves,
+            initial_equity=cfg.account.initial_balance,
+            since=max(starts, default=None),
+            currency=cfg.account.currency,
         ),
         key="shadow_equity",
     )
@@ -103,20 +106,29 @@ with shown_errors():
         and (not tags or any(f"{key}={value}" in tags for key, value in v.tags.items()))
         and (not names or any(a in names for a in v.aliases))
     ]
+    cfg = desk.config()
+    currency = cfg.account.currency
     st.caption(
         f"{len(shown)} of {len(board)} versions, ranked by the engine's weighted score "
         "(selection.weight_*; versions with fewer than selection.min_trades trades come last). "
-        "Live numbers replace backtest ones once a version has enough live trades "
-        "(selection.min_live_trades). Sharpe/Sortino: daily returns ×√252. data: what each "
-        "version learnt from (imported, live, mixed = both; DEMO = generated bars)."
+        "Each column holds one source: backtest = out-of-sample walk-forward trades after "
+        "costs, live = the trading side's trades. The score uses a version's live figures once "
+        "it has selection.min_live_trades live trades, else its backtest ones ('ranked on'). "
+        "data: what each version learnt from (imported, live, mixed = both; DEMO = generated "
+        f"bars). {CONVENTION}."
     )
     demo_count = sum(v.is_demo for v in shown)
     if demo_count:
         st.warning(f"**DEMO** — {demo_count} of these versions were {DEMO_MEANING}.")
     st.dataframe(
-        leaderboard_frame(shown),
+        leaderboard_frame(
+            shown,
+            reads.source_figures(k, "backtest"),
+            reads.source_figures(k, "live"),
+            currency=currency,
+        ),
         hide_index=True,
-        column_config=leaderboard_columns(),
+        column_config=leaderboard_columns(currency),
         key="leaderboard",
     )
 
@@ -132,26 +144,46 @@ with shown_errors():
     if len(refs) < 2:
         st.caption("Pick at least two versions to compare them side by side.")
         st.stop()
-    comparison = desk.compare(refs)
+    source = st.radio(
+        "Figures from",
+        ["backtest", "live"],
+        horizontal=True,
+        key="compare_source",
+        help="One source for the whole comparison (table, equity curves and the metric chart): "
+        "out-of-sample backtest trades, or live trades.",
+    )
+    comparison = reads.comparison(k, tuple(refs), source)
     origins = {v.ref: v.data_origin for v in board}
-    st.dataframe(comparison_frame(comparison, origins), hide_index=True, key="comparison")
+    st.dataframe(
+        comparison_frame(comparison, currency, source, origins),
+        hide_index=True,
+        key="comparison",
+    )
     demo_refs = [ref for ref in refs if origins.get(ref) == "generated"]
     if demo_refs:
         st.warning(f"**DEMO** — {', '.join(demo_refs)}: {DEMO_MEANING}.")
     if comparison.winner:
-        st.success(f"Better overall: **{comparison.winner}** — {comparison.criteria}")
+        st.success(
+            f"Better overall on {source} figures: **{comparison.winner}** — {comparison.criteria}"
+        )
     else:
-        st.info(f"No overall winner — {comparison.criteria}")
-    cfg = desk.config()
+        st.info(f"No overall winner on {source} figures — {comparison.criteria}")
     st.plotly_chart(
-        charts.equity_figure(
-            dict(equity_series(ref) for ref in refs), initial_equity=cfg.account.initial_balance
+        charts.for_source(
+            charts.equity_figure(
+                dict(equity_series(ref, source) for ref in refs),
+                initial_equity=cfg.account.initial_balance,
+                currency=currency,
+            ),
+            source,
         ),
         key="compare_equity",
     )
+    figures = {ref: reads.version_metrics(k, ref, source) for ref in refs}
+    missing = [ref for ref, values in figures.items() if not values]
     st.caption(
-        "Each curve: the version's live trades when it has any, else its out-of-sample "
-        "backtest trades after costs (the name says which)."
+        f"Every curve and figure above: {source} trades only. {CONVENTION}."
+        + (f" Without {source} figures: {', '.join(missing)}." if missing else "")
     )
     metric = st.selectbox(
         "Metric across the picked versions",
@@ -160,11 +192,13 @@ with shown_errors():
         format_func=lambda m: METRICS[m].label,
         key="across_metric",
     )
-    by_ref = {v.ref: v for v in board}
-    picked = [by_ref[r] for r in refs if r in by_ref]
     st.plotly_chart(
         charts.metric_across_versions(
-            [v.ref for v in picked], [v.metrics.get(metric) for v in picked], metric
+            refs,
+            [figures[ref].get(metric) for ref in refs],
+            metric,
+            source=source,
+            currency=currency,
         ),
         key="across_chart",
     )

@@ -19,6 +19,7 @@ from dashboard.desk import (
 from dashboard.frame import NEXT_STEPS
 from dashboard.provenance import session_origin
 from dashboard.tables import (
+    baselines_frame,
     candidates_frame,
     features_frame,
     folds_frame,
@@ -27,12 +28,22 @@ from dashboard.tables import (
     side_by_side,
 )
 from engine.learner.records import FINAL, candidate_name
+from engine.metrics.catalog import CONVENTION
+from engine.selection import decision_basis
 
 POLL_SECONDS = 2
 st.title("Learning")
 desk = get_desk()
 k = reads.key()
 show_flash()
+
+
+def trials_note(result: dict[str, Any]) -> str:
+    """How many trials the session's DSR counts: its own and every earlier session's."""
+    total, own = result.get("n_trials"), result.get("session_trials")
+    if total is None:
+        return "trials not recorded"
+    return f"{total} trials on the lineage" + (f" ({own} in this session)" if own else "")
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -56,8 +67,8 @@ def live_progress(session_id: int) -> None:
         )
 
 
-def decision(s: Any) -> None:
-    """The outcome and the promotion decision with its reasons."""
+def decision(s: Any, currency: str) -> None:
+    """The outcome and the promotion decision with its reasons and what it compared."""
     if s.status == "succeeded":
         st.success(f"{s.message}.")
     elif s.status == "no_improvement":
@@ -67,26 +78,25 @@ def decision(s: Any) -> None:
     else:
         st.info(f"{s.status}: {s.stage} {s.percent:.0f} %")
     promotion = s.result.get("promotion")
-    if promotion:
-        st.markdown(f"**Promotion decision: {promotion.get('decision', '—')}**")
-        for reason in promotion.get("reasons") or []:
-            st.markdown(f"- {reason}")
-        evidence = promotion.get("evidence") or {}
-        if evidence.get("challenger") and evidence.get("champion"):
-            st.caption(
-                f"Same out-of-sample bars for both: {evidence.get('from', '?')} → "
-                f"{evidence.get('to', '?')} ({evidence.get('common_bars', '?')} bars)"
-            )
-            st.dataframe(
-                side_by_side(
-                    {
-                        "challenger": evidence["challenger"],
-                        f"champion {evidence.get('champion_ref', '')}": evidence["champion"],
-                    }
-                ),
-                hide_index=True,
-                key="evidence",
-            )
+    if not promotion:
+        return
+    evidence = promotion.get("evidence") or {}
+    st.markdown(f"**Promotion decision: {promotion.get('decision', '—')}**")
+    st.caption(f"Compared: {decision_basis(evidence)}")
+    for reason in promotion.get("reasons") or []:
+        st.markdown(f"- {reason}")
+    if evidence.get("challenger") and evidence.get("champion"):
+        columns = {  # both on the same bars: these differ from each version's own OOS figures
+            "challenger (backtest, common bars)": evidence["challenger"],
+            f"champion {evidence.get('champion_ref', '')} (backtest, common bars)": evidence[
+                "champion"
+            ],
+        }
+    elif evidence.get("challenger"):
+        columns = {"this version (backtest, out of sample)": evidence["challenger"]}
+    else:
+        return
+    st.dataframe(side_by_side(columns, currency=currency), hide_index=True, key="evidence")
 
 
 @st.dialog("Retrain now", on_dismiss=confirm.cancel)
@@ -154,7 +164,7 @@ with shown_errors():
     st.caption(
         f"#{s.id} · {s.trigger} by {s.requested_by} · data {s.symbol} {s.timeframe} "
         f"{s.window_start:%Y-%m-%d} → {s.window_end:%Y-%m-%d} UTC · seed {s.seed} · "
-        f"{s.result.get('samples', '—')} samples, {s.result.get('n_trials', '—')} trials so far"
+        f"{s.result.get('samples', '—')} samples · {trials_note(s.result)}"
         if s.window_start and s.window_end
         else f"#{s.id} · {s.trigger} by {s.requested_by}"
     )
@@ -163,29 +173,57 @@ with shown_errors():
             f"**DEMO** — session #{s.id} learnt on generated bars, not market data: its "
             "candidates and winner show how Aurum works, not an edge."
         )
-    decision(s)
+    currency = cfg.account.currency
+    decision(s, currency)
     candidates = s.result.get("candidates") or []
     if candidates:
-        st.markdown("**Candidates** — out of sample, after spread, slippage and commission")
-        table = candidates_frame(candidates)
-        st.dataframe(table, hide_index=True, column_config=number_formats(table), key="candidates")
+        span = s.result.get("oos_window") or []
+        st.markdown(
+            "**Candidates** — backtest: out of sample"
+            + (f" ({span[0][:16]} → {span[1][:16]} UTC)" if len(span) == 2 else "")
+            + ", after spread, slippage and commission"
+        )
+        table = candidates_frame(candidates, currency)
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config=number_formats(table, currency),
+            key="candidates",
+        )
+        st.caption(f"{CONVENTION}. DSR: deflated for every trial ever evaluated on the lineage.")
         for note in s.result.get("ensemble_notes") or []:  # e.g. why no ensemble was built
             st.caption(f"Ensembles: {note}")
-        st.plotly_chart(charts.baseline_figure(candidates), key="baseline_chart")
+        st.plotly_chart(charts.baseline_figure(candidates, currency), key="baseline_chart")
         winner = next((i for i, c in enumerate(candidates) if c.get("winner")), 0)
         pick = st.selectbox(
             "Folds of",
             range(len(candidates)),
             index=winner,
             format_func=lambda i: f"#{i + 1} {candidate_name(candidates[i])}",
+            help="Its baselines and walk-forward folds are shown below.",
             key=f"folds_of:{s.id}",  # each session has its own candidates
         )
+        baselines = baselines_frame(candidates[pick], currency)
+        if not baselines.empty:
+            st.markdown(
+                "**Baselines** — the same entry bars and costs, directions that know nothing; "
+                "★ the strongest, the one a model must beat"
+            )
+            st.dataframe(
+                baselines,
+                hide_index=True,
+                column_config=number_formats(baselines, currency),
+                key="baselines_table",
+            )
         folds = candidates[pick].get("folds") or []
         if folds:
-            st.plotly_chart(charts.folds_figure(folds), key="folds_chart")
-            table = folds_frame(folds)
+            st.plotly_chart(charts.folds_figure(folds, currency), key="folds_chart")
+            table = folds_frame(folds, currency)
             st.dataframe(
-                table, hide_index=True, column_config=number_formats(table), key="folds_table"
+                table,
+                hide_index=True,
+                column_config=number_formats(table, currency),
+                key="folds_table",
             )
     importances = s.result.get("importances") or {}
     if importances:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -20,7 +21,8 @@ from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.provenance import demo_warning
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
-from engine.metrics.catalog import METRICS
+from engine.cli.render import fmt_dsr, fmt_metric
+from engine.metrics.catalog import CONVENTION, METRICS
 from engine.research.report import report_file_name
 
 st.title("Models")
@@ -89,6 +91,22 @@ def pin_dialog(ref: str, pin: bool) -> None:
         return f"{ref} {'pinned: cleanup keeps its file' if pin else 'unpinned'}."
 
     confirm.confirm_buttons("pin", "Pin" if pin else "Unpin", run, ask_reason=False)
+
+
+def show_decisions(decisions: list[Any]) -> None:
+    """The promotion decisions about this version: verdict, what was compared, reasons."""
+    st.subheader("Promotion decisions")
+    if not decisions:
+        st.caption("No promotion decision about this version yet.")
+        return
+    for d in decisions:
+        st.markdown(
+            f"**{d.decision}** · {d.created_at:%Y-%m-%d %H:%M} UTC"
+            + (f" · learning session #{d.session_id}" if d.session_id else "")
+        )
+        st.caption(f"Compared: {d.basis}")
+        for reason in d.reasons:
+            st.markdown(f"- {reason}")
 
 
 with shown_errors():
@@ -164,6 +182,18 @@ with shown_errors():
 
     show_notes(desk, v, reads.alias_history(k, v.lineage))
 
+    currency = desk.config().account.currency
+    st.caption(
+        f"Backtest (out of sample, after costs): Sharpe "
+        f"{fmt_metric('sharpe', v.metrics.get('sharpe'))}, PSR "
+        f"{fmt_metric('psr', v.metrics.get('psr'))}, DSR {fmt_dsr(v.metrics)}, expectancy "
+        f"{fmt_metric('expectancy', v.metrics.get('expectancy'), currency)} over "
+        f"{fmt_metric('trades', v.metrics.get('trades'))} trades. {CONVENTION}."
+        if v.metrics
+        else "No backtest figures recorded for this version."
+    )
+    show_decisions(reads.promotion_decisions(k, ref))
+
     history = reads.metrics_history(k, ref)
     if history:
         names = [m for m in METRICS if any(h["name"] == m for h in history)]
@@ -176,7 +206,9 @@ with shown_errors():
         )
         needed = desk.config().selection.min_live_trades
         st.plotly_chart(
-            charts.metrics_history_figure(history, metric, min_live_trades=needed),
+            charts.metrics_history_figure(
+                history, metric, min_live_trades=needed, currency=currency
+            ),
             key="metrics_history",
         )
         few = [

@@ -13,6 +13,7 @@ from dashboard.pause_panel import show_pause_switch
 from dashboard.provenance import demo_warning, origin_label
 from dashboard.tables import headline_frame
 from engine.alerts.delivery import masked_url, webhook_url
+from engine.metrics.catalog import CONVENTION, money
 
 st.title("Overview")
 desk = get_desk()
@@ -40,11 +41,12 @@ with shown_errors():
             since = next((r for r in reads.activation_history(k) if r.to_ref == active.ref), None)
             live = reads.live_metrics(k, active.ref)
             needed = desk.config().selection.min_live_trades
+            currency = desk.config().account.currency
             short = live_shortfall(int(live.get("trades", 0)), needed)
             c1, c2, c3 = st.columns(3)
             c1.metric("Version", f"v{active.version}", help=active.ref)
             c2.metric("Live trades", int(live.get("trades", 0)))
-            c3.metric("Live net (USD)", f"{live.get('net_profit', 0.0):,.2f}")
+            c3.metric("Live net", money(live.get("net_profit", 0.0), currency))
             if short:
                 st.warning(
                     f"Live figures: {short} (selection.min_live_trades) — not yet evidence; "
@@ -61,13 +63,13 @@ with shown_errors():
                     f"({since.kind} by {since.actor}{': ' + since.reason if since.reason else ''})"
                 )
             st.dataframe(
-                headline_frame(active.metrics, live, live_needed=needed),
+                headline_frame(active.metrics, live, live_needed=needed, currency=currency),
                 hide_index=True,
                 key="headline",
             )
             st.caption(
                 "Backtest = out-of-sample walk-forward trades after spread, slippage and "
-                "commission. Sharpe and Sortino: daily returns annualised with √252."
+                f"commission; live = the trading side's trades since activation. {CONVENTION}."
             )
     with right:
         st.subheader("Trading")
@@ -82,8 +84,12 @@ with shown_errors():
             last = sessions[0]
             st.markdown(
                 f"**#{last.id}** · {last.trigger} by {last.requested_by} · "
-                f"**{last.status.replace('_', ' ')}**  \n{last.error or last.message or last.stage}"
+                f"**{last.status.replace('_', ' ')}**"
             )
+            if last.status in ("queued", "running"):
+                st.caption(last.message or last.stage)
+            else:
+                st.markdown(reads.session_story(k, last.id))
             st.page_link(
                 "views/learning.py", label="Session details →", icon=":material/psychology:"
             )

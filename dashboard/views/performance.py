@@ -19,6 +19,7 @@ from dashboard.tables import (
     number_formats,
     trades_frame,
 )
+from engine.metrics.catalog import money
 
 ROLLING_MIN = 5  # trades: the smallest rolling window
 REGIME_SOURCES = ("live", "backtest", "shadow")
@@ -49,6 +50,7 @@ with shown_errors():
     live = reads.live_results(k, ref)
     cfg = desk.config()
     initial, needed = cfg.account.initial_balance, cfg.selection.min_live_trades
+    currency = cfg.account.currency
 
     paper = reads.shadow_results(k, ref)
     board_rows = reads.shadow_board(k) if len(paper) else []
@@ -56,9 +58,11 @@ with shown_errors():
     live_numbers = reads.live_metrics(k, ref) if len(live) else {}
     st.subheader("Live against backtest" + (" and shadow" if standing else ""))
     st.dataframe(
-        headline_with_shadow(version.metrics, live_numbers, standing.shadow, live_needed=needed)
+        headline_with_shadow(
+            version.metrics, live_numbers, standing.shadow, live_needed=needed, currency=currency
+        )
         if standing
-        else headline_frame(version.metrics, live_numbers, live_needed=needed),
+        else headline_frame(version.metrics, live_numbers, live_needed=needed, currency=currency),
         hide_index=True,
         key="perf_headline",
     )
@@ -72,10 +76,10 @@ with shown_errors():
         )
     folds = version.details.get("folds") or []
     if folds:
-        st.plotly_chart(charts.folds_figure(folds), key="perf_folds")
+        st.plotly_chart(charts.folds_figure(folds, currency), key="perf_folds")
         with st.expander("Backtest folds (out of sample, after costs)"):
-            table = folds_frame(folds)
-            st.dataframe(table, hide_index=True, column_config=number_formats(table))
+            table = folds_frame(folds, currency)
+            st.dataframe(table, hide_index=True, column_config=number_formats(table, currency))
 
     backtest = reads.backtest_results(k, ref)
     source = st.radio(
@@ -135,19 +139,24 @@ with shown_errors():
     }[source]
     st.caption(
         f"{len(profits):,} {shown}, {start} → {end} (UTC). Equity starts at the account's "
-        f"initial balance, ${initial:,.0f} (account.initial_balance)."
+        f"initial balance, {money(initial, currency, decimals=0)} (account.initial_balance)."
     )
     if source == "live" and short:
         st.caption(f"Every chart below rests on {short}: not yet evidence.")
     st.plotly_chart(
         charts.for_source(
-            charts.equity_figure({f"{ref} ({source})": (times, profits)}, initial_equity=initial),
+            charts.equity_figure(
+                {f"{ref} ({source})": (times, profits)}, initial_equity=initial, currency=currency
+            ),
             source,
         ),
         key="perf_equity",
     )
     st.plotly_chart(
-        charts.for_source(charts.drawdown_figure(times, profits, initial_equity=initial), source),
+        charts.for_source(
+            charts.drawdown_figure(times, profits, initial_equity=initial, currency=currency),
+            source,
+        ),
         key="perf_drawdown",
     )
     if len(profits) < ROLLING_MIN:
@@ -168,9 +177,12 @@ with shown_errors():
             key="perf_rolling",
         )
     left, right = st.columns(2)
-    left.plotly_chart(charts.for_source(charts.results_histogram(profits), source), key="perf_hist")
+    left.plotly_chart(
+        charts.for_source(charts.results_histogram(profits, currency=currency), source),
+        key="perf_hist",
+    )
     right.plotly_chart(
-        charts.for_source(charts.by_session_figure(times, profits), source),
+        charts.for_source(charts.by_session_figure(times, profits, currency=currency), source),
         key="perf_sessions",
     )
     if source in REGIME_SOURCES:
@@ -195,21 +207,23 @@ with shown_errors():
             "before it."
         )
         regime_left, regime_right = st.columns(2)
-        shown_table = regime_table(regimes)
+        shown_table = regime_table(regimes, currency)
         regime_left.dataframe(
             shown_table,
             hide_index=True,
-            column_config=number_formats(shown_table),
+            column_config=number_formats(shown_table, currency),
             key="perf_regimes",
         )
         regime_right.plotly_chart(
-            charts.for_source(by_regime_figure(regimes), source), key="perf_regime_chart"
+            charts.for_source(by_regime_figure(regimes, currency), source), key="perf_regime_chart"
         )
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
         if source == "shadow":
             listed_paper = [t for t in reads.shadow_trades(k, ref) if lo <= t.close_time <= hi]
-            st.dataframe(shadow_trades_frame(listed_paper), hide_index=True, key="perf_trades")
+            st.dataframe(
+                shadow_trades_frame(listed_paper, currency), hide_index=True, key="perf_trades"
+            )
         else:
             listed = [t for t in reads.trades(k, ref, source) if lo <= t.close_time <= hi]
-            st.dataframe(trades_frame(listed[-1000:]), hide_index=True, key="perf_trades")
+            st.dataframe(trades_frame(listed[-1000:], currency), hide_index=True, key="perf_trades")

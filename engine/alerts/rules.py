@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.config.alerts import AlertsConfig
 from engine.learner.records import SessionInfo
+from engine.metrics.catalog import money
 from engine.registry import ActivationRecord
 from engine.scheduler.lease import LeaseState
 
@@ -46,6 +47,7 @@ class ActiveModelState:
     drawdown_pct: float  # the same, percent of that peak
     peak_equity: float
     equity: float
+    currency: str = "USD"  # account.currency: how the money above is labelled
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,8 @@ def drawdown_alerts(active: list[ActiveModelState], cfg: AlertsConfig) -> list[A
             "drawdown",
             f"drawdown:{m.ref}",
             "critical",
-            f"{m.ref}: live equity {m.drawdown_pct:.1f}% (${m.drawdown:,.2f}) below its peak "
-            f"${m.peak_equity:,.2f} (limit {cfg.max_drawdown_pct:g}%)",
+            f"{m.ref}: live equity {m.drawdown_pct:.1f}% ({money(m.drawdown, m.currency)}) below "
+            f"its peak {money(m.peak_equity, m.currency)} (limit {cfg.max_drawdown_pct:g}%)",
             {
                 "version": m.ref,
                 "market": m.market,

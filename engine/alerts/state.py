@@ -70,6 +70,7 @@ def active_models(desk: Any, cfg: Phase3Config) -> list[ActiveModelState]:
                 drawdown_pct=below / peak * 100.0 if peak > 0 else 0.0,
                 peak_equity=peak,
                 equity=float(equity[-1]),
+                currency=cfg.account.currency,
             )
         )
     return out

@@ -1,6 +1,14 @@
 """Cost-aware trades from model signals, and the no-skill random baseline they must beat."""
 
-from engine.backtest.baseline import BaselineSummary, baseline_summary, random_baseline
+from engine.backtest.baseline import (
+    BASELINES,
+    BaselineComparison,
+    BaselineResult,
+    BaselineSummary,
+    baseline_summary,
+    compare_with_baselines,
+    random_baseline,
+)
 from engine.backtest.costs import BacktestError, CostModel
 from engine.backtest.simulate import (
     TRADE_COLUMNS,
@@ -11,12 +19,16 @@ from engine.backtest.simulate import (
 )
 
 __all__ = [
+    "BASELINES",
     "TRADE_COLUMNS",
     "BacktestError",
+    "BaselineComparison",
+    "BaselineResult",
     "BaselineSummary",
     "CostModel",
     "Market",
     "baseline_summary",
+    "compare_with_baselines",
     "prepare_market",
     "random_baseline",
     "simulate_on",

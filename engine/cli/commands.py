@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.cli.main import _actor, _emit
-from engine.cli.render import fmt_metric, table
+from engine.cli.render import fmt_dsr, fmt_metric, table
 from engine.services import Desk, init_home
 
 LEADERBOARD_METRICS = (
@@ -157,8 +157,11 @@ def _remove_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_models(args: argparse.Namespace) -> None:
+    from engine.metrics.catalog import CONVENTION
+
     with _desk(args) as desk:
         board = desk.leaderboard(args.lineage)
+        currency = desk.config().account.currency
 
     def text() -> str:
         if not board:
@@ -173,7 +176,8 @@ def cmd_models(args: argparse.Namespace) -> None:
                 v.metrics_source or "—",
                 f"{v.score:.2f}" if v.score is not None else "n/a",
             ]
-            + [fmt_metric(m, v.metrics.get(m)) for m in LEADERBOARD_METRICS]
+            + [fmt_metric(m, v.metrics.get(m), currency) for m in LEADERBOARD_METRICS]
+            + [fmt_dsr(v.metrics)]
             for v in board
         ]
         headers = [
@@ -191,14 +195,16 @@ def cmd_models(args: argparse.Namespace) -> None:
             "Sharpe",
             "max DD %",
             "PSR",
+            "DSR (trials)",
         ]
         notes = (
             "score: weighted percentile of Sharpe, profit factor, win rate, expectancy and "
             "max drawdown (selection.weight_*); n/a = fewer than selection.min_trades trades."
-            "\nSharpe: daily returns annualised with √252; source: live once a version has "
+            "\nsource: which trades each row's figures come from — live once a version has "
             "selection.min_live_trades live trades, else backtest (out of sample)."
             "\ndata: what the version learnt from (imported, live, mixed = both); DEMO = "
             "generated bars, not market data (never served unless serving.allow_demo_models)."
+            f"\n{CONVENTION}. Money in {currency}."
         )
         return table(headers, rows) + "\n" + notes
 
@@ -218,6 +224,8 @@ def _version_json(v: object) -> dict[str, object]:
 def cmd_show(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         v = desk.version(args.version)
+        currency = desk.config().account.currency
+        decisions = desk.promotion_decisions(v.id, limit=5)
 
     def text() -> str:
         lines = [
@@ -237,12 +245,19 @@ def cmd_show(args: argparse.Namespace) -> None:
         ]
         if v.description:
             lines += ["description:", *[f"  {line}" for line in v.description.splitlines()]]
-        lines.append("metrics (backtest):")
-        lines += [f"  {k:<22}{fmt_metric(k, val)}" for k, val in v.metrics.items()]
+        lines.append("metrics (backtest, out of sample):")
+        lines += [
+            f"  {k:<22}{fmt_dsr(v.metrics) if k == 'dsr' else fmt_metric(k, val, currency)}"
+            for k, val in v.metrics.items()
+            if k != "dsr_trials"
+        ]
+        for d in decisions:
+            lines.append(f"decision #{d.id}: {d.decision} — compared {d.basis}")
+            lines += [f"  - {r}" for r in d.reasons]
         if v.details:
             from engine.cli.learning_commands import version_detail_lines
 
-            lines += version_detail_lines(v.details)
+            lines += version_detail_lines(v.details, currency)
         return "\n".join(lines)
 
     _emit(args, _version_json(v), text)
@@ -330,6 +345,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         report = build_report(desk)
         path = write_report(report, desk.paths.logs_dir)
+        currency = desk.config().account.currency
 
     def text() -> str:
         status = report["phase3_status"]
@@ -342,8 +358,14 @@ def cmd_report(args: argparse.Namespace) -> None:
         for key in LEADERBOARD_METRICS:
             if key in live:
                 value = float("inf") if live[key] == "inf" else live[key]
-                lines.append(f"live {key:<18}{fmt_metric(key, value)}")
+                lines.append(f"live {key:<18}{fmt_metric(key, value, currency)}")
+        if live:
+            lines.append(f"live {'dsr':<18}{fmt_dsr(live)}")
+        story = ((report.get("adaptive_learning") or {}).get("last_session") or {}).get("story")
+        if story:
+            lines.append(f"last session            {story}")
         lines += [f"- {r}" for r in report["recommendations"]] + [f"written to {path}"]
+        lines.append(report["conventions"])
         return "\n".join(lines)
 
     _emit(args, report, text)

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.cli.commands import _desk, _progress
 from engine.cli.main import _actor, _emit
-from engine.cli.render import fmt_metric, table
+from engine.cli.render import fmt_dsr, fmt_metric, table
 from engine.learner.records import candidate_name
 
 HEADLINE = ("trades", "win_rate", "profit_factor", "expectancy", "sharpe", "max_drawdown_pct")
@@ -32,10 +32,11 @@ def cmd_train(args: argparse.Namespace) -> None:
             actor=_actor(args), progress=_progress, symbol=args.symbol, timeframe=args.timeframe
         )
         session = desk.learning_session(outcome.session_id)
+        currency = desk.config().account.currency
 
     def text() -> str:
         lines = [f"session #{outcome.session_id}: {outcome.status} — {outcome.message}"]
-        lines += _candidate_lines(session.result)
+        lines += _candidate_lines(session.result, currency)
         if outcome.activated:
             lines.append(f"{outcome.version_ref} is now active (the lineage had no active model)")
         return "\n".join(lines)
@@ -43,16 +44,24 @@ def cmd_train(args: argparse.Namespace) -> None:
     _emit(args, outcome, text)
 
 
-def _candidate_lines(result: dict[str, object]) -> list[str]:
+def _candidate_lines(
+    result: dict[str, Any], currency: str = "USD", *, decision: bool = True
+) -> list[str]:
+    """The session's candidates, their DSR with its trials and the baselines they met."""
     cands = result.get("candidates") or []
     rows = []
-    for c in cands:  # type: ignore[attr-defined]
+    for c in cands:
         m = c["metrics"]
-        base = m.get("baseline_expectancy")
         rows.append(
             [("★ " if c["winner"] else "  ") + candidate_name(c)]
-            + [fmt_metric(k, m.get(k)) for k in HEADLINE]
-            + [fmt_metric("expectancy", base), f"{c['seconds']:.1f}s", c["reason"]]
+            + [fmt_metric(k, m.get(k), currency) for k in HEADLINE]
+            + [
+                fmt_dsr(m),
+                fmt_metric("expectancy", m.get("baseline_expectancy"), currency),
+                fmt_metric("expectancy", m.get("strongest_baseline_expectancy"), currency),
+                f"{c['seconds']:.1f}s",
+                c["reason"],
+            ]
         )
     headers = [
         "candidate",
@@ -62,16 +71,59 @@ def _candidate_lines(result: dict[str, object]) -> list[str]:
         "expect.",
         "Sharpe",
         "max DD %",
-        "baseline exp.",
+        "DSR (trials)",
+        "50/50 baseline exp.",
+        "strongest baseline exp.",
         "time",
         "verdict",
     ]
-    out = ["out-of-sample, after spread, slippage and commission:", table(headers, rows)]
-    out += [f"ensembles: {note}" for note in result.get("ensemble_notes") or []]  # type: ignore[attr-defined]
+    out = [
+        f"out-of-sample ({_span(result)}), after spread, slippage and commission:",
+        table(headers, rows),
+    ]
+    out += _baseline_lines(cands, currency)
+    out += [f"ensembles: {note}" for note in result.get("ensemble_notes") or []]
+    promotion = result.get("promotion") or {}
+    if promotion and decision:
+        from engine.selection import decision_basis
+
+        out.append(
+            f"decision: {promotion.get('decision')} — compared "
+            f"{decision_basis(promotion.get('evidence') or {})}"
+        )
+        out += [f"  - {r}" for r in promotion.get("reasons") or []]
     stages = result.get("stage_seconds") or {}
     if stages:
-        out.append("stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items() if k))  # type: ignore[attr-defined]
+        out.append("stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items() if k))
     return out
+
+
+def _span(result: dict[str, Any]) -> str:
+    window = result.get("oos_window") or []
+    trials = result.get("n_trials")
+    span = f"{window[0][:16]} → {window[1][:16]} UTC" if len(window) == 2 else "window not recorded"
+    return span + (f"; {trials} trials on the lineage so far" if trials is not None else "")
+
+
+def _baseline_lines(cands: list[dict[str, Any]], currency: str) -> list[str]:
+    """The winner's baselines: every no-skill baseline at its entry bars, the strongest marked."""
+    winner = next((c for c in cands if c.get("winner")), None)
+    baselines = (winner or {}).get("baselines") or []
+    if not baselines:
+        return []
+    rows = [
+        [
+            ("★ " if b["strongest"] else "  ") + b["label"],
+            b["seeds"],
+            fmt_metric("expectancy", b["mean_expectancy"], currency),
+            fmt_metric("net_profit", b["mean_net_profit"], currency),
+            fmt_metric("sharpe", b["mean_sharpe"]),
+            fmt_metric("win_rate", b["share_at_least_model"]),
+        ]
+        for b in baselines
+    ]
+    headers = ["baseline (★ strongest)", "runs", "expect.", "net", "Sharpe", "runs ≥ model"]
+    return ["the winner's baselines (same entry bars and costs):", table(headers, rows)]
 
 
 def cmd_sessions(args: argparse.Namespace) -> None:
@@ -103,6 +155,7 @@ def cmd_sessions(args: argparse.Namespace) -> None:
 def cmd_session(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         s = desk.learning_session(args.session_id)
+        currency = desk.config().account.currency
 
     def text() -> str:
         lines = [
@@ -114,7 +167,7 @@ def cmd_session(args: argparse.Namespace) -> None:
             lines.append("config changed since the previous session: " + ", ".join(s.config_diff))
         if s.error:
             lines.append(f"error: {s.error}")
-        lines += _candidate_lines(s.result)
+        lines += _candidate_lines(s.result, currency)
         if s.result.get("selected_features"):
             lines.append("selected features: " + ", ".join(s.result["selected_features"]))
         return "\n".join(lines)
@@ -158,7 +211,7 @@ def cmd_signal(args: argparse.Namespace) -> None:
     _emit(args, signal, text)
 
 
-def version_detail_lines(details: dict[str, Any]) -> list[str]:
+def version_detail_lines(details: dict[str, Any], currency: str = "USD") -> list[str]:
     """Folds, candidates with the baseline, selected features and importances of a version."""
     lines: list[str] = []
     folds = details.get("folds") or []
@@ -169,8 +222,9 @@ def version_detail_lines(details: dict[str, Any]) -> list[str]:
                 f"{f['test_start'][:16]} → {f['test_end'][:16]}",
                 f["train_samples"],
                 f["trades"],
-                f"${f['net_profit']:,.2f}",
+                fmt_metric("net_profit", f["net_profit"], currency),
                 fmt_metric("win_rate", f["win_rate"]),
+                fmt_metric("sharpe", f.get("sharpe")),
                 f"{f['roc_auc']:.3f}",
                 f"{f['log_loss']:.3f}",
             ]
@@ -186,13 +240,14 @@ def version_detail_lines(details: dict[str, Any]) -> list[str]:
                     "trades",
                     "net",
                     "win rate",
+                    "Sharpe",
                     "ROC AUC",
                     "log loss",
                 ],
                 rows,
             ),
         ]
-    lines += _candidate_lines(details)
+    lines += _candidate_lines(details, currency, decision=False)  # `show` lists decisions
     importances = details.get("importances") or {}
     top = [(k, v) for k, v in importances.items() if v][:10]  # type: ignore[attr-defined]
     if top:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.metrics.catalog import METRICS
+from engine.metrics.catalog import METRICS, money
 
 
-def fmt_metric(name: str, value: float | None) -> str:
-    """A metric value with its unit: 54.2 %, $12.30, 1.85, ∞, or — when unknown."""
+def fmt_metric(name: str, value: float | None, currency: str = "USD") -> str:
+    """A metric value with its unit: 54.2 %, -€12.30 (money in `currency`, account.currency),
+    1.85, ∞, or — when unknown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float) and math.isinf(value):
@@ -21,10 +22,23 @@ def fmt_metric(name: str, value: float | None) -> str:
     if unit == "percent":
         return f"{value:.1f} %"
     if unit == "currency":
-        return f"${value:,.2f}"
+        return money(value, currency)
     if unit == "count":
         return f"{int(value)}"
     return f"{value:.2f}"
+
+
+def fmt_dsr(metrics: Mapping[str, Any]) -> str:
+    """The deflated Sharpe with the number of trials it was deflated for: "0.36 (7 trials)"."""
+    value, trials = metrics.get("dsr"), metrics.get("dsr_trials")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        shown = "—"
+    else:
+        shown = f"{float(value):.2f}"
+    if trials is None or (isinstance(trials, float) and math.isnan(trials)):
+        return f"{shown} (trials not recorded)"
+    count = int(trials)
+    return f"{shown} ({count} trial{'' if count == 1 else 's'})"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

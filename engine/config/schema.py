@@ -28,6 +28,13 @@ SEED_KEYS = (
     "postmortem_integration",
 )
 
+RETIRED_KEYS: dict[str, str] = {
+    "learning.embargo_bars": "learning sessions walk forward: each fold trains only on bars "
+    "before its test window, so an embargo (training bars dropped after a test window) never "
+    "applied; learning.purge_bars is the gap before each test window",
+}
+"""Keys earlier versions wrote, now removed, with why: dropped from old files, refused by set."""
+
 Algorithm = Literal[
     "logistic_regression",
     "random_forest",
@@ -77,14 +84,6 @@ class LearningConfig(_Section):
     purge_bars: int = Field(
         24, ge=0, le=10_000, description="Bars removed before each test window (label overlap)."
     )
-    embargo_bars: int = Field(
-        12,
-        ge=0,
-        le=10_000,
-        description="Bars dropped from training right after a test window, for splits that "
-        "train on data after it (purged k-fold). No effect on learning sessions: their "
-        "walk-forward folds train only on bars before the test window (purge_bars applies).",
-    )
     barrier_unit: Literal["atr", "usd"] = Field(
         "atr", description="Unit of take_profit and stop_loss: ATR multiples or US dollars."
     )
@@ -104,7 +103,9 @@ class LearningConfig(_Section):
         20, ge=1, le=500, description="Features kept by the voting selection in each fold."
     )
     winner_metric: Literal["sharpe", "expectancy", "profit_factor", "net_profit", "psr"] = Field(
-        "sharpe", description="Out-of-sample metric that picks a session's winning candidate."
+        "sharpe",
+        description="Out-of-sample metric that picks a session's winning candidate (Sharpe: "
+        "daily returns over every trading day of the out-of-sample window, idle days 0).",
     )
     hyperparameters: dict[str, dict[str, float | int | str | bool | None]] = Field(
         default_factory=dict,
@@ -189,9 +190,20 @@ class AccountConfig(_Section):
     """The account the metrics are expressed against."""
 
     initial_balance: float = Field(
-        10_000.0, gt=0, le=1e9, description="Starting equity for returns and drawdown %, in USD."
+        10_000.0,
+        gt=0,
+        le=1e9,
+        description="Starting equity for returns and drawdown %, in account.currency.",
     )
-    currency: str = Field("USD", min_length=3, max_length=3, description="Account currency code.")
+    currency: str = Field(
+        "USD",
+        min_length=3,
+        max_length=3,
+        pattern="^[A-Z]{3}$",
+        description="Account currency code (ISO 4217, e.g. USD, EUR): labels every money figure "
+        "in the CLI, dashboard, reports and alerts (-€3.46). Logged trade results are taken as "
+        "in this currency; backtests price XAUUSD in US dollars 1:1, without conversion.",
+    )
 
 
 class SelectionConfig(_Section):
@@ -214,10 +226,19 @@ class SelectionConfig(_Section):
         0.1, ge=0, le=1, description="Score weight of max drawdown % (lower is better)."
     )
     promotion_margin: float = Field(
-        0.0, ge=0, le=10_000, description="Expectancy a challenger must add, in USD per trade."
+        0.0,
+        ge=0,
+        le=10_000,
+        description="Expectancy a challenger must add, in account.currency per trade.",
     )
     min_psr: float = Field(
-        0.9, ge=0, le=1, description="Probabilistic Sharpe ratio a challenger must reach (0-1)."
+        0.9,
+        ge=0,
+        le=1,
+        description="Probabilistic Sharpe ratio (0-1) a version must reach to become active: a "
+        "challenger on the bars it shares with the champion, the first version of a lineage on "
+        "its out-of-sample window (with positive expectancy after costs and more net profit "
+        "than the strongest no-skill baseline).",
     )
     max_drawdown_tolerance_pct: float = Field(
         10.0, ge=0, le=100, description="How much deeper (percentage points) its drawdown may be."

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from engine.config.schema import Phase3Config
+from engine.config.schema import RETIRED_KEYS, Phase3Config
 from engine.db.connection import Database
 from engine.db.schema import ConfigChange
 from engine.errors import ConfigError, NotFoundError
@@ -64,9 +64,19 @@ def validation_message(err: ValidationError, *, source: str) -> str:
     return f"{source} has invalid settings:\n" + "\n".join(lines)
 
 
+def without_retired(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` without the keys of `RETIRED_KEYS` (a file or change saved by an older Aurum)."""
+    out = dict(data)
+    for dotted in RETIRED_KEYS:
+        section, _, key = dotted.rpartition(".")
+        if isinstance(out.get(section), dict) and key in out[section]:
+            out[section] = {k: v for k, v in out[section].items() if k != key}
+    return out
+
+
 def validate(data: dict[str, Any], *, source: str) -> Phase3Config:
     try:
-        return Phase3Config.model_validate(data)
+        return Phase3Config.model_validate(without_retired(data))
     except ValidationError as err:
         raise ConfigError(validation_message(err, source=source)) from None
 
@@ -81,6 +91,8 @@ def parse_value(raw: str) -> Any:
 
 def set_key(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     """Return a copy of `data` with the dotted key set; refuses keys the schema does not have."""
+    if dotted in RETIRED_KEYS:
+        raise ConfigError(f"{dotted} was removed: {RETIRED_KEYS[dotted]}")
     parts = dotted.split(".")
     known = Phase3Config().model_dump()
     node_known: Any = known

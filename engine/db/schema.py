@@ -275,6 +275,8 @@ class LearningSession(Base):
     seed: Mapped[int] = mapped_column(Integer, default=0)
     version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     runner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # candidates, search trials and ensembles it evaluated: the deflated Sharpe counts them all
+    trials: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

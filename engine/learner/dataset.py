@@ -74,6 +74,7 @@ def build_dataset(bars: pd.DataFrame, cfg: Phase3Config, *, timeframe: str) -> D
         feature_names=feature_names(cfg.features, timeframe),
         market=market,
         costs=costs,
+        initial_equity=cfg.account.initial_balance,
     )
 
 

@@ -16,6 +16,7 @@ from engine.backtest import CostModel
 from engine.backtest.simulate import Market, simulate_on
 from engine.learner.candidates import make_pipeline, one_thread, single_threaded
 from engine.learner.signals import signals_from_proba
+from engine.metrics.returns import daily_return_values, sharpe_ratio
 from engine.validation import WalkForwardSplit
 
 Tick = Callable[[str], None]
@@ -33,6 +34,7 @@ class Dataset:
     feature_names: list[str]
     market: Market
     costs: CostModel
+    initial_equity: float = 10_000.0  # account.initial_balance: daily returns divide by it
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class FoldResult:
     trades: int
     net_profit: float
     win_rate: float
+    sharpe: float  # over every trading day of the fold's test window (engine.metrics)
     log_loss: float
     roc_auc: float
     accuracy: float
@@ -74,6 +77,7 @@ class CandidateResult:
     label: str = ""  # how the trader sees it when the algorithm alone does not say (ensembles)
     fold_fits: list[FoldFit] = field(default_factory=list)  # kept only for ensembles to reuse
     members: list[CandidateResult] = field(default_factory=list)  # an ensemble's candidates
+    baselines: list[dict[str, Any]] = field(default_factory=list)  # every no-skill baseline
 
 
 def classification_scores(
@@ -205,6 +209,7 @@ def assemble_candidate(
         oos_bars.append(data.bar_index[test])
         oos_p.append(aligned(proba, classes))
         net = trades["net_profit"].to_numpy(float)
+        span = test_window(data, test)
         result.folds.append(
             FoldResult(
                 fold=fit.fold,
@@ -217,6 +222,11 @@ def assemble_candidate(
                 trades=len(net),
                 net_profit=float(net.sum()),
                 win_rate=float((net > 0).mean()) if len(net) else math.nan,
+                sharpe=sharpe_ratio(
+                    daily_return_values(
+                        net, trades["exit_time"], initial_equity=data.initial_equity, window=span
+                    )[1]
+                ),
                 fit_seconds=fit.fit_seconds,
                 **scores,
             )
@@ -231,6 +241,12 @@ def assemble_candidate(
     )
     result.seconds = round(sum(f.fit_seconds for f in fits), 3)
     return result
+
+
+def test_window(data: Dataset, rows: np.ndarray) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The evaluated window of test samples `rows`: their first to their last bar's time."""
+    times = data.bars["time"]
+    return times.iloc[int(data.bar_index[rows].min())], times.iloc[int(data.bar_index[rows].max())]
 
 
 def aligned(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:

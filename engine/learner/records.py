@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db.connection import Database
-from engine.db.schema import LearningSession, utcnow
+from engine.db.schema import LearningSession, Lineage, ModelVersion, utcnow
 from engine.errors import NotFoundError
 
 FINAL = ("succeeded", "no_improvement", "failed")
@@ -24,6 +24,35 @@ def candidate_name(candidate: Mapping[str, Any]) -> str:
     """How a session's candidate is shown: its label (ensembles say what they combine), else
     its algorithm."""
     return str(candidate.get("label") or candidate.get("algorithm", ""))
+
+
+def session_lineage(symbol: str, timeframe: str) -> str:
+    """The lineage a learning session on `symbol` `timeframe` registers its winners in."""
+    return f"{symbol}-{timeframe}-scalper"
+
+
+def lineage_trials(db: Database, lineage: str | None = None) -> int:
+    """Trials ever evaluated on `lineage` (None: on every lineage): each learning session's
+    candidates, search trials and ensembles (its `trials`, failed sessions included), plus one
+    per version registered outside a session (an import, a hand-registered model)."""
+    with db.session() as s:
+        per_market = s.execute(
+            select(
+                LearningSession.symbol, LearningSession.timeframe, func.sum(LearningSession.trials)
+            ).group_by(LearningSession.symbol, LearningSession.timeframe)
+        ).all()
+        outside = select(func.count(ModelVersion.id)).where(ModelVersion.session_id.is_(None))
+        if lineage is not None:
+            outside = outside.join(Lineage, Lineage.id == ModelVersion.lineage_id).where(
+                Lineage.name == lineage
+            )
+        registered = int(s.scalar(outside) or 0)
+    sessions = sum(
+        int(total or 0)
+        for symbol, timeframe, total in per_market
+        if lineage is None or session_lineage(symbol, timeframe) == lineage
+    )
+    return sessions + registered
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.backtest import baseline_summary
+from engine.backtest import BaselineComparison, compare_with_baselines
 from engine.learner.ensemble import feature_support
 from engine.learner.evaluate import CandidateResult, Dataset, normalized
 from engine.metrics.catalog import is_better
 from engine.metrics.summary import summarize
+
+BASELINE_SEEDS = 20
 
 
 def score_candidates(
@@ -24,9 +26,10 @@ def score_candidates(
     n_trials: int,
     only: list[CandidateResult] | None = None,
 ) -> list[CandidateResult]:
-    """Fill each candidate's metrics and baseline (only those of `only` when given: the others
-    are scored already); return them all best first (eligible first)."""
-    learn = cfg.learning
+    """Fill each candidate's metrics over the out-of-sample window and its baselines (only
+    those of `only` when given: the others are scored already); return them all best first
+    (eligible first)."""
+    window = oos_window(candidates, data)
     for cand in candidates if only is None else only:
         trades = cand.trades
         assert trades is not None
@@ -34,26 +37,50 @@ def score_candidates(
             trades["net_profit"].to_numpy(float),
             list(trades["exit_time"]),
             initial_equity=cfg.account.initial_balance,
+            window=window,
             n_trials=max(1, n_trials),
         ).as_dict()
         cand.metrics = {k: float(v) for k, v in summary.items()}
         cand.metrics["eligible"] = float(summary["trades"] >= cfg.selection.min_trades)
         if summary["trades"]:
-            base = baseline_summary(
-                data.bars,
-                cand.signals,
-                seeds=20,
-                take_profit=learn.take_profit,
-                stop_loss=learn.stop_loss,
-                horizon=learn.max_holding_bars,
-                costs=data.costs,
-                unit=learn.barrier_unit,
+            comparison = compare_with_baselines(
+                data.market,
+                trades,
+                data.costs,
+                seeds=BASELINE_SEEDS,
+                initial_equity=cfg.account.initial_balance,
+                window=window,
             )
-            cand.metrics["baseline_expectancy"] = float(base.mean_expectancy)
-            cand.metrics["baseline_net_profit"] = float(base.mean_net_profit)
-            cand.metrics["beats_baseline_share"] = 1.0 - float(base.share_at_least_model)
-    metric = learn.winner_metric
+            cand.metrics.update(baseline_metrics(comparison))
+            cand.baselines = comparison.records()
+    metric = cfg.learning.winner_metric
     return sorted(candidates, key=lambda c: _sort_key(c, metric))
+
+
+def baseline_metrics(comparison: BaselineComparison) -> dict[str, float]:
+    """What a candidate's metrics keep of its baselines: the 50/50 one (as before), the
+    strongest one's expectancy and whether the model beat it."""
+    coin = next(b for b in comparison.baselines if b.name == "random")
+    best = comparison.strongest
+    return {
+        "baseline_expectancy": coin.mean_expectancy,
+        "baseline_net_profit": coin.mean_net_profit,
+        "beats_baseline_share": 1.0 - coin.share_at_least_model,
+        "strongest_baseline_expectancy": math.nan if best is None else best.mean_expectancy,
+        "beats_baselines": float(comparison.beaten),
+    }
+
+
+def oos_window(
+    candidates: list[CandidateResult], data: Dataset
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The evaluated window of the session: the test folds' span, from the first to the last
+    out-of-sample bar (the same for every candidate)."""
+    if not candidates or candidates[0].oos_bars is None or not len(candidates[0].oos_bars):
+        return None
+    times = data.bars["time"]
+    bars = candidates[0].oos_bars
+    return times.iloc[int(bars.min())], times.iloc[int(bars.max())]
 
 
 def _sort_key(cand: CandidateResult, metric: str) -> tuple[float, float]:
@@ -102,6 +129,7 @@ def candidate_summary(
         "seconds": cand.seconds,
         "reason": reason,
         "winner": cand is winner,
+        "baselines": cand.baselines,
         "daily_net": daily_net(cand, days) if days is not None else [],
     }
 

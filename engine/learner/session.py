@@ -24,7 +24,13 @@ from engine.learner.dataset import LearningError, build_dataset, data_hash, wind
 from engine.learner.ensemble import build_ensembles, feature_support, fit_final
 from engine.learner.evaluate import CandidateResult, Dataset, assemble_candidate
 from engine.learner.executor import FoldTask, make_executor, run_all
-from engine.learner.report import candidate_summary, importance, oos_days, score_candidates
+from engine.learner.report import (
+    candidate_summary,
+    importance,
+    oos_days,
+    oos_window,
+    score_candidates,
+)
 from engine.learner.search import trial_params
 from engine.ledger import log_backtest_trades
 from engine.registry import NewVersion
@@ -176,13 +182,14 @@ def _run(
     records.update(desk.db, session_id, window_start=start, window_end=end)
     tracker.stage("features and labels", 0.05)
     data = build_dataset(bars, cfg, timeframe=tf)
-    splitter = WalkForwardSplit(
-        learn.n_folds, purge=learn.purge_bars, embargo=learn.embargo_bars, label_end=data.label_end
-    )
+    splitter = WalkForwardSplit(learn.n_folds, purge=learn.purge_bars, label_end=data.label_end)
     candidates = _evaluate_all(data, splitter, cfg, tracker)
     tracker.stage("baseline and selection", 0.85)
+    lineage = records.session_lineage(sym, tf)
     # every configured ensemble counts as a trial, even one skipped for want of members
-    trials = desk.trial_count() + len(candidates) + len(learn.ensembles)
+    session_trials = len(candidates) + len(learn.ensembles)
+    records.update(desk.db, session_id, trials=session_trials)
+    trials = desk.trial_count(lineage)  # every earlier session's trials and this one's
     ranked = score_candidates(candidates, data, cfg, n_trials=trials)
     ensembles: list[CandidateResult] = []
     ensemble_notes: list[str] = []
@@ -201,6 +208,8 @@ def _run(
         "data_origin": desk.bars_origin(sym, tf, start, end),  # what it learns from
         "config": config_json,
         "n_trials": trials,
+        "session_trials": session_trials,
+        "oos_window": [str(t) for t in oos_window(candidates, data) or ()],
         "ensemble_notes": ensemble_notes,
         "samples": len(data.y),
         "bars": len(bars),
@@ -230,7 +239,7 @@ def _run(
     support = feature_support(model, len(data.feature_names))
     selected = [n for n, keep in zip(data.feature_names, support, strict=True) if keep]
     tracker.stage("champion/challenger comparison", 0.96)
-    decision = selection.judge(desk, cfg, data, winner, f"{sym}-{tf}-scalper")
+    decision = selection.judge(desk, cfg, data, winner, lineage, n_trials=trials)
     summary["promotion"] = {
         "decision": decision.decision,
         "reasons": decision.reasons,
@@ -368,7 +377,7 @@ def _register(
     learn = cfg.learning
     trades = winner.trades
     assert trades is not None
-    closes = list(trades["exit_time"]) if len(trades) else []
+    span = oos_window([winner], data)  # the evaluated window of its metrics
     metric_values = {k: float(v) for k, v in winner.metrics.items() if k != "eligible"}
     details = {
         **details,
@@ -390,7 +399,7 @@ def _register(
     return desk.registry.register(
         model,
         NewVersion(
-            lineage=f"{sym}-{tf}-scalper",
+            lineage=records.session_lineage(sym, tf),
             symbol=sym,
             timeframe=tf,
             algorithm=winner.algorithm,
@@ -402,8 +411,8 @@ def _register(
             notes=f"learning session #{session_id}",
             metrics=metric_values,
             metrics_trades=len(trades),
-            metrics_period=(closes[0].to_pydatetime(), closes[-1].to_pydatetime())
-            if closes
+            metrics_period=(span[0].to_pydatetime(), span[1].to_pydatetime())
+            if span
             else (None, None),
             details=json.loads(json.dumps(details, default=_jsonable)),
             session_id=session_id,

@@ -8,6 +8,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+CONVENTION = (
+    "Sharpe, Sortino, Calmar, PSR and DSR: daily returns over every trading day of the evaluated "
+    "window (Monday–Friday UTC dates, plus any day with a closed trade; a day without one is a "
+    "0 return), annualised with √252"
+)
+"""The convention in one line, as the dashboard, the CLI and the reports show it."""
+
 
 @dataclass(frozen=True)
 class MetricSpec:
@@ -45,11 +52,39 @@ _SPECS = (
         False,
         "That fall as a percent of the peak equity.",
     ),
-    _spec("sharpe", "Sharpe", "ratio", True, "Daily Sharpe annualised with sqrt(252)."),
-    _spec("sortino", "Sortino", "ratio", True, "Daily Sortino annualised with sqrt(252)."),
+    _spec(
+        "sharpe",
+        "Sharpe",
+        "ratio",
+        True,
+        "Daily Sharpe over every trading day of the window, annualised with sqrt(252).",
+    ),
+    _spec(
+        "sortino",
+        "Sortino",
+        "ratio",
+        True,
+        "Daily Sortino over every trading day of the window, annualised with sqrt(252).",
+    ),
     _spec("calmar", "Calmar", "ratio", True, "Mean daily return * 252 / max drawdown fraction."),
     _spec("psr", "PSR", "probability", True, "Probability the true Sharpe is above 0."),
     _spec("dsr", "DSR", "probability", True, "PSR against the best Sharpe expected from N trials."),
+    _spec(
+        "dsr_trials",
+        "DSR trials",
+        "count",
+        True,
+        "Trials the DSR was deflated for: every candidate, search trial and ensemble ever "
+        "evaluated on the lineage.",
+    ),
+    _spec(
+        "days",
+        "Trading days",
+        "count",
+        True,
+        "Daily returns behind Sharpe, Sortino, Calmar, PSR and DSR: every Monday-Friday UTC "
+        "date of the evaluated window plus any other day with a closed trade.",
+    ),
 )
 
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
@@ -71,3 +106,23 @@ def is_better(name: str, a: float, b: float) -> bool:
     if math.isnan(b):
         return True
     return a > b if spec.higher_is_better else a < b
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+def currency_symbol(currency: str) -> str:
+    """How money in `currency` (account.currency) is marked: "$", "€", …, else the code."""
+    code = currency.upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def money(value: float | None, currency: str = "USD", *, decimals: int = 2) -> str:
+    """An amount with its sign before the currency symbol: "-€3.46", "$1,250.00", "—" when
+    unknown, "∞" / "-∞" when infinite."""
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    sign = "-" if value < 0 and round(abs(value), decimals) > 0 else ""
+    return f"{sign}{currency_symbol(currency)}{abs(value):,.{decimals}f}"

@@ -1,7 +1,21 @@
 """Return-based metrics: daily returns, Sharpe, Sortino, Calmar, probabilistic and deflated Sharpe.
 
-Ratios are computed on daily returns built from trades. Only days with at least one closed trade
-produce a return, so Sharpe and Sortino describe trading days, annualised with sqrt(252).
+The convention (one definition for the learner, the registry, live and shadow metrics, reports
+and the dashboard): ratios are computed on the account's daily returns over EVERY trading day of
+the evaluated window, annualised with sqrt(252).
+
+* A trading day of XAUUSD is a UTC calendar date from Monday to Friday inside the window, plus
+  any other date (a Saturday or Sunday) on which a trade closed. Gold trades around the clock
+  on weekdays, so every weekday counts, traded or not.
+* A day's return is the net profit of the trades closed that day over the equity at the day's
+  start (`initial_equity` plus every earlier day's profit). A trading day without a closed trade
+  is a 0 return: a model that trades rarely does not look steadier than one that trades daily.
+* The evaluated window is the span the trades were judged over, from its first to its last UTC
+  day (both included): for out-of-sample backtests the test folds' span (first to last test bar),
+  for a promotion the common out-of-sample bars, for live trades from the version's activation
+  (else its registration) to its last trade or the last stored bar, for paper (shadow) trades
+  from the version's shadow start to its last paper trade or the last stored bar. Without a
+  window, the span from the first to the last trade's close is used.
 """
 
 from __future__ import annotations
@@ -9,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -20,34 +34,89 @@ from engine.metrics.trading import Numbers, as_float_array
 TRADING_DAYS_PER_YEAR = 252
 EULER_GAMMA = 0.5772156649015329
 
+Moment: TypeAlias = datetime | pd.Timestamp
+Window: TypeAlias = tuple[Moment, Moment]
+"""The evaluated window (start, end): every UTC date from start's to end's counts."""
+CloseTimes: TypeAlias = "Sequence[Moment] | pd.DatetimeIndex | pd.Series[Any]"
+_MONDAY_OFFSET = 3  # 1970-01-01 (day 0) was a Thursday: (day + 3) % 7 is 0 on Mondays
 
-def daily_returns(
-    profits: Numbers,
-    close_times: Sequence[datetime | pd.Timestamp] | pd.DatetimeIndex | pd.Series[Any],
-    *,
-    initial_equity: float,
-) -> pd.Series[float]:
-    """Return per UTC calendar day of trade close: the day's net profit / equity at day start.
 
-    Naive close times are taken as UTC, aware ones are converted to UTC before grouping. Only days
-    with trades appear (no zero-filled idle days). The index holds UTC midnights named "day". A day
-    that starts with equity <= 0 (account wiped out) has return nan.
-    """
+def _utc_days(times: Any) -> np.ndarray:
+    """Whole days since 1970-01-01 of each time's UTC date (naive times are taken as UTC)."""
+    raw = times if isinstance(times, pd.Index | pd.Series) else list(times)
+    index = pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
+    if not len(index):
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(index.as_unit("ns").asi8 // 86_400_000_000_000, dtype=np.int64)
+
+
+def trading_days(window: Window, trade_days: Sequence[Moment] = ()) -> pd.DatetimeIndex:
+    """The trading days of `window` (UTC midnights): every Monday–Friday date from the window's
+    first to its last day, plus the dates in `trade_days` (days with a closed trade)."""
+    return _as_index(_day_numbers(_utc_days(trade_days), window))
+
+
+def _day_numbers(close_days: np.ndarray, window: Window | None) -> np.ndarray:
+    """Sorted day numbers: the window's weekdays (window None: the span of `close_days`) and
+    every day in `close_days`."""
+    if window is None:
+        if not close_days.size:
+            return close_days
+        first, last = int(close_days.min()), int(close_days.max())
+    else:
+        first, last = (int(d) for d in _utc_days(list(window)))
+        if last < first:
+            raise ValueError(f"the evaluated window ends before it starts: {window}")
+    span = np.arange(first, last + 1, dtype=np.int64)
+    weekdays = span[(span + _MONDAY_OFFSET) % 7 < 5]
+    return np.union1d(weekdays, close_days)
+
+
+def _as_index(days: np.ndarray) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]"), tz="UTC")
+    index.name = "day"
+    return index
+
+
+def daily_return_values(
+    profits: Numbers, close_times: CloseTimes, *, initial_equity: float, window: Window | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(day numbers, daily returns) of `daily_returns`, as arrays (the fast path)."""
     if not (math.isfinite(initial_equity) and initial_equity > 0.0):
         raise ValueError(
             f"daily returns need a positive initial_equity to divide by, got {initial_equity}"
         )
     p = as_float_array(profits)
-    raw = close_times if isinstance(close_times, pd.Index | pd.Series) else list(close_times)
-    times = pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
-    if len(times) != p.size:
-        raise ValueError(f"got {p.size} profits but {len(times)} close times; they must match")
-    per_day = pd.Series(p, index=times.floor("D")).groupby(level=0).sum().sort_index()
-    start_equity = initial_equity + per_day.cumsum().shift(1, fill_value=0.0)
-    returns = (per_day / start_equity.where(start_equity > 0.0)).astype(np.float64)
-    returns.index.name = "day"
-    returns.name = "return"
-    return returns
+    close_days = _utc_days(close_times)
+    if close_days.size != p.size:
+        raise ValueError(f"got {p.size} profits but {close_days.size} close times; they must match")
+    days = _day_numbers(close_days, window)
+    per_day = np.bincount(np.searchsorted(days, close_days), weights=p, minlength=days.size)
+    start_equity = initial_equity + np.concatenate(([0.0], np.cumsum(per_day)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        returns = np.where(start_equity > 0.0, per_day / start_equity, np.nan)
+    return days, returns.astype(np.float64)
+
+
+def daily_returns(
+    profits: Numbers,
+    close_times: CloseTimes,
+    *,
+    initial_equity: float,
+    window: Window | None = None,
+) -> pd.Series[float]:
+    """Return per trading day of `window`: the day's net profit / equity at the day's start.
+
+    Trading days are those of `trading_days` (weekdays of the window plus every day with a
+    closed trade); a day without a trade returns 0. Without a window, the span from the first
+    to the last close is used. Naive close times are taken as UTC, aware ones are converted.
+    The index holds UTC midnights named "day". A day that starts with equity <= 0 (account
+    wiped out) has return nan.
+    """
+    days, values = daily_return_values(
+        profits, close_times, initial_equity=initial_equity, window=window
+    )
+    return pd.Series(values, index=_as_index(days), name="return", dtype=np.float64)
 
 
 def _constant(r: np.ndarray) -> bool:

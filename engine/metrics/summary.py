@@ -1,23 +1,22 @@
 """One-call summary of a trade list: every catalogue metric in a frozen dataclass.
 
 Trade metrics come from the per-trade equity curve; Sharpe, Sortino, Calmar, PSR and DSR from
-daily returns (UTC days with trades only), annualised with 252 trading days.
+daily returns over every trading day of the evaluated window (`engine.metrics.returns`: a day
+without a closed trade is a 0 return), annualised with 252 trading days. `days` is how many
+daily returns that is, `dsr_trials` how many trials the deflated Sharpe was deflated for.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
-
-import pandas as pd
 
 from engine.metrics.returns import (
+    CloseTimes,
+    Window,
     annualized_return,
     calmar_ratio,
-    daily_returns,
+    daily_return_values,
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
     sharpe_ratio,
@@ -57,6 +56,8 @@ class MetricsSummary:
     calmar: float
     psr: float
     dsr: float
+    dsr_trials: int
+    days: int
 
     def as_dict(self) -> dict[str, float]:
         """Metric name -> value, keys exactly the names in `engine.metrics.catalog.METRICS`."""
@@ -65,21 +66,24 @@ class MetricsSummary:
 
 def summarize(
     profits: Numbers,
-    close_times: Sequence[datetime | pd.Timestamp] | pd.DatetimeIndex | pd.Series[Any],
+    close_times: CloseTimes,
     *,
     initial_equity: float,
+    window: Window | None = None,
     n_trials: int = 1,
     sr_variance: float | None = None,
 ) -> MetricsSummary:
     """Compute every catalogue metric for trades in time order (net profits, close times).
 
-    `initial_equity` must be > 0 (daily returns divide by it). DSR deflates for `n_trials`
-    strategies tried; when `sr_variance` (variance of per-period Sharpe across trials) is None,
-    the sampling variance of this run's per-period Sharpe, (1 + SR²/2)/(n−1), stands in for it.
+    `initial_equity` must be > 0 (daily returns divide by it). `window` is the evaluated
+    window (see `engine.metrics.returns`); None: the span of the trades' closes. DSR deflates
+    for `n_trials` strategies tried; when `sr_variance` (variance of per-period Sharpe across
+    trials) is None, the sampling variance of this run's per-period Sharpe, (1 + SR²/2)/(n−1),
+    stands in for it.
     Empty input gives trades 0, zero profit and drawdown, and nan ratios.
     """
     p = as_float_array(profits)
-    daily = daily_returns(p, close_times, initial_equity=initial_equity).to_numpy()
+    _, daily = daily_return_values(p, close_times, initial_equity=initial_equity, window=window)
     drawdown = max_drawdown(p, initial_equity=initial_equity)
     wins = win_rate(p)
     return MetricsSummary(
@@ -99,6 +103,8 @@ def summarize(
         calmar=calmar_ratio(annualized_return(daily), drawdown.percent),
         psr=probabilistic_sharpe_ratio(daily),
         dsr=_dsr(daily, n_trials=n_trials, sr_variance=sr_variance),
+        dsr_trials=int(n_trials),
+        days=int(daily.size),
     )
 
 

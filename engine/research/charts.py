@@ -1,6 +1,7 @@
 """The research report's charts: data in, Plotly figure out (no database, no Streamlit).
 
-Money is in the account currency (USD), times are UTC; equity starts at the initial balance.
+Money is in the account currency (account.currency), times are UTC; equity starts at the
+initial balance.
 """
 
 from __future__ import annotations
@@ -39,12 +40,18 @@ def _times(close_times: pd.DatetimeIndex) -> pd.DatetimeIndex:
 
 
 def equity_chart(
-    close_times: pd.DatetimeIndex, profits: np.ndarray, *, initial_equity: float
+    close_times: pd.DatetimeIndex,
+    profits: np.ndarray,
+    *,
+    initial_equity: float,
+    currency: str = "USD",
 ) -> go.Figure:
     """Equity after each out-of-sample trade, after spread and commission."""
     equity = equity_curve(profits, initial_equity=initial_equity)
     fig = go.Figure(go.Scatter(x=_times(close_times), y=equity, mode="lines", line_color=GOLD))
-    return _layout(fig, "Walk-forward equity (after costs)", "close time (UTC)", "equity (USD)")
+    return _layout(
+        fig, "Walk-forward equity (after costs)", "close time (UTC)", f"equity ({currency})"
+    )
 
 
 def drawdown_chart(
@@ -60,7 +67,7 @@ def drawdown_chart(
     return _layout(fig, "Drawdown", "close time (UTC)", "% below peak equity")
 
 
-def hourly_chart(by_hour: pd.DataFrame) -> go.Figure:
+def hourly_chart(by_hour: pd.DataFrame, currency: str = "USD") -> go.Figure:
     """Net profit per UTC hour of trade close (columns hour, trades, net_profit)."""
     colours = [GREEN if v >= 0 else RED for v in by_hour["net_profit"]]
     fig = go.Figure(
@@ -69,10 +76,12 @@ def hourly_chart(by_hour: pd.DataFrame) -> go.Figure:
             y=by_hour["net_profit"],
             marker_color=colours,
             customdata=by_hour["trades"],
-            hovertemplate="%{x}:00 UTC: %{y:.2f} USD over %{customdata} trades<extra></extra>",
+            hovertemplate="%{x}:00 UTC: %{y:.2f} "
+            + currency
+            + " over %{customdata} trades<extra></extra>",
         )
     )
-    return _layout(fig, "Net profit by hour of close", "hour (UTC)", "net profit (USD)")
+    return _layout(fig, "Net profit by hour of close", "hour (UTC)", f"net profit ({currency})")
 
 
 def importance_chart(importances: Mapping[str, float], *, top: int = 20) -> go.Figure:

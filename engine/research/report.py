@@ -21,11 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.cli.render import fmt_dsr
 from engine.errors import AurumError
 from engine.learner.records import candidate_name
 from engine.ledger import ResultSeries
 from engine.metrics.bootstrap import RESAMPLES, ConfidenceInterval, bootstrap_ci
 from engine.metrics.breakdown import results_by_session
+from engine.metrics.catalog import CONVENTION, money
 from engine.metrics.pbo import PBOResult, probability_of_backtest_overfitting
 from engine.metrics.returns import daily_returns, sharpe_ratio
 from engine.metrics.trading import expectancy, net_profit, profit_factor
@@ -48,6 +50,8 @@ class ResearchInputs:
     importances: dict[str, float] = field(default_factory=dict)
     n_trials: int | None = None
     regimes: pd.DataFrame | None = None
+    currency: str = "USD"
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the evaluated (out-of-sample) span
 
 
 def gather(desk: Any, ref: str | int) -> ResearchInputs:
@@ -58,6 +62,7 @@ def gather(desk: Any, ref: str | int) -> ResearchInputs:
         result = {**result, **desk.learning_session(version.session_id).result}
     n_trials = result.get("n_trials")
     trades = desk.backtest_results(version.id)
+    span = result.get("oos_window") or []
     return ResearchInputs(
         version=version,
         trades=trades,
@@ -67,6 +72,8 @@ def gather(desk: Any, ref: str | int) -> ResearchInputs:
         importances={str(k): float(v) for k, v in (result.get("importances") or {}).items()},
         n_trials=int(n_trials) if n_trials is not None else None,
         regimes=regime_results(desk, version) if len(trades) else None,
+        currency=desk.config().account.currency,
+        window=(pd.Timestamp(span[0]), pd.Timestamp(span[1])) if len(span) == 2 else None,
     )
 
 
@@ -106,16 +113,23 @@ TRADE_STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
 
 
 def metric_intervals(
-    trades: ResultSeries, *, initial_equity: float, resamples: int = RESAMPLES, seed: int = SEED
+    trades: ResultSeries,
+    *,
+    initial_equity: float,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> dict[str, ConfidenceInterval]:
     """Bootstrap intervals of the per-trade metrics (trades resampled) and of the Sharpe ratio
-    (daily returns resampled, annualised with √252)."""
+    (daily returns over every trading day of `window` resampled, annualised with √252)."""
     out = {
         name: bootstrap_ci(trades.net_profit, stat, resamples=resamples, seed=seed)
         for name, stat in TRADE_STATISTICS.items()
     }
     daily = (
-        daily_returns(trades.net_profit, trades.close_time, initial_equity=initial_equity)
+        daily_returns(
+            trades.net_profit, trades.close_time, initial_equity=initial_equity, window=window
+        )
         if len(trades)
         else pd.Series(dtype=float)
     )
@@ -197,40 +211,47 @@ def _cell(value: Any, digits: int = 2, **data: str) -> dict[str, Any]:
 
 METRIC_ROWS = (
     ("trades", "Trades", 0),
-    ("net_profit", "Net profit (USD)", 2),
+    ("days", "Trading days in the window", 0),
+    ("net_profit", "Net profit ({currency})", 2),
     ("win_rate", "Win rate", 4),
     ("profit_factor", "Profit factor", 3),
-    ("expectancy", "Expectancy (USD per trade)", 3),
+    ("expectancy", "Expectancy ({currency} per trade)", 3),
     ("sharpe", "Sharpe (daily, ×√252)", 3),
     ("sortino", "Sortino (daily, ×√252)", 3),
-    ("max_drawdown", "Max drawdown (USD)", 2),
+    ("max_drawdown", "Max drawdown ({currency})", 2),
     ("max_drawdown_pct", "Max drawdown (% of peak)", 2),
     ("psr", "Probabilistic Sharpe (PSR)", 4),
-    ("dsr", "Deflated Sharpe (DSR)", 4),
+    ("dsr", "Deflated Sharpe (DSR, {trials})", 4),
 )
 
 
 def metrics_section(inputs: ResearchInputs) -> str:
     stored = inputs.version.metrics
-    intervals = metric_intervals(inputs.trades, initial_equity=inputs.initial_equity)
+    intervals = metric_intervals(
+        inputs.trades, initial_equity=inputs.initial_equity, window=inputs.window
+    )
+    recorded = stored.get("dsr_trials")
+    trials = int(recorded) if recorded is not None else inputs.n_trials
+    counted = f"{trials} trials" if trials is not None else "trials not recorded"
     rows = []
-    for name, label, digits in METRIC_ROWS:
+    for name, template, digits in METRIC_ROWS:
+        label = template.format(currency=inputs.currency, trials=counted)
         ci = intervals.get(name)
         low = _cell(ci.low if ci else None, digits, bound="low", metric=name)
         high = _cell(ci.high if ci else None, digits, bound="high", metric=name)
         rows.append([label, _cell(stored.get(name), digits, metric=name), low, high])
-    trials = inputs.n_trials if inputs.n_trials is not None else "unknown"
     return (
         table(["Metric", "Stored (learner)", "95 % low", "95 % high"], rows)
         + f"<p>Intervals: percentile bootstrap, {RESAMPLES:,} resamples (seed {SEED}) of the "
         "per-trade net profits; Sharpe resamples daily returns. The deflated Sharpe ratio is the "
         "probability that the true Sharpe beats the best of "
-        f"<b>{escape(str(trials))}</b> trials by luck (the learner's count when it registered "
-        "this version). Stored values are what the learner recorded for these trades.</p>"
+        f"<b>{escape(counted)}</b> by luck: every candidate, search trial and ensemble "
+        "evaluated on the lineage up to this version's session. Stored values are what the "
+        f"learner recorded for these trades. {escape(CONVENTION)}.</p>"
     )
 
 
-def sessions_section(trades: ResultSeries) -> str:
+def sessions_section(trades: ResultSeries, currency: str = "USD") -> str:
     rows = [
         [
             r.session,
@@ -241,12 +262,13 @@ def sessions_section(trades: ResultSeries) -> str:
         ]
         for r in results_by_session(trades.close_time, trades.net_profit)
     ]
-    head = ["Session (UTC hours)", "Trades", "Net profit (USD)", "Win rate", "Expectancy (USD)"]
+    head = ["Session (UTC hours)", "Trades", f"Net profit ({currency})", "Win rate"]
+    head.append(f"Expectancy ({currency})")
     hourly = results_by_hour(trades.close_time, trades.net_profit)
-    return table(head, rows) + figure_html(charts.hourly_chart(hourly))
+    return table(head, rows) + figure_html(charts.hourly_chart(hourly, currency))
 
 
-def regimes_section(by_regime: pd.DataFrame) -> str:
+def regimes_section(by_regime: pd.DataFrame, currency: str = "USD") -> str:
     rows = [
         [
             str(r.regime),
@@ -257,7 +279,8 @@ def regimes_section(by_regime: pd.DataFrame) -> str:
         ]
         for r in by_regime.itertuples()
     ]
-    head = ["Regime at entry", "Trades", "Net profit (USD)", "Win rate", "Expectancy (USD)"]
+    head = ["Regime at entry", "Trades", f"Net profit ({currency})", "Win rate"]
+    head.append(f"Expectancy ({currency})")
     return table(head, rows) + (
         "<p>Volatility (ATR percentile over trailing bars) and trend (least-squares slope in "
         "ATR units) of the last bar closed when the trade was entered: what was known then. "
@@ -278,18 +301,25 @@ def candidates_section(inputs: ResearchInputs) -> str:
                 _cell(m.get("net_profit")),
                 _cell(m.get("expectancy"), 3),
                 _cell(m.get("sharpe"), 3),
+                fmt_dsr(m),
                 _cell(m.get("baseline_expectancy"), 3),
                 _cell(m.get("beats_baseline_share"), 2),
+                _cell(m.get("strongest_baseline_expectancy"), 3),
                 str(c.get("reason", "")),
             ]
         )
-    head = ["Candidate", "Trades", "Net profit", "Expectancy", "Sharpe"]
-    head += ["Baseline expectancy", "Beats baseline share", "Outcome"]
+    unit = f"({inputs.currency})"
+    head = ["Candidate", "Trades", f"Net profit {unit}", f"Expectancy {unit}", "Sharpe"]
+    head += ["DSR (trials)", f"50/50 baseline expectancy {unit}", "Beats 50/50 share"]
+    head += [f"Strongest baseline expectancy {unit}", "Outcome"]
     where = f"learning session #{inputs.session_id}" if inputs.session_id else "the version"
     return (
         f"<p>Every candidate of {escape(where)}, scored on the same out-of-sample walk-forward "
-        "folds with costs. Baseline: random entries with the same barriers and costs (20 seeds); "
-        "the share says how often the model beat them.</p>" + table(head, rows)
+        "folds with costs. Baselines enter at the model's own entry bars with the same barriers "
+        "and costs: random 50/50 sides (20 seeds; the share says how often the model beat "
+        "them), the model's own long/short mix in random order (20 seeds), always long and "
+        "always short. The strongest of them is the one a model has to beat.</p>"
+        + table(head, rows)
     )
 
 
@@ -337,7 +367,11 @@ def _trades_sections(inputs: ResearchInputs) -> list[tuple[str, str, str]]:
         (
             "equity",
             "Walk-forward equity after costs",
-            figure_html(charts.equity_chart(t.close_time, t.net_profit, initial_equity=eq)),
+            figure_html(
+                charts.equity_chart(
+                    t.close_time, t.net_profit, initial_equity=eq, currency=inputs.currency
+                )
+            ),
         ),
         (
             "drawdowns",
@@ -345,9 +379,9 @@ def _trades_sections(inputs: ResearchInputs) -> list[tuple[str, str, str]]:
             figure_html(charts.drawdown_chart(t.close_time, t.net_profit, initial_equity=eq)),
         ),
         ("metrics", "Metrics with bootstrap confidence intervals", metrics_section(inputs)),
-        ("sessions", "Results by session and hour", sessions_section(t)),
+        ("sessions", "Results by session and hour", sessions_section(t, inputs.currency)),
     ] + (
-        [("regimes", "Results by market regime", regimes_section(inputs.regimes))]
+        [("regimes", "Results by market regime", regimes_section(inputs.regimes, inputs.currency))]
         if inputs.regimes is not None and len(inputs.regimes)
         else []
     )
@@ -370,8 +404,8 @@ def render(inputs: ResearchInputs) -> str:
     intro = (
         f"<p>{escape(v.algorithm)} on {escape(v.symbol)} {escape(v.timeframe)}; "
         f"{trades:,} out-of-sample backtest trades ({window}), after spread and commission; "
-        f"initial balance {inputs.initial_equity:,.2f} USD. {escape(sizing_text(v.details))} "
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>"
+        f"initial balance {money(inputs.initial_equity, inputs.currency)}. "
+        f"{escape(sizing_text(v.details))} Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>"
     )
     return page(f"Research report — {v.lineage}:v{v.version}", intro, sections)
 

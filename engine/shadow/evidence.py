@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.data.timeframes import timeframe_seconds
+from engine.metrics.catalog import money
 from engine.metrics.significance import EdgeTest, welch_edge_test
 from engine.metrics.summary import summarize
-from engine.shadow.store import shadow_series, shadowed_version_ids
+from engine.shadow.store import last_bar_time, shadow_series, shadowed_version_ids
 
 
 def shadow_start(version: Any, *, live_bars_only: bool) -> datetime | None:
@@ -34,6 +35,7 @@ class ShadowEdge:
     since: datetime
     test: EdgeTest
     max_p_value: float
+    currency: str = "USD"
 
     @property
     def verdict(self) -> str:
@@ -47,7 +49,7 @@ class ShadowEdge:
         """One line for a promotion decision."""
         t = self.test
         return (
-            f"shadow edge over {self.champion_ref}: ${t.edge:.2f} per trade "
+            f"shadow edge over {self.champion_ref}: {money(t.edge, self.currency)} per trade "
             f"({t.challenger_trades} vs {t.champion_trades} paper trades opened after "
             f"{self.since:%Y-%m-%d %H:%M} UTC), {self.verdict}"
         )
@@ -68,7 +70,9 @@ def edge_over_champion(desk: Any, cfg: Any, challenger: Any, champion: Any) -> S
         mine = shadow_series(s, challenger.id, opened_after=since)
         theirs = shadow_series(s, champion.id, opened_after=since)
     test = welch_edge_test(mine.net_profit, theirs.net_profit, min_trades=cfg.shadow.min_trades)
-    return ShadowEdge(challenger.ref, champion.ref, since, test, cfg.shadow.max_p_value)
+    return ShadowEdge(
+        challenger.ref, champion.ref, since, test, cfg.shadow.max_p_value, cfg.account.currency
+    )
 
 
 def champion_of(version: Any, actives: list[Any]) -> Any | None:
@@ -105,20 +109,41 @@ def shadow_board(desk: Any, cfg: Any, targets: list[Any]) -> list[ShadowStanding
     board = desk.leaderboard()
     rank = {v.id: k for k, v in enumerate(board)}
     actives = [v for v in board if v.status == "active"]
+    ongoing = {t.version.id for t in targets}
     with desk.db.session() as s:
-        ids = set(shadowed_version_ids(s)) | {t.version.id for t in targets}
+        ids = set(shadowed_version_ids(s)) | ongoing
     shown = sorted(
         (v for v in board if v.id in ids),
         key=lambda v: (v.symbol, v.timeframe, v.status != "active", rank[v.id]),
     )
-    return [_standing(desk, cfg, v, champion_of(v, actives)) for v in shown]
+    return [_standing(desk, cfg, v, champion_of(v, actives), v.id in ongoing) for v in shown]
 
 
-def _standing(desk: Any, cfg: Any, version: Any, champion: Any | None) -> ShadowStanding:
+def shadow_window(
+    version: Any, paper: Any, *, live_bars_only: bool, last_bar: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """The evaluated window of a version's paper trades: from its shadow start to the later of
+    its last paper trade and `last_bar` (the last stored bar while it still paper-trades)."""
+    start = shadow_start(version, live_bars_only=live_bars_only)
+    if start is None:
+        return None
+    ends = [start] + ([last_bar] if last_bar is not None else [])
+    if len(paper):
+        ends.append(paper.close_time[-1].to_pydatetime())
+    return start, max(ends)
+
+
+def _standing(
+    desk: Any, cfg: Any, version: Any, champion: Any | None, ongoing: bool
+) -> ShadowStanding:
     is_champion = version.status == "active"
     with desk.db.session() as s:
         paper = shadow_series(s, version.id)
+        last_bar = last_bar_time(s, version.symbol, version.timeframe) if ongoing else None
     initial = cfg.account.initial_balance
+    window = shadow_window(
+        version, paper, live_bars_only=cfg.shadow.live_bars_only, last_bar=last_bar
+    )
     edge = None
     if not is_champion and champion is not None:
         edge = edge_over_champion(desk, cfg, desk.version(version.id), desk.version(champion.id))
@@ -129,7 +154,13 @@ def _standing(desk: Any, cfg: Any, version: Any, champion: Any | None) -> Shadow
         timeframe=version.timeframe,
         role="champion" if is_champion else "challenger",
         since=shadow_start(version, live_bars_only=cfg.shadow.live_bars_only),
-        shadow=summarize(paper.net_profit, paper.close_time, initial_equity=initial).as_dict(),
+        shadow=summarize(
+            paper.net_profit,
+            paper.close_time,
+            initial_equity=initial,
+            window=window,
+            n_trials=max(1, desk.trial_count(version.lineage)),
+        ).as_dict(),
         live=desk.live_metrics(version.id),
         backtest={k: v for k, v in desk.version(version.id).metrics.items() if v is not None},
         edge=edge,

@@ -66,6 +66,8 @@ def settle_held(desk: Any, cfg: Any) -> list[str]:
             continue
         settled.add(challenger.lineage)
         evidence = {
+            "source": "shadow",
+            "from": edge.since.isoformat(),
             "shadow": {
                 "champion_ref": champion.ref,
                 "since": edge.since.isoformat(),
@@ -73,7 +75,7 @@ def settle_held(desk: Any, cfg: Any) -> list[str]:
                 "champion_trades": edge.test.champion_trades,
                 "edge": edge.test.edge,
                 "p_value": edge.test.p_value,
-            }
+            },
         }
         reasons = [f"{edge.reason()}: pass"]
         if not cfg.auto_model_switching:

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from engine.db.schema import ShadowTrade
+from engine.db.schema import Bar, ShadowTrade
 from engine.ledger import ResultSeries
 
 SHADOW: Table = ShadowTrade.__table__  # type: ignore[assignment]
@@ -166,3 +166,11 @@ def _utc(value: datetime) -> datetime:
 def _confidence(value: Any) -> float | None:
     number = float(value)
     return None if math.isnan(number) else round(min(max(number, 0.0), 1.0), 4)
+
+
+def last_bar_time(session: Session, symbol: str, timeframe: str) -> datetime | None:
+    """The open time of the newest stored bar of a market (None without bars)."""
+    newest = session.scalar(
+        select(func.max(Bar.ts)).where(Bar.symbol == symbol, Bar.timeframe == timeframe)
+    )
+    return None if newest is None else _utc(newest)

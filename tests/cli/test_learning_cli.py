@@ -67,8 +67,11 @@ def test_import_train_show_signal(
     )
     assert json.loads(out)["unchanged"] == 8000
     code, out, err = run(capsys, "train", "--home", h)
-    assert code == 0 and "succeeded" in out and "★ logistic_regression" in out
+    assert code == 0 and "succeeded" in out and "★ " in out
     assert "walk-forward: logistic_regression" in err
+    # on these 8,000 bars the winner loses money after costs: registered, not served
+    assert "decision: rejected — compared backtest: its out-of-sample" in out
+    assert "per trade after costs > 0: fail" in out and "nothing is served" in out
     code, out, _ = run(capsys, "sessions", "--home", h, "--json")
     sessions = json.loads(out)
     assert sessions[0]["status"] == "succeeded" and sessions[0]["version_id"] == 1
@@ -76,6 +79,9 @@ def test_import_train_show_signal(
     assert "baseline exp." in out and "selected features" in out
     code, out, _ = run(capsys, "show", "1", "--home", h)
     assert "walk-forward folds" in out and "permutation importance" in out
+    code, _, err = run(capsys, "signal", str(bars_csv), "--home", h, "--json")
+    assert code == 1 and "no active model" in err
+    run(capsys, "activate", "1", "--home", h, "--reason", "serve it by hand to try the signal")
     code, out, _ = run(capsys, "signal", str(bars_csv), "--home", h, "--json")
     signal = json.loads(out)
     assert code == 0 and signal["side"] in {"BUY", "SELL", "HOLD"}

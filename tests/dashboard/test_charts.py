@@ -189,16 +189,19 @@ def test_folds_chart_shows_net_result_and_win_rate_percent():
     assert list(rate.y) == [50.0, 25.0]
 
 
-def test_baseline_chart_pairs_each_candidate_with_the_random_baseline():
+def test_baseline_chart_pairs_each_candidate_with_the_random_and_the_strongest_baseline():
     cands = [
         {"algorithm": "rf", "winner": True, "metrics": {"expectancy": 2.0}},
         {"algorithm": "lr", "metrics": {"expectancy": -0.5}},
     ]
-    cands[0]["metrics"]["baseline_expectancy"] = -1.0
-    cands[1]["metrics"]["baseline_expectancy"] = -0.7
-    model, base = charts.baseline_figure(cands).data
+    cands[0]["metrics"].update(baseline_expectancy=-1.0, strongest_baseline_expectancy=2.5)
+    cands[1]["metrics"].update(baseline_expectancy=-0.7)  # recorded before the strongest was
+    fig = charts.baseline_figure(cands, "EUR")
+    model, base, strongest = fig.data
     assert list(model.x) == ["rf ★", "lr"]
     assert (list(model.y), list(base.y)) == ([2.0, -0.5], [-1.0, -0.7])
+    assert list(strongest.y) == [2.5, None]
+    assert fig.layout.yaxis.title.text == "expectancy (EUR per trade)"
 
 
 def test_importance_keeps_the_top_features_largest_last():

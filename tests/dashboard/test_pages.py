@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.metrics.catalog import money
 from engine.metrics.trading import equity_curve
+from engine.selection import decision_basis
 from engine.services import Desk
 from tests.dashboard.conftest import PAGES, decoded, open_page
 
@@ -65,7 +67,9 @@ def test_overview_shows_backtest_against_live_numbers(home: Path, desk: Desk):
     table = frame(at, "metric", column).set_index("metric")
     assert table.loc["Trades", "backtest (out of sample)"] == str(int(active.metrics["trades"]))
     assert table.loc["Trades", column] == str(int(live["trades"]))
-    assert table.loc["Net profit", column] == f"${live['net_profit']:,.2f}"
+    assert table.loc["Net profit", column] == money(live["net_profit"])
+    trials = int(active.metrics["dsr_trials"])
+    assert table.loc["DSR", "backtest (out of sample)"].endswith(f"({trials} trials)")
     assert f"Live figures: {column[6:-1]} (selection.min_live_trades)" in texts(at)
     assert [m.value for m in at.metric][:2] == [f"v{active.version}", str(int(live["trades"]))]
     assert "13 live trades" in texts(at) or f"{int(live['trades'])} live trades" in texts(at)
@@ -79,9 +83,17 @@ def test_leaderboard_ranks_every_version_with_its_metrics(home: Path, desk: Desk
     scores = [float("nan") if v.score is None else v.score for v in board]
     assert list(table["score"]) == pytest.approx(scores, nan_ok=True)
     for row, v in zip(table.to_dict("records"), board, strict=True):
-        assert row["win rate %"] == pytest.approx(v.metrics["win_rate"] * 100)
-        assert row["Sharpe"] == pytest.approx(v.metrics["sharpe"])
-        assert row["trades"] == v.metrics_trades
+        backtest = desk.version(v.ref).metrics  # each column one source: backtest here
+        live = desk.registry.get(v.ref, source="live").metrics
+        assert row["ranked on"] == v.metrics_source == "backtest"  # too few live trades
+        assert row["backtest win rate %"] == pytest.approx(backtest["win_rate"] * 100)
+        assert row["backtest Sharpe"] == pytest.approx(backtest["sharpe"])
+        assert row["backtest trades"] == v.metrics_trades
+        assert row["live trades"] == int(live.get("trades", 0))
+        if live:
+            assert row["live Sharpe"] == pytest.approx(live["sharpe"], nan_ok=True)
+        trials = int(backtest["dsr_trials"])
+        assert row["backtest DSR (trials)"] == f"{backtest['dsr']:.2f} ({trials} trials)"
     assert not at.get("plotly_chart")  # no chart until versions are picked to compare
 
 
@@ -92,7 +104,7 @@ def test_the_metric_chart_shows_only_the_picked_versions(home: Path, desk: Desk)
     picked = ["XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1"]
     at.multiselect(key="compare_refs").set_value(picked).run()
     at.selectbox(key="across_metric").set_value("win_rate").run()
-    spec = charts_by_title(at)["Win rate (%) by version"]
+    spec = charts_by_title(at)["Win rate (%) by version (backtest figures)"]
     assert arr(spec["data"][0], "x") == picked
     assert arr(spec["data"][0], "y") == pytest.approx(
         [board[r].metrics["win_rate"] * 100 for r in picked]
@@ -105,28 +117,39 @@ def test_leaderboard_filters_by_status(home: Path):
     assert list(frame(at, "rank", "version")["status"]) == ["archived"]
 
 
-def test_comparing_versions_marks_the_better_value_and_overlays_equity(home: Path, desk: Desk):
+def test_comparing_versions_uses_one_source_for_table_equity_and_chart(home: Path, desk: Desk):
     at = open_page("leaderboard")
     refs = ["XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1"]
     at.multiselect(key="compare_refs").set_value(refs).run()
+    assert at.radio(key="compare_source").value == "backtest"
     expected = desk.compare(refs)
     table = frame(at, "metric", "better").set_index("metric")
     for row in expected.rows:
         if row.best:
-            assert table.loc[row.label, row.best].startswith("★ ")
-    assert f"Better overall: **{expected.winner}**" in texts(at)
-    equity = charts_by_title(at)["Equity curve"]
-    names = [trace["name"] for trace in equity["data"]]
-    assert names == ["XAUUSD-M5-scalper:v3 (live)", "XAUUSD-M5-scalper:v1 (backtest)"]
-    live = desk.trades("XAUUSD-M5-scalper:v3")
-    backtest = desk.trades("XAUUSD-M5-scalper:v1", source="backtest")
-    assert not desk.trades("XAUUSD-M5-scalper:v1") and backtest
+            assert table.loc[row.label, f"{row.best} (backtest)"].startswith("★ ")
+    assert f"Better overall on backtest figures: **{expected.winner}**" in texts(at)
+    equity = charts_by_title(at)["Equity curve — backtest trades (out of sample)"]
+    assert [trace["name"] for trace in equity["data"]] == [f"{r} (backtest)" for r in refs]
     initial = desk.config().account.initial_balance
-    assert arr(equity["data"][0], "y")[-1] == pytest.approx(
-        initial + sum(t.net_profit for t in live)
-    )
-    assert arr(equity["data"][1], "y") == pytest.approx(
-        list(equity_curve([t.net_profit for t in backtest], initial_equity=initial))
+    for trace, ref in zip(equity["data"], refs, strict=True):
+        backtest = desk.trades(ref, source="backtest")
+        assert arr(trace, "y") == pytest.approx(
+            list(equity_curve([t.net_profit for t in backtest], initial_equity=initial))
+        )
+    # live: the same three views on live trades only; v1 never traded live, and says so
+    at.radio(key="compare_source").set_value("live").run()
+    live = desk.compare(refs, source="live")
+    table = frame(at, "metric", "better").set_index("metric")
+    shown = table.loc["Trades", f"{refs[0]} (live)"].removeprefix("★ ")
+    assert shown == str(len(desk.trades(refs[0])))
+    assert table.loc["Trades", f"{refs[1]} (live)"] == "—"
+    assert live.rows[0].values[refs[1]] is None
+    equity = charts_by_title(at)["Equity curve — live trades"]
+    assert [trace["name"] for trace in equity["data"]] == [f"{refs[0]} (live)"]
+    assert f"Without live figures: {refs[1]}" in texts(at)
+    sharpe = charts_by_title(at)["Sharpe (daily, ×√252) by version (live figures)"]
+    assert arr(sharpe["data"][0], "y")[0] == pytest.approx(
+        desk.registry.get(refs[0], source="live").metrics["sharpe"]
     )
 
 
@@ -158,7 +181,7 @@ def test_performance_charts_are_built_from_the_live_trades(home: Path, desk: Des
     profits = [t.net_profit for t in desk.trades(ref)]
     assert_charts_follow(at, profits, desk.config().account.initial_balance, LIVE)
     column = live_heading(desk, ref)
-    assert len(frame(at, "metric", column)) == 10
+    assert len(frame(at, "metric", column)) == 11
     assert f"Live figures of {ref}: {column[6:-1]}" in texts(at)
     assert f"{len(profits)} live trades" in texts(at)
 
@@ -216,6 +239,11 @@ def test_learning_shows_sessions_candidates_and_the_decision(home: Path, desk: D
     assert row["trades"] == int(winner["metrics"]["trades"])
     decision = last.result["promotion"]
     assert f"Promotion decision: {decision['decision']}" in texts(at)
+    assert f"Compared: {decision_basis(decision['evidence'])}" in texts(at)
+    assert "backtest vs backtest" in decision_basis(decision["evidence"])
+    assert row["DSR (trials)"].endswith(f"({last.result['n_trials']} trials)")
+    baselines = frame(at, "baseline", "runs")
+    assert len(baselines) == 4 and sum(b.startswith("★ ") for b in baselines["baseline"]) == 1
     figures = charts_by_title(at)
     folds = arr(figures["Walk-forward folds (out of sample, after costs)"]["data"][0], "y")
     assert folds == pytest.approx([f["net_profit"] for f in winner["folds"]])
@@ -373,3 +401,25 @@ def test_the_market_selector_switches_the_active_model_shown(home: Path, desk: D
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert at.selectbox(key="models_version").value == gold.ref
     assert not at.button(key="rollback").disabled  # gold's lineage has a version to go back to
+
+
+def test_overview_says_what_the_last_session_did_and_why_the_model_serves(home: Path, desk: Desk):
+    at = open_page("overview")
+    last = desk.learning_sessions()[0]
+    story = desk.session_story(last.id)
+    assert story in texts(at)
+    active = desk.registry.active_version()
+    assert story.startswith(f"Session #{last.id} registered ")
+    assert f"{active.ref} " in story and " since " in story and "Compared: " in story
+
+
+def test_models_page_lists_the_versions_decisions(home: Path, desk: Desk):
+    at = open_page("models")
+    active = desk.registry.active_version()
+    decisions = desk.promotion_decisions(active.ref)
+    assert decisions and "Promotion decisions" in [h.value for h in at.subheader]
+    for d in decisions:
+        assert f"Compared: {d.basis}" in texts(at)
+    assert f"DSR {active.metrics['dsr']:.2f} ({int(active.metrics['dsr_trials'])} trials)" in texts(
+        at
+    )

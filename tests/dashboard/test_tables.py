@@ -20,11 +20,13 @@ from engine.trade_import import read_trade_file
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
 
-def version(ref: str, origin: str = "imported", **metrics: float) -> SimpleNamespace:
+def version(
+    ref: str, origin: str = "imported", source: str = "backtest", **metrics: float
+) -> SimpleNamespace:
     return SimpleNamespace(
-        ref=ref, status="candidate", metrics_source="backtest", algorithm="rf", symbol="XAUUSD",
-        timeframe="M5", metrics_trades=int(metrics.get("trades", 0)), metrics=metrics,
-        created_at=NOW, data_origin=origin,
+        id=int(ref[-1]), ref=ref, status="candidate", metrics_source=source, algorithm="rf",
+        symbol="XAUUSD", timeframe="M5", metrics_trades=int(metrics.get("trades", 0)),
+        metrics=metrics, created_at=NOW, data_origin=origin,
     )  # fmt: skip
 
 
@@ -32,18 +34,47 @@ def test_leaderboard_keeps_the_engine_order_and_shows_percentages():
     frame = tables.leaderboard_frame(
         [
             version("m:v2", trades=40, win_rate=0.55, win_rate_low=0.4, win_rate_high=0.7),
-            version("m:v1", "generated", trades=10, sharpe=float("nan"), psr=0.9),
+            version(
+                "m:v1",
+                "generated",
+                trades=10,
+                sharpe=float("nan"),
+                psr=0.9,
+                dsr=0.36,
+                dsr_trials=7,
+            ),
         ]
     )
     assert list(frame["rank"]) == [1, 2]
     assert list(frame["data"]) == ["imported", "DEMO (generated)"]
     assert list(frame["version"]) == ["m:v2", "m:v1"]
-    assert frame.loc[0, "win rate %"] == pytest.approx(55.0)
-    assert frame.loc[0, "win rate 95 % interval"] == "40.0–70.0 %"
-    assert frame.loc[1, "win rate 95 % interval"] == "—"
-    assert pd.isna(frame.loc[1, "Sharpe"])
-    assert frame.loc[1, "confidence (PSR) %"] == pytest.approx(90.0)
+    assert frame.loc[0, "backtest win rate %"] == pytest.approx(55.0)
+    assert frame.loc[0, "backtest win rate 95 % interval"] == "40.0–70.0 %"
+    assert frame.loc[1, "backtest win rate 95 % interval"] == "—"
+    assert pd.isna(frame.loc[1, "backtest Sharpe"])
+    assert frame.loc[1, "backtest PSR %"] == pytest.approx(90.0)
+    assert frame.loc[1, "backtest DSR (trials)"] == "0.36 (7 trials)"
     assert frame.loc[0, "created (UTC)"] == "2026-03-02 08:30"
+
+
+def test_each_leaderboard_column_holds_one_source():
+    """A version ranked on live figures keeps its backtest figures under "backtest …" and its
+    live ones under "live …": no column mixes the two; money columns name the currency."""
+    ranked_on_live = version("m:v2", source="live", trades=40, sharpe=-1.0, expectancy=-2.0)
+    on_backtest = version("m:v1", trades=100, sharpe=2.0, expectancy=3.0)
+    backtest = {2: ({"sharpe": 1.5, "expectancy": 4.0}, 120), 1: (on_backtest.metrics, 100)}
+    live = {2: (ranked_on_live.metrics, 40)}
+    frame = tables.leaderboard_frame(
+        [ranked_on_live, on_backtest], backtest, live, currency="EUR"
+    ).set_index("version")
+    assert frame.loc["m:v2", "ranked on"] == "live"
+    assert (frame.loc["m:v2", "backtest trades"], frame.loc["m:v2", "live trades"]) == (120, 40)
+    assert frame.loc["m:v2", "backtest Sharpe"] == 1.5 and frame.loc["m:v2", "live Sharpe"] == -1.0
+    assert frame.loc["m:v2", "backtest expectancy EUR"] == 4.0
+    assert frame.loc["m:v1", "live trades"] == 0 and pd.isna(frame.loc["m:v1", "live Sharpe"])
+    # without the figure maps a version's own figures show only under their own source
+    alone = tables.leaderboard_frame([ranked_on_live]).iloc[0]
+    assert pd.isna(alone["backtest Sharpe"]) and alone["backtest trades"] == 0
 
 
 def test_comparison_stars_the_better_value_in_its_unit():
@@ -125,6 +156,30 @@ def test_number_formats_follow_the_unit_in_the_column_name():
     frame = pd.DataFrame({"win rate %": [1.0], "net USD": [2.0], "ROC AUC": [0.5], "n": [1]})
     formats = tables.number_formats(frame)
     assert set(formats) == {"win rate %", "net USD", "ROC AUC"}
+
+
+def test_money_is_labelled_with_the_account_currency():
+    comparison = Comparison(
+        ["a", "b"],
+        [ComparisonRow("expectancy", "Expectancy", True, {"a": -3.456, "b": 1250.0}, "b")],
+        "b",
+        "most wins",
+        {"a": 0, "b": 1},
+    )
+    frame = tables.comparison_frame(comparison, "EUR", "live").set_index("metric")
+    assert frame.loc["Expectancy"].to_dict() == {
+        "a (live)": "-€3.46",
+        "b (live)": "★ €1,250.00",
+        "better": "higher",
+    }
+    headline = tables.headline_frame({"net_profit": -12.5, "dsr": 0.36, "dsr_trials": 7}, {})
+    assert headline.set_index("metric").loc["Net profit", "backtest (out of sample)"] == "-$12.50"
+    assert headline.set_index("metric").loc["DSR", "backtest (out of sample)"] == "0.36 (7 trials)"
+    folds = tables.folds_frame(
+        [{"fold": 1, "test_start": "2026-03-02", "test_end": "2026-03-06", "net_profit": 5.0}],
+        "GBP",
+    )
+    assert "net GBP" in folds and tables.number_formats(folds, "GBP").keys() >= {"net GBP"}
 
 
 @pytest.mark.parametrize(

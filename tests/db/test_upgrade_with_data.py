@@ -225,3 +225,46 @@ def test_upgrade_gives_bars_and_versions_their_origin(
     }
     assert (rows[1]["data_origin"], rows[1]["demo"]) == ("generated", True)
     assert (rows[2]["data_origin"], rows[2]["demo"]) == ("imported", False)
+
+
+def test_upgrade_counts_the_trials_of_stored_sessions(tmp_path: Path, small_model: Any) -> None:
+    """0009: each stored session's trials come from its recorded candidates and configured
+    ensembles (a skipped ensemble counted too), so the deflated Sharpe keeps counting them."""
+    import json
+
+    home = tmp_path / "trials"
+    paths = resolve_home(str(home))
+    paths.ensure_dirs()
+    db = Database(paths.database_url)
+    upgrade_to_head(db, revision="0007_bridge_alerts_shadow")
+    _seed_old_desk(db, paths.artifacts_dir, small_model)
+    result = json.dumps(
+        {"candidates": [{"algorithm": "logistic_regression"}, {"algorithm": "random_forest"},
+                        {"algorithm": "ensemble_soft_vote"}]}
+    )  # fmt: skip
+    config = json.dumps({"learning": {"ensembles": ["soft_vote", "stacking"]}})
+    with db.engine.begin() as conn:
+        for symbol, timeframe in (("XAUUSD", "M5"), ("XAUUSD", "H1")):
+            conn.execute(
+                text(
+                    "INSERT INTO learning_sessions (trigger, requested_by, status, stage, "
+                    "percent, message, symbol, timeframe, config_hash, config_json, "
+                    "config_diff_json, result_json, error, library_versions_json, seed, "
+                    "created_at) VALUES ('manual', 'old', 'succeeded', '', 100, '', :symbol, "
+                    ":timeframe, '', :config, '{}', :result, '', '{}', 42, :t)"
+                ),
+                {
+                    "symbol": symbol,
+                    "timeframe": timeframe,
+                    "config": config,
+                    "result": result,
+                    "t": T,
+                },
+            )
+    db.dispose()
+    init_home(str(home))
+    with Desk.open(str(home)) as desk:
+        # two singles + two configured ensembles; plus the two versions registered by hand
+        assert desk.trial_count("XAUUSD-M5-scalper") == 4 + 2
+        assert desk.trial_count("XAUUSD-H1-scalper") == 4
+        assert desk.trial_count() == 10

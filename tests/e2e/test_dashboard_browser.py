@@ -104,7 +104,7 @@ def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: S
     visit(page, "learning", "Learning", 3)
     choose(page, "Session", "#2")
     # while the page reruns, the previous session's chart can still stand next to the new one
-    chart = page.locator(".js-plotly-plot").filter(has_text="Model vs random baseline")
+    chart = page.locator(".js-plotly-plot").filter(has_text="Model vs its baselines")
     expect(chart.filter(has_text="soft vote of top").first).to_be_visible(timeout=LONG)
     expect(chart.filter(has_text="stacking of top").first).to_be_visible(timeout=LONG)
     expect(chart).to_have_count(1, timeout=LONG)  # the rerun is over

@@ -22,6 +22,8 @@ def test_boosted_candidates_round_trip_through_the_registry(tmp_path: Path, algo
     assert outcome.status == "succeeded" and outcome.version_id is not None
     model, info = desk.registry.load_model(outcome.version_id)
     assert info.algorithm == algorithm
+    if not outcome.activated:  # the absolute gates judged its edge; serving it is tested here
+        desk.activate(outcome.version_id, actor="test", reason="serve the boosted model")
     assert list(model.classes_) == [-1, 0, 1]
     bars = desk.bars("XAUUSD", "M5", last=600)
     signal = desk.signal(bars)

@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 
 from engine.db.schema import PromotionDecision
-from engine.selection import _gates
+from engine.selection import _gates, absolute_gates, decision_basis
 
 SEL = SimpleNamespace(
     min_trades=30, promotion_margin=1.0, min_psr=0.9, max_drawdown_tolerance_pct=5.0
@@ -32,10 +32,37 @@ def test_a_better_challenger_passes_every_gate():
 
 def test_each_gate_can_reject():
     assert not _gates(SEL, m(100, 3.5, 0.95, 6.0), m(100, 3.0, 0.9, 6.0))[1]  # margin
+    reasons, ok = _gates(SEL, m(100, -1.0, 0.95, 6.0), m(100, -5.0, 0.9, 6.0))  # a loser
+    assert not ok and reasons[0].startswith("expectancy -$1.00 per trade after costs > 0: fail")
     assert not _gates(SEL, m(100, 5.0, 0.80, 6.0), m(100, 3.0, 0.9, 6.0))[1]  # PSR
     assert not _gates(SEL, m(100, 5.0, 0.95, 12.0), m(100, 3.0, 0.9, 6.0))[1]  # drawdown
     reasons, ok = _gates(SEL, m(10, 5.0, 0.95, 6.0), m(100, 3.0, 0.9, 6.0))  # evidence
     assert not ok and "10 trades" in reasons[0]
+
+
+def test_the_first_version_is_judged_by_absolute_gates() -> None:
+    good = {"expectancy": 2.0, "psr": 0.95, "strongest_baseline_expectancy": 1.0}
+    reasons, ok = absolute_gates(SEL, {**good, "beats_baselines": 1.0}, "EUR")
+    assert ok and reasons == [
+        "expectancy €2.00 per trade after costs > 0: pass",
+        "PSR 0.95 vs required 0.90 (selection.min_psr): pass",
+        "expectancy €2.00 vs the strongest baseline's €1.00: pass",
+    ]
+    for bad in ({"expectancy": -0.5}, {"psr": 0.5}, {"beats_baselines": 0.0}):
+        assert not absolute_gates(SEL, {**good, "beats_baselines": 1.0, **bad})[1], bad
+
+
+def test_a_decision_says_what_it_compared() -> None:
+    both = {"source": "backtest", "champion_ref": "X:v1", "common_bars": 500,
+            "from": "2026-03-02 00:00:00+00:00", "to": "2026-03-06 21:55:00+00:00"}  # fmt: skip
+    assert decision_basis(both) == (
+        "backtest vs backtest: both versions' trades on the same 500 out-of-sample bars, "
+        "2026-03-02 00:00 → 2026-03-06 21:55 UTC"
+    )
+    first = {"source": "backtest", "from": "2026-03-02 00:00", "to": "2026-03-06 21:55"}
+    assert "against the absolute gates" in decision_basis(first)
+    shadow = {"source": "shadow", "from": "2026-03-09T08:00:00+00:00"}
+    assert decision_basis(shadow).startswith("shadow vs shadow: both versions' paper trades")
 
 
 def test_a_second_session_records_its_decision_against_the_champion(trained: Any) -> None:
@@ -104,7 +131,8 @@ def test_with_auto_switching_off_a_better_challenger_is_flagged_not_activated(tm
         verdict, reasons = row.decision, json.loads(row.reasons_json)
         evidence = json.loads(row.evidence_json)
     assert verdict == "flagged" and row.champion_id == champion.id
-    assert [r.rsplit(": ", 1)[-1] for r in reasons[:-1]] == ["pass", "pass", "pass"]
+    assert [r.rsplit(": ", 1)[-1] for r in reasons[:-1]] == ["pass"] * 4
+    assert evidence["source"] == "backtest" and evidence["common_bars"] >= 100
     assert reasons[-1] == "auto_model_switching is off: flagged for the trader"
     assert evidence["champion"]["trades"] == 0 and evidence["challenger"]["trades"] >= 20
     assert "flagged" in desk.learning_session(outcome.session_id).message

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from engine.learner.dataset import LearningError
@@ -62,7 +63,7 @@ def test_the_learner_finds_an_effect_that_exists_and_beats_the_baseline(trained:
     assert m["expectancy"] > 0
 
 
-def test_on_pure_noise_no_candidate_has_a_real_edge(tmp_path: Path):
+def test_on_pure_noise_no_candidate_has_a_real_edge_and_nothing_is_served(tmp_path: Path):
     desk = fast_desk(tmp_path / "noise", n_bars=9000, momentum=0.0, seed=3)
     outcome = desk.learn(actor="test")
     session = desk.learning_session(outcome.session_id)
@@ -70,6 +71,17 @@ def test_on_pure_noise_no_candidate_has_a_real_edge(tmp_path: Path):
         m = cand["metrics"]
         if m["trades"] >= 20:
             assert m["psr"] < 0.95  # no confident edge on a random walk
+    # the noise-trained first version is registered with its reasons, never activated
+    assert outcome.status == "succeeded" and not outcome.activated
+    assert desk.registry.active_version() is None
+    assert desk.version(outcome.version_id).status == "candidate"
+    promotion = session.result["promotion"]
+    assert promotion["decision"] == "rejected"
+    assert promotion["evidence"]["source"] == "backtest"
+    failed = [r for r in promotion["reasons"] if r.endswith(": fail")]
+    assert failed and all(("PSR" in r or "expectancy" in r) for r in failed)
+    assert "nothing is served" in " ".join(promotion["reasons"])
+    assert "rejected" in session.message
     desk.close()
 
 
@@ -153,7 +165,10 @@ def test_the_winners_out_of_sample_trades_are_stored_as_backtest_trades(trained:
     assert {t.version_id for t in stored} == {info.id}
     assert all(t.open_time < t.close_time for t in stored)
     series = desk.backtest_results(info.ref)
-    again = series_metrics(series, initial_equity=desk.config().account.initial_balance)
+    start, end = (pd.Timestamp(t) for t in info.details["oos_window"])
+    again = series_metrics(
+        series, initial_equity=desk.config().account.initial_balance, window=(start, end)
+    )
     for name in ("trades", "net_profit", "win_rate", "profit_factor", "max_drawdown", "sharpe"):
         assert again[name] == pytest.approx(info.metrics[name]), name
     assert desk.trades(info.ref) == []

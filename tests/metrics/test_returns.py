@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
@@ -19,6 +20,7 @@ from engine.metrics import (
     sharpe_ratio,
     sharpe_ratio_variance,
     sortino_ratio,
+    trading_days,
 )
 
 RETURNS = [0.01, -0.02, 0.03, 0.0]
@@ -160,3 +162,97 @@ def test_sharpe_ratio_variance() -> None:
     # SR = 0.240192 per period, n = 4: (1 + 0.240192²/2) / 3 = (1 + 0.028846) / 3 = 0.342949
     assert sharpe_ratio_variance(RETURNS) == pytest.approx(0.342949, abs=1e-6)
     assert math.isnan(sharpe_ratio_variance([0.1, 0.2]))
+
+
+# Two weeks, Monday 2026-03-02 to Friday 2026-03-13: ten weekdays. Trades close on Monday,
+# Wednesday, Sunday 03-08 (a weekend day with a trade counts too) and the next Monday.
+WINDOW = (datetime(2026, 3, 2, 0, 5, tzinfo=UTC), datetime(2026, 3, 13, 20, 55, tzinfo=UTC))
+IDLE_PROFITS = [100.0, -50.0, 20.0, 150.0]
+IDLE_TIMES = [
+    datetime(2026, 3, 2, 10, tzinfo=UTC),
+    datetime(2026, 3, 4, 15, tzinfo=UTC),
+    datetime(2026, 3, 8, 23, tzinfo=UTC),
+    datetime(2026, 3, 9, 9, tzinfo=UTC),
+]
+# Equity 10,000 at the start: day returns written out, idle weekdays are 0.
+IDLE_DAILY = [
+    100 / 10_000,  # Mon 02
+    0.0,  # Tue 03
+    -50 / 10_100,  # Wed 04
+    0.0,  # Thu 05
+    0.0,  # Fri 06
+    20 / 10_050,  # Sun 08: a trade closed
+    150 / 10_070,  # Mon 09
+    0.0,  # Tue 10
+    0.0,  # Wed 11
+    0.0,  # Thu 12
+    0.0,  # Fri 13
+]
+
+
+def test_trading_days_are_the_windows_weekdays_plus_days_with_a_trade() -> None:
+    days = trading_days(WINDOW, [datetime(2026, 3, 8, 23, tzinfo=UTC)])
+    assert [d.strftime("%a %d") for d in days] == [
+        "Mon 02", "Tue 03", "Wed 04", "Thu 05", "Fri 06", "Sun 08",
+        "Mon 09", "Tue 10", "Wed 11", "Thu 12", "Fri 13",
+    ]  # fmt: skip
+    saturday_to_sunday = (datetime(2026, 3, 7, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC))
+    assert len(trading_days(saturday_to_sunday)) == 0
+    with pytest.raises(ValueError, match="ends before it starts"):
+        trading_days((WINDOW[1], WINDOW[0]))
+
+
+def test_idle_days_inside_the_window_are_zero_returns() -> None:
+    r = daily_returns(IDLE_PROFITS, IDLE_TIMES, initial_equity=10_000.0, window=WINDOW)
+    assert len(r) == 11
+    assert r.tolist() == pytest.approx(IDLE_DAILY, abs=1e-15)
+
+
+def test_sharpe_over_a_window_with_idle_days_is_the_hand_computed_one() -> None:
+    r = daily_returns(IDLE_PROFITS, IDLE_TIMES, initial_equity=10_000.0, window=WINDOW)
+    mean = statistics.fmean(IDLE_DAILY)
+    expected = mean / statistics.stdev(IDLE_DAILY) * math.sqrt(252)
+    assert sharpe_ratio(r) == pytest.approx(expected, rel=1e-12)
+    # mean 0.0219353/11 = 0.0019941; sample std 0.0055372 -> 0.36013 a day, 5.7169 a year
+    assert sharpe_ratio(r) == pytest.approx(5.7169, abs=1e-4)
+    downside = math.sqrt((50 / 10_100) ** 2 / 11)
+    assert sortino_ratio(r) == pytest.approx(mean / downside * math.sqrt(252), rel=1e-12)
+    # the same trades judged on their trading days only would look far steadier
+    traded_only = [v for v in IDLE_DAILY if v != 0.0]
+    assert sharpe_ratio(traded_only) > 1.5 * sharpe_ratio(r)
+
+
+def test_without_a_window_the_span_of_the_closes_is_used() -> None:
+    r = daily_returns(IDLE_PROFITS, IDLE_TIMES, initial_equity=10_000.0)
+    assert len(r) == 7  # Mon 02 .. Mon 09 without Saturday 07
+    assert r.tolist() == pytest.approx(IDLE_DAILY[:7], abs=1e-15)
+
+
+def test_a_window_without_trades_gives_zeros_and_no_ratio() -> None:
+    r = daily_returns([], [], initial_equity=1000.0, window=WINDOW)
+    assert r.tolist() == [0.0] * 10
+    assert math.isnan(sharpe_ratio(r))
+
+
+def test_a_sparse_trader_no_longer_wins_by_sharpe() -> None:
+    """Twelve weeks (60 weekdays). A model that traded on four days looked steadier than one
+    that traded every day when only traded days counted; over every trading day it is not
+    (learning.winner_metric is Sharpe, so this decides sessions)."""
+    window = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 5, 22, tzinfo=UTC))
+    weekdays = [d for d in pd.date_range("2026-03-02", "2026-05-22", tz="UTC") if d.weekday() < 5]
+    assert len(weekdays) == 60
+    sparse_days = [weekdays[i] + pd.Timedelta(hours=15) for i in (3, 17, 30, 52)]
+    sparse = [300.0, 250.0, -100.0, 280.0]
+    steady_days = [d + pd.Timedelta(hours=15) for d in weekdays]
+    steady = [[60.0, -30.0, 45.0, -20.0, 40.0][i % 5] for i in range(60)]
+
+    def both(profits: list[float], days: list[pd.Timestamp]) -> tuple[float, float]:
+        r = daily_returns(profits, days, initial_equity=10_000.0, window=window)
+        traded = r[r != 0.0]
+        return sharpe_ratio(traded), sharpe_ratio(r)
+
+    sparse_old, sparse_new = both(sparse, sparse_days)
+    steady_old, steady_new = both(steady, steady_days)
+    assert sparse_old > steady_old  # the old convention ranked the sparse trader first
+    assert steady_new > sparse_new  # every trading day: the steady trader is better
+    assert steady_new == pytest.approx(steady_old)  # it traded every day: nothing changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from datetime import UTC, datetime
 
 import pytest
@@ -92,3 +93,16 @@ def test_results_by_session_use_the_utc_hours_of_the_session_features():
         0.5,
     )
     assert rows["ny"].expectancy == 7.0 and rows["rollover"].trades == 1
+
+
+def test_summary_ratios_count_every_trading_day_of_the_window() -> None:
+    window = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 13, tzinfo=UTC))
+    times = [datetime(2026, 3, 2, 10, tzinfo=UTC), datetime(2026, 3, 4, 15, tzinfo=UTC)]
+    s = summarize([100.0, -50.0], times, initial_equity=10_000.0, window=window, n_trials=7)
+    daily = [0.01, 0.0, -50 / 10_100] + [0.0] * 7  # ten weekdays, two with a trade
+    mean, std = statistics.fmean(daily), statistics.stdev(daily)
+    assert (s.days, s.dsr_trials) == (10, 7)
+    assert s.sharpe == pytest.approx(mean / std * math.sqrt(252), rel=1e-12)
+    assert s.calmar == pytest.approx(mean * 252 / (50 / 10_100), rel=1e-12)
+    unwindowed = summarize([100.0, -50.0], times, initial_equity=10_000.0)
+    assert unwindowed.days == 3 and unwindowed.sharpe > s.sharpe

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+from engine.learner.records import candidate_name
 from engine.regimes.breakdown import metrics_by_regime
 from engine.research.report import (
     candidates_pbo,
@@ -79,7 +81,9 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
     assert list(parser.headings) == list(SECTIONS)
     for metric in ("trades", "net_profit", "sharpe", "psr", "dsr", "max_drawdown"):
         assert _stored_value(parser.cells, metric) == v.metrics[metric], metric
-    assert f"best of <b>{session.result['n_trials']}</b> trials" in html
+    assert v.metrics["dsr_trials"] == session.result["n_trials"]  # stored with the DSR
+    assert f"best of <b>{session.result['n_trials']} trials</b>" in html
+    assert f"Deflated Sharpe (DSR, {session.result['n_trials']} trials)" in html
     assert get_plotlyjs() in html  # the library is inline: the file opens offline
     lots = desk_details["costs"]["lot_size"]
     assert f"Sizing: every trade is a fixed {lots:g} lots (costs.lot_size of the session)" in html
@@ -97,8 +101,8 @@ def test_report_has_every_section_with_the_versions_stored_numbers(trained_home:
     assert float(shown) == expected.pbo
     days = len(session.result["oos_days"])  # on daily results, not the three folds
     assert expected.n_periods == days >= 16 and f"{days} out-of-sample days ×" in html
-    for c in session.result["candidates"]:
-        assert c["algorithm"] in html
+    for c in session.result["candidates"]:  # ensembles show what they combine
+        assert escape(candidate_name(c)) in html
     # trades by the regime at entry: every backtest trade counted once, as engine.regimes says
     shown_regimes = {c["regime"]: float(c["value"]) for c in parser.cells if "regime" in c}
     assert shown_regimes == dict(zip(by_regime["regime"], by_regime["trades"], strict=True))

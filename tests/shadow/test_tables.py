@@ -68,7 +68,7 @@ def test_the_headline_puts_paper_numbers_beside_backtest_and_live():
         "shadow (paper, live bars)",
     ]
     assert table.loc["Trades", "shadow (paper, live bars)"] == "7"
-    assert table.loc["Net profit", "shadow (paper, live bars)"] == "$-21.25"
+    assert table.loc["Net profit", "shadow (paper, live bars)"] == "-$21.25"
 
 
 def test_paper_trades_are_listed_with_fills_and_exits():

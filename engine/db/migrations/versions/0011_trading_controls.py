@@ -1,7 +1,7 @@
 """the pause switch's history (trading_pauses): every pause and resume with who, when and why
 
 Revision ID: 0011_trading_controls
-Revises: 0008_provenance
+Revises: 0009_metric_trials
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_trading_controls"
-down_revision: str | Sequence[str] | None = "0008_provenance"
+down_revision: str | Sequence[str] | None = "0009_metric_trials"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
