@@ -492,7 +492,7 @@ def cmd_doctor(args: argparse.Namespace) -> None:
     from engine.errors import AurumError
 
     with _desk(args) as desk:
-        report = diagnose(desk, repair=args.repair)
+        report = diagnose(desk, repair=args.repair, quick=args.quick)
 
     def text() -> str:
         marks = {"ok": "ok ", "problem": "!! ", "repairable": "~~ "}

@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p["doctor"].add_argument(
         "--repair", action="store_true", help="fix what is safely repairable (temp files, ...)"
     )
+    p["doctor"].add_argument(
+        "--quick", action="store_true", help="check that model files exist without hashing them"
+    )
     alerts = p["alerts"]
     alerts.add_argument(
         "action", nargs="?", default="list", choices=["list", "test", "check"], metavar="ACTION"
