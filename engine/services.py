@@ -126,13 +126,28 @@ class Desk:
         self.db.dispose()
 
     def acting_as(self, user: str, role: str) -> Desk:
-        """The same desk for a logged-in user: viewers may read, operators may also act."""
+        """The same desk for a logged-in user: viewers may read, operators may also act. `role`
+        is what the session began with; each action checks the user's role in the database."""
         return Desk(self.paths, self.db, user=user, role=role)
 
     def require_operator(self, action: str) -> None:
-        if self.role is not None and self.role != "operator":
+        """Refuse unless the acting user is an operator now: a user removed or demoted since
+        logging in is refused at their next action (local processes have full rights)."""
+        if self.role is None:
+            return
+        role = self.role
+        if self.user is not None:
+            from engine.auth import current_role
+
+            role = current_role(self, self.user)
+            if role is None:
+                raise PermissionDeniedError(
+                    f"{self.user} is no longer a user of this desk: {action} is refused; "
+                    "log in again"
+                )
+        if role != "operator":
             raise PermissionDeniedError(
-                f"{self.user or 'this user'} is a {self.role}: {action} needs an operator"
+                f"{self.user or 'this user'} is a {role}: {action} needs an operator"
             )
 
     def __enter__(self) -> Desk:
