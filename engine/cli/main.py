@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not keep the bars of signal requests in the desk's bar store",
     )
+    api.add_argument(
+        "--docs",
+        action="store_true",
+        help="serve /docs, /redoc and /openapi.json without a token (a trusted network only)",
+    )
     tokens = p["token"].add_subparsers(dest="token_command", required=True, metavar="ACTION")
     for action, help_ in (
         ("add", "create a token (printed once)"),
