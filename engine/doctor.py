@@ -307,7 +307,6 @@ def _check_sessions(desk: Any, report: DoctorReport, *, repair: bool) -> None:
 
 # --- config --------------------------------------------------------------------------------
 def _check_config(desk: Any, report: DoctorReport, *, repair: bool) -> None:
-    from engine.config.store import validate
     from engine.db.schema import ConfigChange
 
     path = desk.paths.config_file
@@ -315,8 +314,8 @@ def _check_config(desk: Any, report: DoctorReport, *, repair: bool) -> None:
         report.add("config", "repairable", f"{path} is missing (aurum init writes the defaults)")
         return
     try:
-        current = validate(json.loads(path.read_text(encoding="utf-8")), source=str(path))
-    except (AurumError, ValueError) as err:
+        current = desk.config_store.load()  # its errors advise `aurum config revert`
+    except AurumError as err:
         report.add("config", "problem", f"{path} is not valid: {err}")
         return
     with desk.db.session() as s:

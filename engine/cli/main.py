@@ -34,7 +34,7 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
-    "config": "show | validate | set KEY VALUE | history | revert ID",
+    "config": "show | validate | set KEY VALUE | history | revert [ID]",
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
     "doctor": "check database vs model files vs config; --repair fixes what is safe to fix",
@@ -216,8 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     setp.add_argument("value", metavar="VALUE")
     hist = cfg.add_parser("history", help="saved changes", parents=[common])
     hist.add_argument("--json", action="store_true", help="print JSON")
-    rev = cfg.add_parser("revert", help="undo a saved change", parents=[common])
-    rev.add_argument("change_id", metavar="ID", type=int)
+    rev = cfg.add_parser(
+        "revert",
+        help="undo saved change ID; without ID, restore the last good config (even over a "
+        "broken file)",
+        parents=[common],
+    )
+    rev.add_argument("change_id", metavar="ID", type=int, nargs="?")
     return parser
 
 
