@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
         p[name].add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
     for name in ("activate", "rollback"):
         p[name].add_argument("--reason", default="", help="why (kept in the history)")
+        p[name].add_argument(
+            "--yes", action="store_true", help="confirm without a reason (scripts)"
+        )
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
