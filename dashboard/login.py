@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.literal import literal
 from engine import auth
 from engine.errors import AuthError
 
@@ -68,7 +69,7 @@ def _form(desk: Any) -> None:
         try:
             user = auth.authenticate(desk, name.strip(), password)
         except AuthError as err:
-            st.error(str(err))
+            st.error(literal(err))
             return
         st.session_state[SESSION_KEY] = {"name": user.name, "role": user.role, "seen": time.time()}
         st.rerun()
@@ -76,7 +77,7 @@ def _form(desk: Any) -> None:
 
 
 def _sidebar(user: dict[str, Any]) -> None:
-    st.sidebar.markdown(f"Logged in as **{user['name']}** ({user['role']})")
+    st.sidebar.markdown(f"Logged in as **{literal(user['name'])}** ({literal(user['role'])})")
     if st.sidebar.button("Log out", key="logout"):
         st.session_state.pop(SESSION_KEY, None)
         st.rerun()

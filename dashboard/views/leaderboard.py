@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS
+from dashboard.literal import literal
 from dashboard.shadow_tables import shadow_columns, shadow_frame
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
 from engine.metrics.catalog import METRICS
@@ -119,9 +120,11 @@ with shown_errors():
     comparison = desk.compare(refs)
     st.dataframe(comparison_frame(comparison), hide_index=True, key="comparison")
     if comparison.winner:
-        st.success(f"Better overall: **{comparison.winner}** — {comparison.criteria}")
+        st.success(
+            f"Better overall: **{literal(comparison.winner)}** — {literal(comparison.criteria)}"
+        )
     else:
-        st.info(f"No overall winner — {comparison.criteria}")
+        st.info(f"No overall winner — {literal(comparison.criteria)}")
     cfg = desk.config()
     st.plotly_chart(
         charts.equity_figure(
