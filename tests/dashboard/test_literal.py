@@ -1,7 +1,8 @@
 """`literal`: user text in a markdown-rendering element shows exactly as written. Checked with a
 CommonMark renderer (markdown-it-py, with GFM tables and strikethrough): no image, link,
-emphasis, code, heading, list, table or HTML survives, and the visible text is the original;
-Streamlit's own markup (`:shortcode:`, `:material/icon:`, `:red[...]`, `$math$`) is escaped."""
+emphasis, code, heading, list, table or HTML survives, and the visible text is the original
+(invisible word joiners aside); Streamlit's own markup (`:shortcode:`, `:material/icon:`,
+`:red[...]`, `$math$`) is escaped, and no bare link is left for GFM's autolinker."""
 
 from __future__ import annotations
 
@@ -12,20 +13,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from dashboard.literal import literal
+from dashboard.literal import WORD_JOINER, literal
 
 PAYLOAD = "![x](http://127.0.0.1:9/x.png)"
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 TAGS = re.compile(r"<(?!/?p>|br />)[^>]+>")  # any tag but paragraphs and line breaks
 STREAMLIT_MARKUP = re.compile(r"(?<!\\)(?::[\w+/-]+:|:\w[\w-]*\[|\$)")
+BARE_LINK = re.compile(r"https?://|www\.|[-.\w+]+@[-\w]+", re.IGNORECASE)  # GFM's autolinks
 
 
 def rendered(text: str) -> str:
     return RENDERER.render(text)
 
 
-def visible(markup: str) -> str:
+def text_nodes(markup: str) -> str:
+    """What the renderer leaves as text (GFM's autolinker then reads this)."""
     return html.unescape(re.sub(r"</?p>|<br />", " ", markup))
+
+
+def visible(markup: str) -> str:
+    return text_nodes(markup).replace(WORD_JOINER, "")
 
 
 def test_the_issue_payload_is_text_not_an_image():
@@ -33,7 +40,8 @@ def test_the_issue_payload_is_text_not_an_image():
     shown = rendered(literal(PAYLOAD))
     assert "<img" not in shown and "<a " not in shown
     assert visible(shown).strip() == PAYLOAD
-    assert literal(PAYLOAD) == r"\!\[x\](http\://127.0.0.1:9/x.png)"
+    assert literal(PAYLOAD) == "\\!\\[x\\](http\u2060://127.0.0.1:9/x.png)"
+    assert not BARE_LINK.search(text_nodes(shown))
 
 
 def test_ordinary_prose_is_left_as_it_is():
@@ -62,10 +70,12 @@ def test_every_markdown_construct_stays_text():
         "    indented code",
         "line\n\tindented by a tab",
         "***",
+        "see http://host/x or www.host.com or mail me@host.com",
     ]:
         shown = rendered(literal(text))
         assert not TAGS.search(shown), (text, shown)
         assert visible(shown).split() == text.split(), (text, shown)
+        assert not BARE_LINK.search(text_nodes(shown)), (text, shown)
 
 
 def test_streamlit_markup_is_escaped():
@@ -88,8 +98,9 @@ def test_any_text_shows_as_written(text: str):
     out = literal(text)
     shown = rendered(out)
     assert not TAGS.search(shown), (text, shown)
-    assert visible(shown).split() == text.split(), (text, out, shown)
+    assert visible(shown).split() == text.replace(WORD_JOINER, "").split(), (text, out, shown)
     assert not STREAMLIT_MARKUP.search(out), (text, out)
+    assert not BARE_LINK.search(text_nodes(shown)), (text, out)
 
 
 def test_non_strings_are_shown_as_their_text():
