@@ -135,7 +135,7 @@ class Desk:
         logging in is refused at their next action (local processes have full rights)."""
         if self.role is None:
             return
-        role = self.role
+        role: str | None = self.role
         if self.user is not None:
             from engine.auth import current_role
 
