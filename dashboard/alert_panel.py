@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from dashboard.literal import literal
 from engine.alerts.store import AlertRecord
 from engine.config.alerts import AlertsConfig
 
@@ -51,7 +52,7 @@ def show_alerts(alerts: Sequence[AlertRecord], cfg: AlertsConfig, where: str) ->
     if not alerts:
         st.info(
             "No alerts yet. Rules watching: "
-            + (", ".join(cfg.rules) or "none")
+            + literal(", ".join(cfg.rules) or "none")
             + " (alerts.rules). To have alerts sent to Slack, Discord, Telegram or any "
             "webhook, set alerts.webhook_url and alerts.format on the Configuration page (or "
             "the AURUM_ALERTS_WEBHOOK_URL environment variable); `aurum alerts test` checks it."
@@ -59,7 +60,7 @@ def show_alerts(alerts: Sequence[AlertRecord], cfg: AlertsConfig, where: str) ->
     else:
         st.dataframe(alerts_frame(alerts), hide_index=True, key="alerts")
     if where:
-        st.caption(f"Alerts are sent to {where} ({cfg.format} format).")
+        st.caption(f"Alerts are sent to {literal(where)} ({literal(cfg.format)} format).")
     elif alerts:
         st.caption(
             "Recorded here only: alerts.webhook_url is empty (set it on the Configuration "

@@ -20,7 +20,9 @@ from dashboard.provenance import demo_banner
 TITLE = "Aurum — XAUUSD model desk"
 VIEWS = Path(__file__).parent / "views"
 
-st.set_page_config(page_title=TITLE, page_icon=":material/paid:", layout="wide")
+# An emoji favicon is drawn in the browser (a data: URL); a `:material/...:` one is fetched from
+# fonts.gstatic.com, and the dashboard makes no request outside its own host.
+st.set_page_config(page_title=TITLE, page_icon="🥇", layout="wide")
 
 navigation = st.navigation(
     {

@@ -15,6 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
+from dashboard.literal import literal
 from engine.config.schema import KeyDoc, Phase3Config, describe_keys
 
 PREFIX = "cfg:"
@@ -172,9 +173,9 @@ def draw_field(dotted: str, info: Any, value: Any, doc: KeyDoc | None, error: st
         st.multiselect(label, list(options), key=key, help=help_text)
     else:
         st.text_input(label + (" (JSON)" if kind == "json" else ""), key=key, help=help_text)
-    st.caption(f"{info.description} — {_help(doc)}")
+    st.caption(f"{info.description} — {literal(_help(doc))}")
     if error:
-        st.error(f"{dotted}: {error}", icon="⛔")
+        st.error(literal(f"{dotted}: {error}"), icon="⛔")
 
 
 def edits() -> dict[str, Any]:

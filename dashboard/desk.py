@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from dashboard.literal import literal
 from engine.errors import AurumError
 from engine.services import Desk
 
@@ -36,7 +37,7 @@ def get_desk() -> Desk:
     try:
         desk = _open_desk(*desk_key())
     except AurumError as err:
-        st.error(str(err))
+        st.error(literal(err))
         st.stop()
         raise  # unreachable: st.stop() raises
     user = st.session_state.get("aurum_user")
@@ -65,11 +66,12 @@ def actor() -> str:
 
 @contextmanager
 def shown_errors() -> Iterator[None]:
-    """Show an engine error as an error box (its message is written for the trader)."""
+    """Show an engine error as an error box (its message is written for the trader; it may
+    quote what a user typed or a file held, so it is shown as text, never as markdown)."""
     try:
         yield
     except AurumError as err:
-        st.error(str(err))
+        st.error(literal(err))
 
 
 def after_action(message: str) -> None:
@@ -83,4 +85,4 @@ def show_flash() -> None:
     """The message left by the last action (shown once, on the re-run after it)."""
     message = st.session_state.pop("flash", None)
     if message:
-        st.success(message)
+        st.success(literal(message))

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.literal import literal
 from engine.errors import AurumError
 
 IMPORTANCE_NOTE = (
@@ -52,13 +53,13 @@ def show_explanations(desk: Any, version: Any) -> None:
         with st.spinner("Explaining the latest signals (once per version and bars)…"):
             found = desk.explanations(version.ref)
     except AurumError as exc:
-        st.info(f"No signal explanations: {exc}")
+        st.info(f"No signal explanations: {literal(exc)}")
         return
-    st.markdown(f"**Latest signals** (stored bars up to {found.last_bar[:16]} UTC)")
+    st.markdown(f"**Latest signals** (stored bars up to {literal(found.last_bar[:16])} UTC)")
     if found.method == "none":
-        st.warning(found.note)
+        st.warning(literal(found.note))
     elif found.note:
-        st.caption(found.note)
+        st.caption(literal(found.note))
     st.dataframe(signals_frame(found), hide_index=True, key="explained_signals")
     show_signal(found)
     if found.dependence:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import reads
 from dashboard.desk import _open_desk
+from dashboard.literal import literal
 from engine.cli.render import fmt_metric
 
 NEXT_STEPS = (
@@ -46,7 +47,8 @@ def active_model_box(active: Any) -> None:
         return
     demo = " :orange-badge[DEMO]" if active.is_demo else ""
     st.markdown(
-        f"**{active.ref}**{demo}  \n{active.algorithm} · {active.symbol} {active.timeframe}"
+        f"**{literal(active.ref)}**{demo}  \n"
+        + literal(f"{active.algorithm} · {active.symbol} {active.timeframe}")
     )
     sharpe = active.metrics.get("sharpe")
     st.caption(
@@ -59,12 +61,12 @@ def services_box(status: Any, note: str, *, caption: bool = True, compact: bool 
     if caption:
         st.caption("BACKGROUND SERVICES")
     if not getattr(status, "known", True):
-        st.markdown(f"status not reported by this engine · {note}")
+        st.markdown(f"status not reported by this engine · {literal(note)}")
         return
     badge = ":green-badge[running]" if status.alive else ":red-badge[not running]"
-    st.markdown(f"{badge}  \nleader: `{status.leader or '—'}`")
+    st.markdown(f"{badge}  \nleader: {literal(status.leader or '—')}")
     if note:
-        st.caption(f"in this process: {note}")
+        st.caption(f"in this process: {literal(note)}")
     runs = [
         f"{job.replace('_', ' ')} {_when(moment)}"
         for job, moment in (status.next_runs or {}).items()

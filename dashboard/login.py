@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.literal import literal
 from engine import auth
 from engine.errors import AuthError
 
@@ -30,15 +31,31 @@ def login_gate(desk: Any) -> dict[str, Any] | None:
         return None
     user = current_user()
     idle = desk.config().security.session_idle_minutes * 60
-    if user is not None and time.time() - user["seen"] <= idle:
+    ended = None
+    if user is not None and time.time() - user["seen"] > idle:
+        ended = "Your session expired after a period without activity: please log in again."
+    elif user is not None:
+        ended = _rights_changed(desk, user)
+    if user is not None and ended is None:
         user["seen"] = time.time()
         _sidebar(user)
         return user
     if user is not None:
         st.session_state.pop(SESSION_KEY, None)
-        st.warning("Your session expired after a period without activity: please log in again.")
+        st.warning(ended)
     _form(desk)
     st.stop()
+    return None
+
+
+def _rights_changed(desk: Any, user: dict[str, Any]) -> str | None:
+    """Why the session must end now that the database says otherwise (the user was removed or
+    their role changed since they logged in), else None. Checked on every click."""
+    role = auth.current_role(desk, user["name"])
+    if role is None:
+        return "Your user no longer exists on this desk: you were logged out."
+    if role != user["role"]:
+        return f"Your role changed to {role}: please log in again."
     return None
 
 
@@ -52,7 +69,7 @@ def _form(desk: Any) -> None:
         try:
             user = auth.authenticate(desk, name.strip(), password)
         except AuthError as err:
-            st.error(str(err))
+            st.error(literal(err))
             return
         st.session_state[SESSION_KEY] = {"name": user.name, "role": user.role, "seen": time.time()}
         st.rerun()
@@ -60,7 +77,7 @@ def _form(desk: Any) -> None:
 
 
 def _sidebar(user: dict[str, Any]) -> None:
-    st.sidebar.markdown(f"Logged in as **{user['name']}** ({user['role']})")
+    st.sidebar.markdown(f"Logged in as **{literal(user['name'])}** ({literal(user['role'])})")
     if st.sidebar.button("Log out", key="logout"):
         st.session_state.pop(SESSION_KEY, None)
         st.rerun()

@@ -78,6 +78,13 @@ def list_users(desk: Any) -> list[UserInfo]:
         return [UserInfo(r.id, r.name, r.role, r.created_at) for r in rows]
 
 
+def current_role(desk: Any, name: str) -> str | None:
+    """The user's role as the database holds it now (None: no such user any more). Every
+    action of a logged-in user is checked against this, not the role their session began with."""
+    with desk.db.session() as s:
+        return s.scalar(select(User.role).where(User.name == name))
+
+
 def operators_exist(desk: Any) -> bool:
     with desk.db.session() as s:
         return bool(s.scalar(select(func.count(User.id)).where(User.role == "operator")))

@@ -3,8 +3,10 @@
 Checks, each with a plain verdict and, where a safe repair exists, what `--repair` does:
 
 - the database: schema at head, SQLite's own integrity and foreign-key checks;
-- the registry: each lineage's `active` pointer names a version of that lineage whose model file
-  is present and matches its sha256; every version that is not cleaned has its file;
+- the registry: every kept (not cleaned) version's model file is present, matches its sha256 and
+  holds only allow-listed types (each named when broken; `quick` only checks presence); each
+  lineage's `active` pointer names a version of that lineage whose file loads; what a rollback
+  would do (restore which version, or be refused because its file is broken or cleaned);
 - the files: orphan temp files left by an interrupted write (repair: delete them), model files no
   version points at (repair: delete them, once they are older than a grace period so a
   registration in flight is never touched);
@@ -66,12 +68,14 @@ def diagnose(
     *,
     repair: bool = False,
     load_active: bool = True,
+    quick: bool = False,
     grace_seconds: float = ORPHAN_GRACE_SECONDS,
 ) -> DoctorReport:
-    """Run every check on `desk`; with `repair`, fix what is safely repairable."""
+    """Run every check on `desk`; with `repair`, fix what is safely repairable. `quick` checks
+    that kept model files are present without hashing them."""
     report = DoctorReport()
     _check_database(desk, report)
-    referenced = _check_registry(desk, report, load_active=load_active)
+    referenced = _check_registry(desk, report, load_active=load_active, quick=quick)
     _check_files(desk, report, referenced, repair=repair, grace_seconds=grace_seconds)
     _check_sessions(desk, report, repair=repair)
     _check_config(desk, report, repair=repair)
@@ -107,11 +111,9 @@ def _check_database(desk: Any, report: DoctorReport) -> None:
 
 
 # --- registry ------------------------------------------------------------------------------
-def _check_registry(desk: Any, report: DoctorReport, *, load_active: bool) -> set[str]:
+def _check_registry(desk: Any, report: DoctorReport, *, load_active: bool, quick: bool) -> set[str]:
     from engine.db.schema import Alias, Lineage, ModelVersion
-    from engine.registry.artifacts import read_verified
 
-    artifacts = desk.paths.artifacts_dir
     with desk.db.session() as s:
         versions = s.execute(
             select(
@@ -121,7 +123,8 @@ def _check_registry(desk: Any, report: DoctorReport, *, load_active: bool) -> se
                 ModelVersion.status,
                 ModelVersion.artifact_path,
                 ModelVersion.artifact_sha256,
-            )
+                Lineage.name.label("lineage"),
+            ).join(Lineage, Lineage.id == ModelVersion.lineage_id)
         ).all()
         aliases = s.execute(
             select(Alias.lineage_id, Alias.version_id, Lineage.name)
@@ -129,17 +132,7 @@ def _check_registry(desk: Any, report: DoctorReport, *, load_active: bool) -> se
             .where(Alias.alias == "active")
         ).all()
     by_id = {v.id: v for v in versions}
-    referenced = {v.artifact_path for v in versions if v.artifact_path}
-    missing = [
-        v
-        for v in versions
-        if v.status != "cleaned" and v.artifact_path and not (artifacts / v.artifact_path).exists()
-    ]
-    if missing:
-        names = ", ".join(f"#{v.id}" for v in missing[:10])
-        report.add("model files", "problem", f"{len(missing)} version(s) lost their file: {names}")
-    else:
-        report.add("model files", "ok", f"{len(versions)} version(s), every kept file present")
+    broken = _check_kept_files(desk, report, versions, quick=quick)
     if not aliases:
         report.add("active versions", "ok", "no active version yet")
     for lineage_id, version_id, name in aliases:
@@ -150,16 +143,94 @@ def _check_registry(desk: Any, report: DoctorReport, *, load_active: bool) -> se
         try:
             if not row.artifact_path:
                 raise AurumError("its model file was cleaned up")
+            if row.id in broken:
+                raise AurumError(broken[row.id])
             if load_active:
                 desk.registry.load_model(row.id)
-            else:
-                read_verified(artifacts, row.artifact_path, row.artifact_sha256)
         except AurumError as err:
             report.add("active versions", "problem", f"{name}:v{row.version} does not load: {err}")
         else:
-            verb = "loads" if load_active else "verifies"
+            verb = "loads" if load_active else "is present"
             report.add("active versions", "ok", f"{name}:v{row.version} is active and {verb}")
-    return referenced
+        _check_rollback(desk, report, lineage_id, name, by_id, broken)
+    return {v.artifact_path for v in versions if v.artifact_path}
+
+
+def _check_kept_files(
+    desk: Any, report: DoctorReport, versions: list[Any], *, quick: bool
+) -> dict[int, str]:
+    """Every kept version's file: present (and, unless `quick`, hashed and its types audited,
+    each distinct file once). Returns {version id: why its file is broken}."""
+    from engine.registry.artifacts import verify_artifact
+
+    artifacts = desk.paths.artifacts_dir
+    kept = [v for v in versions if v.status != "cleaned" and v.artifact_path]
+    broken: dict[int, str] = {}
+    verdicts: dict[tuple[str, str], str | None] = {}
+    for v in kept:
+        key = (v.artifact_path, v.artifact_sha256)
+        if key not in verdicts:
+            verdicts[key] = _file_verdict(artifacts, *key, quick=quick, verify=verify_artifact)
+        if verdicts[key] is not None:
+            broken[v.id] = str(verdicts[key])
+    for v in kept:
+        if v.id in broken:
+            report.add(
+                "model files", "problem", f"{v.lineage}:v{v.version} (#{v.id}): {broken[v.id]}"
+            )
+    if not broken:
+        what = "present (--quick: not hashed)" if quick else "present and verified (sha256, types)"
+        report.add("model files", "ok", f"{len(kept)} kept version file(s), each {what}")
+    return broken
+
+
+def _file_verdict(
+    artifacts: Path, relative: str, sha256: str, *, quick: bool, verify: Any
+) -> str | None:
+    """None when the file is fine, else why not (lost, changed, truncated, untrusted types)."""
+    if not (artifacts / relative).exists():
+        return f"lost its file {relative} (deleted or moved)"
+    if quick:
+        return None
+    try:
+        verify(artifacts, relative, sha256)
+    except AurumError as err:
+        return str(err)
+    return None
+
+
+def _check_rollback(
+    desk: Any,
+    report: DoctorReport,
+    lineage_id: int,
+    name: str,
+    by_id: dict[int, Any],
+    broken: dict[int, str],
+) -> None:
+    """What `aurum rollback` would do in this lineage now, given the files' state."""
+    from engine.registry.activation import rollback_target
+
+    with desk.db.session() as s:
+        target_id = rollback_target(s, lineage_id)
+    target = None if target_id is None else by_id.get(target_id)
+    if target is None:
+        report.add("rollback", "ok", f"{name}: nothing to roll back to (no earlier active version)")
+    elif target.status == "cleaned" or not target.artifact_path:
+        report.add(
+            "rollback",
+            "problem",
+            f"{name}: a rollback would be refused: v{target.version}'s "
+            "model file was cleaned up (activate a kept version instead)",
+        )
+    elif target.id in broken:
+        report.add(
+            "rollback",
+            "problem",
+            f"{name}: a rollback would be refused: v{target.version}'s "
+            "model file is broken (restore it from a backup, or activate a sound version)",
+        )
+    else:
+        report.add("rollback", "ok", f"{name}: a rollback would restore v{target.version}")
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -236,7 +307,6 @@ def _check_sessions(desk: Any, report: DoctorReport, *, repair: bool) -> None:
 
 # --- config --------------------------------------------------------------------------------
 def _check_config(desk: Any, report: DoctorReport, *, repair: bool) -> None:
-    from engine.config.store import validate
     from engine.db.schema import ConfigChange
 
     path = desk.paths.config_file
@@ -244,8 +314,8 @@ def _check_config(desk: Any, report: DoctorReport, *, repair: bool) -> None:
         report.add("config", "repairable", f"{path} is missing (aurum init writes the defaults)")
         return
     try:
-        current = validate(json.loads(path.read_text(encoding="utf-8")), source=str(path))
-    except (AurumError, ValueError) as err:
+        current = desk.config_store.load()  # its errors advise `aurum config revert`
+    except AurumError as err:
         report.add("config", "problem", f"{path} is not valid: {err}")
         return
     with desk.db.session() as s:

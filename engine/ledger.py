@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,20 @@ from sqlalchemy.orm import Session
 from engine.db.schema import ActivationEvent, Alias, Bar, Lineage, ModelVersion, Trade
 from engine.errors import TicketConflictError, TradeError
 
+# Bounds of every number a trade carries: beyond them a value is a mistake (or an attack), and
+# unbounded integers overflow the database's 64-bit (PostgreSQL: 32-bit) columns.
+MAX_VERSION_ID = 2**31 - 1
+MAX_PRICE = 1e9
+MAX_MONEY = 1e9  # profit, commission, swap: account currency per trade
+EARLIEST_TRADE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EPOCH_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+Money = Annotated[float, Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False)]
+
 
 class TradeInput(BaseModel):
-    """One trade result as the trading side reports it; every field is checked."""
+    """One trade result as the trading side reports it; every field is checked. Times are
+    ISO 8601 or UNIX seconds (never read as milliseconds), from 2000 on."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -28,13 +40,13 @@ class TradeInput(BaseModel):
     side: Literal["buy", "sell"]
     open_time: datetime
     close_time: datetime
-    open_price: float | None = Field(None, gt=0, allow_inf_nan=False)
-    close_price: float | None = Field(None, gt=0, allow_inf_nan=False)
+    open_price: float | None = Field(None, gt=0, le=MAX_PRICE, allow_inf_nan=False)
+    close_price: float | None = Field(None, gt=0, le=MAX_PRICE, allow_inf_nan=False)
     volume: float = Field(gt=0, le=1000, allow_inf_nan=False, description="Lots.")
-    profit: float = Field(allow_inf_nan=False)
-    commission: float = Field(0.0, allow_inf_nan=False)
-    swap: float = Field(0.0, allow_inf_nan=False)
-    version_id: int | None = Field(None, ge=1)
+    profit: Money
+    commission: Money = 0.0
+    swap: Money = 0.0
+    version_id: int | None = Field(None, ge=1, le=MAX_VERSION_ID)
     confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     source: Literal["live", "backtest", "shadow", "import"] = "live"
 
@@ -43,10 +55,34 @@ class TradeInput(BaseModel):
     def _side(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("open_time", "close_time", mode="before")
+    @classmethod
+    def _epoch_seconds(cls, value: Any) -> Any:
+        """A number (or numeric text) is UNIX seconds: 10**12 is the year 33658 and refused,
+        not guessed to be milliseconds (2001)."""
+        if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+            value = float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ValueError("not a time: send ISO 8601 (2025-02-04T10:00:00Z) or UNIX seconds")
+            if value > LATEST_EPOCH_SECONDS:
+                raise ValueError(
+                    f"{value:.0f} UNIX seconds is after the year 9999: send seconds, not "
+                    "milliseconds, or ISO 8601 (2025-02-04T10:00:00Z)"
+                )
+            return datetime.fromtimestamp(max(value, -86_400.0), UTC)  # < 2000: refused below
+        return value
+
     @field_validator("open_time", "close_time")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value < EARLIEST_TRADE:
+            raise ValueError(
+                f"{value:%Y-%m-%d %H:%M} UTC is before 2000: not a plausible trade time "
+                "(ISO 8601 or UNIX seconds)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _order(self) -> TradeInput:

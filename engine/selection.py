@@ -325,3 +325,26 @@ def record(desk: Any, decision: Decision, challenger_id: int, session_id: int | 
                 evidence_json=json.dumps(decision.evidence, default=str),
             )
         )
+
+
+def activate_promoted(
+    desk: Any,
+    decision: Decision,
+    challenger_id: int,
+    session_id: int | None,
+    *,
+    actor: str,
+    reason: str,
+) -> str | None:
+    """Activate a promoted challenger. The registry verifies its model file first; a refusal is
+    recorded as a `rejected` decision with the reason (so it is not tried again) and returned,
+    and the active version stays."""
+    from engine.errors import ArtifactError
+
+    try:
+        desk.registry.activate(challenger_id, actor=actor, reason=reason)
+    except ArtifactError as err:
+        refused = Decision("rejected", [f"activation refused: {err}"], decision.champion_id)
+        record(desk, refused, challenger_id, session_id)
+        return str(err)
+    return None

@@ -135,14 +135,42 @@ class Desk:
         self.db.dispose()
 
     def acting_as(self, user: str, role: str) -> Desk:
-        """The same desk for a logged-in user: viewers may read, operators may also act."""
+        """The same desk for a logged-in user: viewers may read, operators may also act. `role`
+        is what the session began with; each action checks the user's role in the database."""
         return Desk(self.paths, self.db, user=user, role=role)
 
     def require_operator(self, action: str) -> None:
-        if self.role is not None and self.role != "operator":
+        """Refuse unless the acting user is an operator now: a user removed or demoted since
+        logging in is refused at their next action (local processes have full rights)."""
+        if self.role is None:
+            return
+        role: str | None = self.role
+        if self.user is not None:
+            from engine.auth import current_role
+
+            role = current_role(self, self.user)
+            if role is None:
+                raise PermissionDeniedError(
+                    f"{self.user} is no longer a user of this desk: {action} is refused; "
+                    "log in again"
+                )
+        if role != "operator":
             raise PermissionDeniedError(
-                f"{self.user or 'this user'} is a {self.role}: {action} needs an operator"
+                f"{self.user or 'this user'} is a {role}: {action} needs an operator"
             )
+
+    def require_valid_config(self, action: str) -> None:
+        """Refuse a change to models, data or learning while the config file is broken (the
+        error names the file, line or key and advises `aurum config revert`). Trade outcomes
+        are still recorded: the trading side cannot fix the config."""
+        from engine.errors import ConfigError
+
+        try:
+            self.config_store.load()
+        except ConfigError as err:
+            raise ConfigError(
+                f"{action} is refused while the configuration is broken: {err}"
+            ) from None
 
     def __enter__(self) -> Desk:
         return self
@@ -170,11 +198,14 @@ class Desk:
             self.audit(actor, "config.save", "", {"diff": change.diff, "change": change.id})
         return change
 
-    def revert_config(self, change_id: int, *, actor: str) -> ConfigChangeRecord | None:
+    def revert_config(self, change_id: int | None, *, actor: str) -> ConfigChangeRecord | None:
+        """Undo change `change_id`, or (None) restore the last good configuration, even when
+        the file is unreadable."""
         self.require_operator("change the configuration")
         change = self.config_store.revert(change_id, actor=actor)
         if change:
-            self.audit(actor, "config.revert", str(change_id), {"diff": change.diff})
+            target = "last good" if change_id is None else str(change_id)
+            self.audit(actor, "config.revert", target, {"diff": change.diff})
         return change
 
     def config_history(self, limit: int = 100) -> list[ConfigChangeRecord]:
@@ -193,22 +224,26 @@ class Desk:
 
     def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
         self.require_operator("activating a model")
+        self.require_valid_config("activating a model")
         return self.registry.activate(ref, actor=actor, reason=reason)
 
     def rollback(
         self, lineage: str | None = None, *, actor: str, reason: str = ""
     ) -> ActivationRecord:
         self.require_operator("rolling back")
+        self.require_valid_config("rolling back")
         return self.registry.rollback(lineage, actor=actor, reason=reason)
 
     def set_pinned(self, ref: str | int, pinned: bool, *, actor: str) -> VersionInfo:
         self.require_operator("pinning")
+        self.require_valid_config("pinning")
         info = self.registry.set_pinned(ref, pinned)
         self.audit(actor, "model.pin" if pinned else "model.unpin", info.ref, {})
         return info
 
     def cleanup(self, keep: int | None = None, *, actor: str) -> CleanupReport:
         self.require_operator("cleanup")
+        self.require_valid_config("cleanup")
         keep_n = keep if keep is not None else self.config().max_models_to_keep
         report = self.registry.cleanup(keep_n)
         self.audit(
@@ -301,6 +336,7 @@ class Desk:
     ) -> Any:
         """Validate the whole file, then upsert it in one transaction (see engine.imports)."""
         self.require_operator("importing data")
+        self.require_valid_config("importing data")
         from engine.imports import import_bars
 
         return import_bars(
@@ -358,6 +394,7 @@ class Desk:
     ) -> Any:
         """Run one learning session now (see engine.learner.session)."""
         self.require_operator("training")
+        self.require_valid_config("training")
         from engine.learner.session import run_session
 
         outcome = run_session(
@@ -390,6 +427,7 @@ class Desk:
         `symbol`/`timeframe` (into that market's lineage), by default learning.symbol and
         learning.timeframe."""
         self.require_operator("retraining")
+        self.require_valid_config("retraining")
         from engine.learner import records
 
         cfg = self.config()

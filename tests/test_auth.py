@@ -52,6 +52,8 @@ def test_failed_logins_lock_the_name_out(desk: Desk):
 
 def test_viewers_read_but_the_service_refuses_their_actions(desk: Desk, small_model: Any):
     v = desk.registry.register(small_model, spec())
+    auth.add_user(desk, "vic", "viewer", "viewer-pass", actor="admin")
+    auth.add_user(desk, "olga", "operator", "operator-pass", actor="admin")
     viewer = desk.acting_as("vic", "viewer")
     assert viewer.leaderboard()[0].id == v.id  # reading is fine
     for act in (

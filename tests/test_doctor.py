@@ -158,4 +158,74 @@ def test_doctor_command_exit_codes_and_json(
     (desk.paths.artifacts_dir / desk.version(v.id).artifact_path).unlink()
     assert main(["doctor", "--home", str(home)]) == 1
     captured = capsys.readouterr()
-    assert "lost their file" in captured.out and "not consistent" in captured.err
+    assert "lost its file" in captured.out and "not consistent" in captured.err
+
+
+def _three_files(desk: Desk, small_model: Any, forest: Any) -> list[int]:
+    """Three versions with three different model files, activated v1, v2, v3 in turn."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = [[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1]
+    third = LogisticRegression(C=0.5).fit(x, y)
+    ids = [
+        desk.registry.register(small_model, spec()).id,
+        desk.registry.register(forest, spec("random_forest")).id,
+        desk.registry.register(third, spec()).id,
+    ]
+    for v in ids:
+        desk.activate(v, actor="t")
+    return ids
+
+
+def _file(desk: Desk, ref: int) -> Path:
+    return desk.paths.artifacts_dir / str(desk.version(ref).artifact_path)
+
+
+def test_every_kept_file_is_hashed_and_each_broken_one_named_with_what_rollback_would_do(
+    home: Path, desk: Desk, small_model: Any, forest: Any, capsys: pytest.CaptureFixture[str]
+):
+    """The probe: v1 and v2 tampered, v3 active and sound. Doctor used to say the desk was
+    consistent; now it names both files and says the rollback (to v2) would be refused."""
+    v1, v2, _ = _three_files(desk, small_model, forest)
+    assert [f.message for f in diagnose(desk).findings if f.check == "rollback"] == [
+        "XAUUSD-M5-scalper: a rollback would restore v2"
+    ]
+    data = bytearray(_file(desk, v1).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    _file(desk, v1).write_bytes(bytes(data))
+    _file(desk, v2).write_bytes(_file(desk, v2).read_bytes()[:200])
+
+    report = diagnose(desk)
+    assert not report.consistent
+    broken = [f.message for f in report.findings if f.check == "model files"]
+    assert len(broken) == 2
+    assert broken[0].startswith(f"XAUUSD-M5-scalper:v1 (#{v1}): model file ")
+    assert broken[1].startswith(f"XAUUSD-M5-scalper:v2 (#{v2}): model file ")
+    assert all("does not match its recorded sha256" in m for m in broken)
+    assert _status(report)["active versions"] == "ok"  # v3 still loads
+    rollback = [f for f in report.findings if f.check == "rollback"]
+    assert [f.status for f in rollback] == ["problem"]
+    assert "a rollback would be refused: v2's model file is broken" in rollback[0].message
+
+    assert main(["doctor", "--home", str(home)]) == 1
+    out = capsys.readouterr().out
+    assert "!!    model files" in out and "XAUUSD-M5-scalper:v1" in out and "v2" in out
+    assert "the desk is NOT consistent" in out
+
+
+def test_quick_checks_presence_without_hashing(
+    home: Path, desk: Desk, small_model: Any, forest: Any, capsys: pytest.CaptureFixture[str]
+):
+    v1, _, _ = _three_files(desk, small_model, forest)
+    _file(desk, v1).write_bytes(b"tampered")
+    quick = diagnose(desk, quick=True)
+    assert quick.consistent, quick.as_dict()
+    assert any("(--quick: not hashed)" in f.message for f in quick.findings)
+    assert main(["doctor", "--quick", "--home", str(home)]) == 0
+    capsys.readouterr()
+    _file(desk, v1).unlink()
+    missing = [f.message for f in diagnose(desk, quick=True).findings if f.status == "problem"]
+    assert missing[0].startswith(f"XAUUSD-M5-scalper:v1 (#{v1}): lost its file ")
+    assert "a rollback would restore v2" in " ".join(
+        f.message for f in diagnose(desk, quick=True).findings
+    )

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import config_form, confirm, reads
 from dashboard.desk import VIEWER_NOTE, actor, can_act, get_desk, show_flash, shown_errors
 from dashboard.frame import NEXT_STEPS
+from dashboard.literal import literal
 from dashboard.tables import config_history_frame, diff_frame
 from engine.config.store import diff_configs
 
@@ -55,8 +56,8 @@ with shown_errors():
     data, parse_errors = config_form.candidate(current, config_form.edits())
     result = config_form.check(data, parse_errors)
     st.caption(
-        f"File: `{desk.paths.config_file}`. Every key has a type, bounds and a default; a bad "
-        "value is refused under its field and nothing is written."
+        f"File: {literal(desk.paths.config_file)}. Every key has a type, bounds and a default; "
+        "a bad value is refused under its field and nothing is written."
     )
     if not reads.has_versions(k):
         st.info(f"No models yet; the defaults below are ready to use. Next, {NEXT_STEPS}")
@@ -65,9 +66,10 @@ with shown_errors():
     st.subheader("Changes")
     diff = diff_configs(current, data)
     for problem in result.general:
-        st.error(problem, icon="⛔")
+        st.error(literal(problem), icon="⛔")
     if result.errors:
-        st.error(f"Refused: fix {', '.join(sorted(result.errors))} (see the field).", icon="⛔")
+        fields = literal(", ".join(sorted(result.errors)))
+        st.error(f"Refused: fix {fields} (see the field).", icon="⛔")
     if not diff:
         st.caption("No change yet: edit a field above.")
     else:

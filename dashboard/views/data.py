@@ -17,6 +17,7 @@ from dashboard.desk import (
     show_flash,
     shown_errors,
 )
+from dashboard.literal import literal
 from dashboard.tables import daily_counts
 from dashboard.uploads import save_upload
 from engine.data.importers import ParsedBars, read_bars
@@ -77,7 +78,7 @@ def import_bars_section() -> None:
     head = frame.head(10).assign(time=frame["time"].head(10).dt.strftime("%Y-%m-%d %H:%M"))
     st.dataframe(head.rename(columns={"time": "time (UTC)"}), hide_index=True, key="bars_preview")
     sure = st.checkbox(
-        f"Import these {parsed.rows:,} bars as {symbol} {timeframe}", key="bars_confirm"
+        literal(f"Import these {parsed.rows:,} bars as {symbol} {timeframe}"), key="bars_confirm"
     )
     if not can_act():
         st.info(VIEWER_NOTE)
@@ -151,7 +152,8 @@ def import_trades_section() -> None:
         return
     parsed = read_trade_file(save_upload(upload.name, upload.getvalue()))
     if parsed.problems:
-        st.error("Refused, nothing was logged:\n\n" + "\n\n".join(parsed.problems[:20]))
+        problems = "\n\n".join(literal(p) for p in parsed.problems[:20])
+        st.error("Refused, nothing was logged:\n\n" + problems)
         return
     sure = st.checkbox(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
     if not can_act():

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS
+from dashboard.literal import literal
 from dashboard.provenance import DEMO_MEANING
 from dashboard.shadow_tables import shadow_columns, shadow_frame
 from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
@@ -164,10 +165,11 @@ with shown_errors():
         st.warning(f"**DEMO** — {', '.join(demo_refs)}: {DEMO_MEANING}.")
     if comparison.winner:
         st.success(
-            f"Better overall on {source} figures: **{comparison.winner}** — {comparison.criteria}"
+            f"Better overall on {source} figures: **{literal(comparison.winner)}** — "
+            f"{literal(comparison.criteria)}"
         )
     else:
-        st.info(f"No overall winner on {source} figures — {comparison.criteria}")
+        st.info(f"No overall winner on {source} figures — {literal(comparison.criteria)}")
     st.plotly_chart(
         charts.for_source(
             charts.equity_figure(

@@ -17,6 +17,7 @@ from dashboard.desk import (
     shown_errors,
 )
 from dashboard.frame import NEXT_STEPS
+from dashboard.literal import literal
 from dashboard.provenance import session_origin
 from dashboard.tables import (
     baselines_frame,
@@ -63,28 +64,28 @@ def live_progress(session_id: int) -> None:
                 label += " (no background service is running: start `aurum services`)"
         st.progress(
             min(1.0, s.percent / 100.0),
-            text=f"Session #{s.id} {s.status}: {label} ({s.percent:.0f} %)",
+            text=literal(f"Session #{s.id} {s.status}: {label} ({s.percent:.0f} %)"),
         )
 
 
 def decision(s: Any, currency: str) -> None:
     """The outcome and the promotion decision with its reasons and what it compared."""
     if s.status == "succeeded":
-        st.success(f"{s.message}.")
+        st.success(literal(f"{s.message}."))
     elif s.status == "no_improvement":
-        st.warning(f"No new version: {s.message}.")
+        st.warning(literal(f"No new version: {s.message}."))
     elif s.status == "failed":
-        st.error(f"Failed: {s.error}")
+        st.error(literal(f"Failed: {s.error}"))
     else:
-        st.info(f"{s.status}: {s.stage} {s.percent:.0f} %")
+        st.info(literal(f"{s.status}: {s.stage} {s.percent:.0f} %"))
     promotion = s.result.get("promotion")
     if not promotion:
         return
     evidence = promotion.get("evidence") or {}
-    st.markdown(f"**Promotion decision: {promotion.get('decision', '—')}**")
-    st.caption(f"Compared: {decision_basis(evidence)}")
+    st.markdown(f"**Promotion decision: {literal(promotion.get('decision', '—'))}**")
+    st.caption(literal(f"Compared: {decision_basis(evidence)}"))
     for reason in promotion.get("reasons") or []:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {literal(reason)}")
     if evidence.get("challenger") and evidence.get("champion"):
         columns = {  # both on the same bars: these differ from each version's own OOS figures
             "challenger (backtest, common bars)": evidence["challenger"],
@@ -102,7 +103,7 @@ def decision(s: Any, currency: str) -> None:
 @st.dialog("Retrain now", on_dismiss=confirm.cancel)
 def retrain_dialog(what: str) -> None:
     st.markdown(
-        f"Queue a learning session on {what}. The background service trains it; this page "
+        f"Queue a learning session on {literal(what)}. The background service trains it; this page "
         "follows its progress. A winner is registered as a new version, and it becomes the "
         "active model only if it passes the promotion gates."
     )
@@ -127,7 +128,7 @@ with shown_errors():
     elif left.button("Retrain now…", type="primary", key="retrain"):
         confirm.ask("retrain")
     right.caption(
-        f"Queues a learning session on {what}. Training runs in the background service, "
+        f"Queues a learning session on {literal(what)}. Training runs in the background service, "
         "never in this page."
     )
     if confirm.pending("retrain"):
@@ -141,12 +142,12 @@ with shown_errors():
     if not sessions:
         stored = {(b.symbol, b.timeframe): b.bars for b in reads.bar_series(k)}
         bars = stored.get((cfg.learning.symbol, cfg.learning.timeframe), 0)
+        market = literal(f"{cfg.learning.symbol} {cfg.learning.timeframe}")
         st.info(
             f"No learning sessions yet: press **Retrain now** to learn from the {bars:,} stored "
-            f"{cfg.learning.symbol} {cfg.learning.timeframe} bars."
+            f"{market} bars."
             if bars
-            else f"No learning sessions yet, and no {cfg.learning.symbol} "
-            f"{cfg.learning.timeframe} bars to learn from: {NEXT_STEPS}"
+            else f"No learning sessions yet, and no {market} bars to learn from: {NEXT_STEPS}"
         )
         st.stop()
     st.plotly_chart(charts.sessions_timeline(sessions), key="sessions_timeline")
@@ -162,11 +163,13 @@ with shown_errors():
     )
     s = next(x for x in sessions if x.id == chosen)
     st.caption(
-        f"#{s.id} · {s.trigger} by {s.requested_by} · data {s.symbol} {s.timeframe} "
-        f"{s.window_start:%Y-%m-%d} → {s.window_end:%Y-%m-%d} UTC · seed {s.seed} · "
-        f"{s.result.get('samples', '—')} samples · {trials_note(s.result)}"
-        if s.window_start and s.window_end
-        else f"#{s.id} · {s.trigger} by {s.requested_by}"
+        literal(
+            f"#{s.id} · {s.trigger} by {s.requested_by} · data {s.symbol} {s.timeframe} "
+            f"{s.window_start:%Y-%m-%d} → {s.window_end:%Y-%m-%d} UTC · seed {s.seed} · "
+            f"{s.result.get('samples', '—')} samples · {trials_note(s.result)}"
+            if s.window_start and s.window_end
+            else f"#{s.id} · {s.trigger} by {s.requested_by}"
+        )
     )
     if session_origin(s, origins) == "generated":
         st.warning(
@@ -192,7 +195,7 @@ with shown_errors():
         )
         st.caption(f"{CONVENTION}. DSR: deflated for every trial ever evaluated on the lineage.")
         for note in s.result.get("ensemble_notes") or []:  # e.g. why no ensemble was built
-            st.caption(f"Ensembles: {note}")
+            st.caption(literal(f"Ensembles: {note}"))
         st.plotly_chart(charts.baseline_figure(candidates, currency), key="baseline_chart")
         winner = next((i for i, c in enumerate(candidates) if c.get("winner")), 0)
         pick = st.selectbox(

@@ -18,6 +18,7 @@ from dashboard.desk import (
 )
 from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
+from dashboard.literal import literal
 from dashboard.provenance import demo_warning
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
@@ -34,7 +35,8 @@ show_flash()
 @st.dialog("Activate this version", on_dismiss=confirm.cancel)
 def activate_dialog(ref: str, current: str | None) -> None:
     st.markdown(
-        f"Make **{ref}** the active model (now: **{current or 'none'}**). The trading side gets "
+        f"Make **{literal(ref)}** the active model (now: **{literal(current or 'none')}**). "
+        "The trading side gets "
         "its signals from the active model from its next request."
     )
 
@@ -47,7 +49,9 @@ def activate_dialog(ref: str, current: str | None) -> None:
 
 @st.dialog("Roll back", on_dismiss=confirm.cancel)
 def rollback_dialog(current: str, target: str, lineage: str | None) -> None:
-    st.markdown(f"Re-activate **{target}**, the version active before **{current}**.")
+    st.markdown(
+        f"Re-activate **{literal(target)}**, the version active before **{literal(current)}**."
+    )
 
     def run(why: str) -> str:
         record = desk.rollback(lineage, actor=actor(), reason=why)
@@ -78,12 +82,12 @@ def cleanup_dialog(default_keep: int) -> None:
 @st.dialog("Pin or unpin a version", on_dismiss=confirm.cancel)
 def pin_dialog(ref: str, pin: bool) -> None:
     if pin:
-        st.markdown(f"Pin **{ref}**: cleanup will keep its model file whatever its age.")
+        st.markdown(f"Pin **{literal(ref)}**: cleanup will keep its model file whatever its age.")
     else:
         st.markdown(
-            f"Unpin **{ref}**: cleanup may then remove its model file once it is older than "
-            "the newest `max_models_to_keep` versions (never the active version or the one a "
-            "rollback would restore)."
+            f"Unpin **{literal(ref)}**: cleanup may then remove its model file once it is "
+            "older than the newest `max_models_to_keep` versions (never the active version or "
+            "the one a rollback would restore)."
         )
 
     def run(_: str) -> str:
@@ -148,7 +152,9 @@ with shown_errors():
         if buttons[3].button("Clean up…", key="cleanup"):
             confirm.ask("cleanup")
     st.caption(
-        f"Roll back restores **{target.ref}**." if target else "Nothing to roll back to yet."
+        f"Roll back restores **{literal(target.ref)}**."
+        if target
+        else "Nothing to roll back to yet."
     )
     if confirm.pending("activate"):
         activate_dialog(str(confirm.pending("activate")["ref"]), active.ref if active else None)  # type: ignore[index]
@@ -166,7 +172,7 @@ with shown_errors():
     right.markdown("**Parameters**")
     right.json(v.params, expanded=False)
     right.markdown(f"**Features** ({len(v.features)})")
-    right.caption(", ".join(v.features) or "—")
+    right.caption(literal(", ".join(v.features) or "—"))
     right.download_button(
         "Download research report",
         data=partial(desk.research_report, ref),  # built only when clicked

@@ -9,6 +9,7 @@ from dashboard.alert_panel import show_alerts
 from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, show_flash, shown_errors
 from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
+from dashboard.literal import literal
 from dashboard.pause_panel import show_pause_switch
 from dashboard.provenance import demo_warning, origin_label
 from dashboard.tables import headline_frame
@@ -30,11 +31,12 @@ with shown_errors():
     active = reads.active_version(k, market)
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Active model" + (f" — {market_label(market)}" if market else ""))
+        shown = literal(market_label(market)) if market else ""
+        st.subheader("Active model" + (f" — {shown}" if market else ""))
         if active is None:
             st.warning(
                 "No active model"
-                + (f" for {market_label(market)}" if market else "")
+                + (f" for {shown}" if market else "")
                 + ": activate a version on the **Models** page."
             )
         else:
@@ -44,7 +46,7 @@ with shown_errors():
             currency = desk.config().account.currency
             short = live_shortfall(int(live.get("trades", 0)), needed)
             c1, c2, c3 = st.columns(3)
-            c1.metric("Version", f"v{active.version}", help=active.ref)
+            c1.metric("Version", f"v{active.version}", help=literal(active.ref))
             c2.metric("Live trades", int(live.get("trades", 0)))
             c3.metric("Live net", money(live.get("net_profit", 0.0), currency))
             if short:
@@ -53,14 +55,18 @@ with shown_errors():
                     "read the backtest column until then."
                 )
             st.markdown(
-                f"**{active.ref}** · {active.algorithm} · {active.symbol} {active.timeframe} · "
-                f"trained on {origin_label(active.data_origin)} bars"
+                f"**{literal(active.ref)}** · "
+                + literal(f"{active.algorithm} · {active.symbol} {active.timeframe}")
+                + f" · trained on {origin_label(active.data_origin)} bars"
             )
             demo_warning(active)
             if since is not None:
+                why = f": {since.reason}" if since.reason else ""
                 st.caption(
-                    f"{active.ref} active since {since.created_at:%Y-%m-%d %H:%M} UTC "
-                    f"({since.kind} by {since.actor}{': ' + since.reason if since.reason else ''})"
+                    literal(
+                        f"{active.ref} active since {since.created_at:%Y-%m-%d %H:%M} UTC "
+                        f"({since.kind} by {since.actor}{why})"
+                    )
                 )
             st.dataframe(
                 headline_frame(active.metrics, live, live_needed=needed, currency=currency),
@@ -83,13 +89,13 @@ with shown_errors():
         else:
             last = sessions[0]
             st.markdown(
-                f"**#{last.id}** · {last.trigger} by {last.requested_by} · "
-                f"**{last.status.replace('_', ' ')}**"
+                f"**#{last.id}** · {literal(f'{last.trigger} by {last.requested_by}')} · "
+                f"**{literal(last.status.replace('_', ' '))}**"
             )
             if last.status in ("queued", "running"):
-                st.caption(last.message or last.stage)
+                st.caption(literal(last.message or last.stage))
             else:
-                st.markdown(reads.session_story(k, last.id))
+                st.markdown(literal(reads.session_story(k, last.id)))
             st.page_link(
                 "views/learning.py", label="Session details →", icon=":material/psychology:"
             )
@@ -98,10 +104,10 @@ with shown_errors():
     report = reads.report(k)
     advice = report.get("recommendations") or []
     for line in advice:
-        st.warning(line)
+        st.warning(literal(line))
     if not advice:
         st.success("Nothing to do: no recommendation from the status report.")
-    st.caption(report.get("conventions", ""))
+    st.caption(literal(report.get("conventions", "")))
 
     st.subheader("Recent alerts")
     alerts_cfg = desk.config().alerts

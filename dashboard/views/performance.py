@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS, chosen_market, market_label
+from dashboard.literal import literal
 from dashboard.provenance import demo_warning
 from dashboard.regime_tables import DIMENSIONS, by_regime_figure, regime_table
 from dashboard.shadow_tables import headline_with_shadow, shadow_trades_frame
@@ -40,7 +41,7 @@ with shown_errors():
     market = chosen_market(k)  # with several markets: the versions of the one chosen
     refs = [v.ref for v in board if market is None or (v.symbol, v.timeframe) == market]
     if not refs and market is not None:
-        st.info(f"No versions for {market_label(market)} yet: choose another market.")
+        st.info(f"No versions for {literal(market_label(market))} yet: choose another market.")
         st.stop()
     active = reads.active_version(k, market)
     default = refs.index(active.ref) if active is not None and active.ref in refs else 0
@@ -71,8 +72,8 @@ with shown_errors():
     short = charts.live_shortfall(len(live), needed)
     if short:
         st.warning(
-            f"Live figures of {ref}: {short} (selection.min_live_trades) — not yet evidence; "
-            "read the backtest column until then."
+            f"Live figures of {literal(ref)}: {short} (selection.min_live_trades) — not yet "
+            "evidence; read the backtest column until then."
         )
     folds = version.details.get("folds") or []
     if folds:
@@ -93,8 +94,8 @@ with shown_errors():
     results = {"live": live, "backtest": backtest, "shadow": paper}[source]
     if not len(results) and source == "live":
         st.info(
-            f"{ref} has no live trades yet. The trading side logs them with the model version "
-            "(`log_trade_with_model_info`), or import a trade history on the **Data** page."
+            f"{literal(ref)} has no live trades yet. The trading side logs them with the model "
+            "version (`log_trade_with_model_info`), or import a trade history on the **Data** page."
             + (
                 " Its backtest trades are shown when you choose backtest above."
                 if len(backtest)
@@ -103,14 +104,15 @@ with shown_errors():
         )
     elif not len(results) and source == "shadow":
         st.info(
-            f"{ref} has no paper trades: it is not shadowed (shadow.mode, shadow.top_k, "
+            f"{literal(ref)} has no paper trades: it is not shadowed (shadow.mode, shadow.top_k, "
             "shadow.pinned) or no bar has been stored since its start. Paper trades never "
             "count as live trades."
         )
     elif not len(results):
         st.info(
-            f"{ref} has no backtest trades stored: versions registered before trades were kept "
-            "one by one have only the fold totals above; a new learning session stores them."
+            f"{literal(ref)} has no backtest trades stored: versions registered before trades "
+            "were kept one by one have only the fold totals above; a new learning session "
+            "stores them."
         )
     if not len(results):
         st.stop()

@@ -101,18 +101,29 @@ Caller = Annotated[str, Depends(token_name)]
 
 
 def create_app(
-    desk: Desk, *, max_body_bytes: int = MAX_BODY_BYTES, store_bars: bool = True
+    desk: Desk,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    store_bars: bool = True,
+    docs: bool = False,
 ) -> FastAPI:
     """The bridge's app for one open desk; with `store_bars`, the bars of each signal request
-    from the newest stored one on are kept in the desk's bar store (engine.api.recorder)."""
+    from the newest stored one on are kept in the desk's bar store (engine.api.recorder).
+    `/openapi.json`, `/docs` and `/redoc` need a token unless `docs` opens them."""
     from importlib.metadata import version
 
     bridge = Bridge(desk)
+    closed: dict[str, Any] = (
+        {} if docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+    )
     app = FastAPI(
         title="Aurum HTTP bridge",
         version=version("aurum"),
         description="Signals for the trading side and its trade results, with a token.",
+        **closed,
     )
+    if not docs:
+        _documents_with_a_token(app)
     app.router.route_class = _QuickJSONRoute
     app.state.bridge = bridge
     recorder = BarRecorder(desk) if store_bars else None
@@ -245,8 +256,28 @@ def create_app(
         return bridge.report()
 
     _add_error_handlers(app)
+    app.add_middleware(ContainedErrors)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+def _documents_with_a_token(app: FastAPI) -> None:
+    """The OpenAPI document and its two viewers, for token holders only (`serve-api --docs`
+    serves them to anyone, for a trusted network)."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(caller: Caller) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger(caller: Caller) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(caller: Caller) -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=app.title)
 
 
 class _QuickJSONRequest(Request):
@@ -293,11 +324,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException) -> JSONResponse:
         return _error(err.status_code, str(err.detail), headers=err.headers)
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, err: Exception) -> JSONResponse:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=err)
-        return _error(500, "internal error: the server's log has the details")
 
 
 def _problem(error: Any) -> models.FieldProblem:
@@ -355,17 +381,46 @@ class BodyLimit:
         return f"the request body is larger than this server's limit of {self.max_bytes} bytes"
 
 
-async def _send_error(send: Send, status: int, detail: str) -> None:
+class ContainedErrors:
+    """An error no handler knows becomes a 500 without a traceback, logged, and the connection
+    stays usable: Starlette's own 500 path re-raises to the server, which drops the connection
+    (the next request on it was reset)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as err:
+            log.error("%s %s failed", scope.get("method"), scope.get("path"), exc_info=err)
+            if started:  # too late for a clean answer: let the server close the connection
+                raise
+            detail = "internal error: the server's log has the details"
+            await _send_error(send, 500, detail, close=False)
+
+
+async def _send_error(send: Send, status: int, detail: str, *, close: bool = True) -> None:
     body = models.ErrorOut(detail=detail).model_dump_json().encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
+            "headers": [*headers, (b"connection", b"close")] if close else headers,
         }
     )
     await send({"type": "http.response.body", "body": body})

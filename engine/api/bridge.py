@@ -6,6 +6,7 @@ desk's ledger (so the API, the CLI and the Python callers share one serving and 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine.api import models
+from engine.api.trade_times import check_trade_times
 from engine.controller import Phase3Controller
 from engine.data.errors import DataError
 from engine.errors import AurumError, NotFoundError, RegistryError, TradeError
@@ -28,9 +30,10 @@ _VERSION_FIELDS = set(models.VersionOut.model_fields) - {"ref", "data_origin"}
 class Bridge:
     """The HTTP bridge's service object for one desk."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, *, clock: Callable[[], datetime] | None = None) -> None:
         self.desk = desk
         self.controller = Phase3Controller(desk=desk)
+        self.clock = clock or (lambda: datetime.now(UTC))  # trade times are checked against it
 
     def warm(self) -> list[str]:
         """Load every active version now, so the first signal is not slowed by a model load;
@@ -132,6 +135,7 @@ class Bridge:
             if row["version_id"] is None:
                 row["version_id"] = stored.get(trade.ticket) or self._version_for(trade)
             rows.append(row)
+        check_trade_times(self.desk, rows, now=self.clock())
         logged = self.desk.log_trades(rows, actor=actor)
         return models.TradesOut(
             new=sum(t.outcome == "new" for t in logged),

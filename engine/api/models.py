@@ -25,7 +25,8 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+MAX_PRICE = 1e9  # as the ledger's trade prices (engine.ledger.MAX_PRICE)
+PositivePrice = Annotated[float, Field(gt=0, le=MAX_PRICE, allow_inf_nan=False)]
 
 
 class Bars(_Body):

@@ -19,12 +19,13 @@ def make_server(
     max_body_bytes: int = MAX_BODY_BYTES,
     access_log: bool = False,
     store_bars: bool = True,
+    docs: bool = False,
 ) -> Any:
     """A uvicorn Server for `desk` (not started): one process, one event loop; port 0 picks a
     free port (read it from `bound_port` once started)."""
     import uvicorn
 
-    app = create_app(desk, max_body_bytes=max_body_bytes, store_bars=store_bars)
+    app = create_app(desk, max_body_bytes=max_body_bytes, store_bars=store_bars, docs=docs)
     for problem in app.state.bridge.warm():
         print(f"warning: cannot serve {problem}", file=sys.stderr, flush=True)
     config = uvicorn.Config(
@@ -69,6 +70,7 @@ def serve(
     max_body_bytes: int = MAX_BODY_BYTES,
     access_log: bool = True,
     store_bars: bool = True,
+    docs: bool = False,
 ) -> None:
     """Run the bridge in the foreground until Ctrl-C / SIGTERM."""
     from engine.api.tokens import list_tokens
@@ -91,10 +93,12 @@ def serve(
         max_body_bytes=max_body_bytes,
         access_log=access_log,
         store_bars=store_bars,
+        docs=docs,
     )
     where = f"[{host}]" if ":" in host else host
     print(
-        f"Aurum HTTP bridge: http://{where}:{port}/v1/  (OpenAPI: /openapi.json; "
+        f"Aurum HTTP bridge: http://{where}:{port}/v1/  (OpenAPI: /openapi.json"
+        f"{', open to all (--docs)' if docs else ' with a token'}; "
         f"body limit {max_body_bytes:,} bytes; {len(live)} live token(s); Ctrl-C stops it)",
         flush=True,
     )

@@ -29,6 +29,7 @@ def cmd_serve_api(args: argparse.Namespace) -> None:
             max_body_bytes=args.max_body_bytes,
             access_log=not args.no_access_log,
             store_bars=not args.no_store_bars,
+            docs=args.docs,
         )
 
 

@@ -263,15 +263,37 @@ def cmd_show(args: argparse.Namespace) -> None:
     _emit(args, _version_json(v), text)
 
 
+def _reason(args: argparse.Namespace, what: str) -> str:
+    """Why the model the trading side uses changes, as the dashboard asks: --reason, else typed
+    at a terminal; --yes confirms without one; a script that gives neither is refused."""
+    from engine.errors import AurumError
+
+    if args.reason.strip():
+        return str(args.reason).strip()
+    if args.yes:
+        return "--yes (no reason given)"
+    if sys.stdin.isatty():
+        typed = input(f"Reason for {what} (kept in the history; empty cancels): ").strip()
+        if typed:
+            return typed
+        raise AurumError(f"{what} cancelled: no reason given, nothing changed")
+    raise AurumError(
+        f"{what} switches the model the trading side uses: give --reason TEXT (kept in the "
+        "history), or --yes to confirm without one; nothing changed"
+    )
+
+
 def cmd_activate(args: argparse.Namespace) -> None:
+    reason = _reason(args, f"activating {args.version}")
     with _desk(args) as desk:
-        rec = desk.activate(args.version, actor=_actor(args), reason=args.reason)
+        rec = desk.activate(args.version, actor=_actor(args), reason=reason)
     _emit(args, rec, lambda: f"active: {rec.to_ref} (was {rec.from_ref or 'none'})")
 
 
 def cmd_rollback(args: argparse.Namespace) -> None:
+    reason = _reason(args, "rolling back")
     with _desk(args) as desk:
-        rec = desk.rollback(args.lineage, actor=_actor(args), reason=args.reason)
+        rec = desk.rollback(args.lineage, actor=_actor(args), reason=reason)
     _emit(args, rec, lambda: f"rolled back: {rec.to_ref} is active again (was {rec.from_ref})")
 
 
@@ -614,7 +636,7 @@ def cmd_doctor(args: argparse.Namespace) -> None:
     from engine.errors import AurumError
 
     with _desk(args) as desk:
-        report = diagnose(desk, repair=args.repair)
+        report = diagnose(desk, repair=args.repair, quick=args.quick)
 
     def text() -> str:
         marks = {"ok": "ok ", "problem": "!! ", "repairable": "~~ "}

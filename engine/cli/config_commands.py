@@ -37,7 +37,10 @@ def run(args: argparse.Namespace) -> None:
             print("no change" if change is None else _diff_text(change.diff))
         elif action == "revert":
             change = desk.revert_config(args.change_id, actor=_actor(args))
-            print("no change" if change is None else _diff_text(change.diff))
+            if change is not None and args.change_id is None:
+                print(f"{paths.config_file}: {change.reason}, {len(change.diff)} key(s) written")
+            else:
+                print("no change" if change is None else _diff_text(change.diff))
         else:
             changes = desk.config_history()
             rows = [

@@ -36,7 +36,7 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
-    "config": "show | validate | set KEY VALUE | history | revert ID",
+    "config": "show | validate | set KEY VALUE | history | revert [ID]",
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
     "doctor": "check database vs model files vs config; --repair fixes what is safe to fix",
@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not keep the bars of signal requests in the desk's bar store",
     )
+    api.add_argument(
+        "--docs",
+        action="store_true",
+        help="serve /docs, /redoc and /openapi.json without a token (a trusted network only)",
+    )
     tokens = p["token"].add_subparsers(dest="token_command", required=True, metavar="ACTION")
     for action, help_ in (
         ("add", "create a token (printed once)"),
@@ -186,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
     for name in ("activate", "rollback"):
         p[name].add_argument("--reason", default="", help="why (kept in the history)")
+        p[name].add_argument(
+            "--yes", action="store_true", help="confirm without a reason (scripts)"
+        )
     p["rollback"].add_argument("--lineage", help="lineage to roll back (if several exist)")
     p["history"].add_argument("--lineage", help="only this lineage")
     p["cleanup"].add_argument("--keep", type=int, help="newest versions to keep per lineage")
@@ -197,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p["doctor"].add_argument(
         "--repair", action="store_true", help="fix what is safely repairable (temp files, ...)"
+    )
+    p["doctor"].add_argument(
+        "--quick", action="store_true", help="check that model files exist without hashing them"
     )
     alerts = p["alerts"]
     alerts.add_argument(
@@ -241,8 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     setp.add_argument("value", metavar="VALUE")
     hist = cfg.add_parser("history", help="saved changes", parents=[common])
     hist.add_argument("--json", action="store_true", help="print JSON")
-    rev = cfg.add_parser("revert", help="undo a saved change", parents=[common])
-    rev.add_argument("change_id", metavar="ID", type=int)
+    rev = cfg.add_parser(
+        "revert",
+        help="undo saved change ID; without ID, restore the last good config (even over a "
+        "broken file)",
+        parents=[common],
+    )
+    rev.add_argument("change_id", metavar="ID", type=int, nargs="?")
     return parser
 
 

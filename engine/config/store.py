@@ -74,6 +74,12 @@ def without_retired(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+REVERT_ADVICE = (
+    "Fix the file, or restore the last good configuration with `aurum config revert` "
+    "(`aurum config history` lists the saved ones)."
+)
+
+
 def validate(data: dict[str, Any], *, source: str) -> Phase3Config:
     try:
         return Phase3Config.model_validate(without_retired(data))
@@ -137,26 +143,36 @@ class ConfigStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
-        except OSError as err:
-            raise ConfigError(f"cannot read {self.path}: {err.strerror}") from None
+        except (OSError, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) else f"not UTF-8 text ({err.reason})"
+            raise ConfigError(f"cannot read {self.path}: {why}. {REVERT_ADVICE}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(
                 f"{self.path} line {err.lineno} column {err.colno}: not valid JSON ({err.msg}). "
-                "Fix the file or restore it with `aurum config revert`."
+                + REVERT_ADVICE
             ) from None
         if not isinstance(data, dict):
-            raise ConfigError(f"{self.path}: the top level must be a JSON object {{...}}")
+            raise ConfigError(
+                f"{self.path}: the top level must be a JSON object {{...}}. {REVERT_ADVICE}"
+            )
         return data
 
     def load(self) -> Phase3Config:
-        """The validated config; a missing file is created with the defaults."""
+        """The validated config; a missing file is created with the defaults. Every error
+        about the file advises `aurum config revert`."""
         if not self.path.exists():
             cfg = Phase3Config()
             self._replace_file(cfg)
             return cfg
-        return validate(self.read_raw(), source=str(self.path))
+        try:
+            return validate(self.read_raw(), source=str(self.path))
+        except ConfigError as err:
+            text = str(err)
+            raise ConfigError(
+                text if REVERT_ADVICE in text else f"{text}\n{REVERT_ADVICE}"
+            ) from None
 
     def save(self, new: Phase3Config, *, actor: str, reason: str = "") -> ConfigChangeRecord | None:
         """Save atomically and record the change; returns None when nothing changed."""
@@ -186,8 +202,14 @@ class ConfigStore:
             ).all()
             return [_to_record(r) for r in rows]
 
-    def revert(self, change_id: int, *, actor: str) -> ConfigChangeRecord | None:
-        """Restore the configuration as it was before change `change_id` (itself a new change)."""
+    def revert(self, change_id: int | None, *, actor: str) -> ConfigChangeRecord | None:
+        """Restore the configuration as it was before change `change_id`, or (None) the last
+        good one: the newest recorded configuration that validates, the defaults when none
+        was recorded. Works whatever state the file is in (unreadable, invalid, missing);
+        the restore is itself a recorded change."""
+        if change_id is None:
+            cfg, source = self._last_good()
+            return self._restore(cfg, actor=actor, reason=f"revert to the last good ({source})")
         db = self._require_db()
         with db.session() as s:
             row = s.get(ConfigChange, change_id)
@@ -195,7 +217,43 @@ class ConfigStore:
                 raise NotFoundError(f"config change #{change_id} does not exist")
             before = json.loads(row.before_json)
         cfg = validate(before, source=f"config change #{change_id}")
-        return self.save(cfg, actor=actor, reason=f"revert change #{change_id}")
+        return self._restore(cfg, actor=actor, reason=f"revert change #{change_id}")
+
+    def _last_good(self) -> tuple[Phase3Config, str]:
+        with self._require_db().session() as s:
+            rows = s.execute(
+                select(ConfigChange.id, ConfigChange.after_json).order_by(ConfigChange.id.desc())
+            ).all()
+        for change_id, after in rows:
+            try:
+                return Phase3Config.model_validate(json.loads(after)), f"change #{change_id}"
+            except (ValidationError, ValueError):
+                continue  # recorded by an older Aurum whose keys no longer validate
+        return Phase3Config(), "the defaults: no change was recorded"
+
+    def _restore(self, cfg: Phase3Config, *, actor: str, reason: str) -> ConfigChangeRecord | None:
+        """Write `cfg` over whatever the file holds and record it (None: the file equals it)."""
+        before = self._file_as_it_is()
+        after = cfg.model_dump(mode="json")
+        diff = diff_configs(before, after)
+        if not diff:
+            return None
+        tmp = write_atomically(self.path, _dump(after))
+        try:
+            return self._record(before, after, diff, actor=actor, reason=reason, tmp=tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _file_as_it_is(self) -> dict[str, Any]:
+        """The file for the history: complete when it is valid, as it parses when not, {} when
+        it cannot be read at all."""
+        try:
+            return self.load().model_dump(mode="json")
+        except ConfigError:
+            try:
+                return self.read_raw()
+            except ConfigError:
+                return {}
 
     def _record(
         self,

@@ -261,14 +261,18 @@ def _run(
         ),
     )
     selection.record(desk, decision, info.id, session_id)
-    activated = False
+    activated, outcome = False, f"{decision.decision}: {decision.headline}"
     if decision.promote:
-        desk.activate(
+        refused = selection.activate_promoted(
+            desk,
+            decision,
             info.id,
+            session_id,
             actor="learner",
             reason=f"promoted by learning session #{session_id}: " + "; ".join(decision.reasons),
         )
-        activated = True
+        activated = refused is None
+        outcome = outcome if activated else f"promoted, but activation refused: {refused}"
     tracker.close()
     summary.update(
         stage_seconds=tracker.timings,
@@ -283,7 +287,7 @@ def _run(
         version_id=info.id,
         result_json=summary,
         finished_at=utcnow(),
-        message=f"registered {info.ref}; {decision.decision}: {decision.headline}",
+        message=f"registered {info.ref}; {outcome}",
     )
     metrics = {k: v for k, v in winner.metrics.items() if isinstance(v, float | int)}
     return SessionOutcome(

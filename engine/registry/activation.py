@@ -137,15 +137,28 @@ def activate(
 
 
 def rollback(
-    connection: Connection, lineage_name: str | None, *, actor: str, reason: str
+    connection: Connection,
+    lineage_name: str | None,
+    *,
+    actor: str,
+    reason: str,
+    verified: int | None = None,
 ) -> ActivationRecord:
-    """Re-activate the version that was active before the current one."""
+    """Re-activate the version that was active before the current one. `verified` is the target
+    whose model file the caller checked before this transaction: a history that moved since
+    (another activation or rollback) is refused rather than restoring an unchecked version."""
     lineage = lineage_row(connection, lineage_name)
     connection.execute(_LOCK, {"lineage": lineage.id})  # before reading its history
     target_id = rollback_target(connection, lineage.id)
     if target_id is None:
         raise RegistryError(
             f"nothing to roll back to in {lineage.name}: no earlier active version in its history"
+        )
+    if target_id != verified:
+        raise RegistryError(
+            f"the activation history of {lineage.name} changed while the rollback target's "
+            "model file was checked (another activation or rollback): nothing was changed; "
+            "run the rollback again"
         )
     target = version_row(connection, target_id)
     _refuse_cleaned(target, f"the previous version of {lineage.name} has no model file any more")

@@ -80,6 +80,7 @@ def _version_query(kind: str, lock: bool) -> Select[Any]:
         _VERSIONS.c.version,
         _VERSIONS.c.status,
         _VERSIONS.c.artifact_path,
+        _VERSIONS.c.artifact_sha256,
         _VERSIONS.c.lineage_id,
         _LINEAGES.c.name.label("lineage"),
     ).join(_LINEAGES, _LINEAGES.c.id == _VERSIONS.c.lineage_id)
@@ -99,7 +100,8 @@ def _version_query(kind: str, lock: bool) -> Select[Any]:
 
 
 def version_row(connection: Connection, ref: str | int, *, lock_lineage: bool = False) -> Row[Any]:
-    """(id, version, status, artifact_path, lineage_id, lineage) of a version, in one Core query.
+    """(id, version, status, artifact_path, artifact_sha256, lineage_id, lineage) of a version,
+    in one Core query.
 
     With `lock_lineage` the lineage row is locked for the rest of the transaction (PostgreSQL;
     SQLite write transactions are exclusive already), so moves of its pointer are serialised.

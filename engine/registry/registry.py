@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from engine.audit import insert_audit
 from engine.db.connection import Database
-from engine.errors import AurumError, NotFoundError
+from engine.errors import ArtifactError, AurumError, NotFoundError
 from engine.registry import activation, artifacts, cleanup, listing, versions
 from engine.registry.aliases import aliases_by_version
 from engine.registry.compare import DEFAULT_COMPARE, compare
 from engine.registry.metadata import VersionMetadata
-from engine.registry.refs import find_lineage, find_version
+from engine.registry.refs import find_lineage, find_version, lineage_row, version_row
 from engine.registry.tags import tags_by_version
 
 if TYPE_CHECKING:
@@ -299,7 +299,9 @@ class ModelRegistry(VersionMetadata):
     def activate(
         self, ref: str | int, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
-        """Move the pointer and record the event and its audit row in one transaction."""
+        """Move the pointer and record the event and its audit row in one transaction, once the
+        target's model file was verified (every route to the pointer passes here)."""
+        self._verify_target(ref, "{ref} cannot be activated")
         with self.db.transaction(write=True) as connection:
             record = activation.activate(connection, ref, actor=actor, reason=reason)
             detail = {"from": record.from_ref, "why": reason}
@@ -309,11 +311,34 @@ class ModelRegistry(VersionMetadata):
     def rollback(
         self, lineage: str | None = None, *, actor: str = SYSTEM_ACTOR, reason: str = ""
     ) -> ActivationRecord:
+        """Re-activate the previous version, once its model file was verified."""
+        with self.db.transaction() as connection:
+            target = activation.rollback_target(connection, lineage_row(connection, lineage).id)
+        if target is not None:
+            self._verify_target(target, "cannot roll back to {ref}")
         with self.db.transaction(write=True) as connection:
-            record = activation.rollback(connection, lineage, actor=actor, reason=reason)
+            record = activation.rollback(
+                connection, lineage, actor=actor, reason=reason, verified=target
+            )
             detail = {"from": record.from_ref, "why": reason}
             insert_audit(connection, actor, "model.rollback", record.to_ref, detail)
             return record
+
+    def _verify_target(self, ref: str | int, refusal: str) -> None:
+        """Refuse, before any transaction, to point `active` at a version whose model file is
+        missing, changed, truncated, swapped or holds types outside the allow-list (checked
+        without running the file's code); the pointer stays where it is."""
+        with self.db.transaction() as connection:
+            row = version_row(connection, ref)
+        if row.status == "cleaned" or not row.artifact_path:
+            return  # the move refuses it with its own reason
+        try:
+            artifacts.verify_artifact(self.artifacts_dir, row.artifact_path, row.artifact_sha256)
+        except ArtifactError as err:
+            active = self.active_version(row.lineage)
+            stays = f"{active.ref} stays active" if active else "no version is active"
+            label = refusal.format(ref=f"{row.lineage}:v{row.version}")
+            raise ArtifactError(f"{label}: {str(err).rstrip('.')}. {stays}.") from None
 
     def history(self, lineage: str | None = None, limit: int = 200) -> list[ActivationRecord]:
         with self.db.session() as s:

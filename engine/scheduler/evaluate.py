@@ -443,7 +443,15 @@ def _switch_to_flagged_challenger(desk: Any, cfg: Any) -> str:
         f"learning session #{flagged.session_id} and was flagged while auto_model_switching "
         "was off; it is on now"
     )
-    desk.registry.activate(challenger.id, actor="services", reason=reason)
+    from engine.selection import Decision, activate_promoted
+
+    flagged_decision = Decision("flagged", [], active.id)
+    refused = activate_promoted(
+        desk, flagged_decision, challenger.id, flagged.session_id, actor="services", reason=reason
+    )
+    if refused is not None:
+        log.warning("flagged challenger %s not activated: %s", challenger.ref, refused)
+        return f"refused flagged challenger {challenger.ref}: {refused}"
     with desk.db.session(write=True) as s:
         s.add(
             PromotionDecision(

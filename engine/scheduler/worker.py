@@ -31,7 +31,15 @@ def claim_next(desk: Any) -> int | None:
 
 
 def run_next(desk: Any) -> int | None:
-    """Run one queued session if there is one; a failure is recorded on it, never raised."""
+    """Run one queued session if there is one; a failure is recorded on it, never raised.
+    While the config file is broken the queue waits (nothing is claimed and left running)."""
+    from engine.errors import ConfigError
+
+    try:
+        desk.config()
+    except ConfigError as err:
+        log.warning("the learning queue waits: %s", err)
+        return None
     session_id = claim_next(desk)
     if session_id is None:
         return None

@@ -84,15 +84,20 @@ def settle_held(desk: Any, cfg: Any) -> list[str]:
             selection.record(desk, decision, challenger.id, challenger.session_id)
             done.append(f"flagged {challenger.ref} on shadow evidence")
             continue
-        selection.record(
+        promoted = selection.Decision("promoted", reasons, champion.id, evidence)
+        refused = selection.activate_promoted(
             desk,
-            selection.Decision("promoted", reasons, champion.id, evidence),
+            promoted,
             challenger.id,
             challenger.session_id,
+            actor="services",
+            reason="promoted on shadow evidence: " + reasons[0],
         )
-        desk.registry.activate(
-            challenger.id, actor="services", reason="promoted on shadow evidence: " + reasons[0]
-        )
+        if refused is not None:
+            log.warning("%s not promoted on shadow evidence: %s", challenger.ref, refused)
+            done.append(f"refused {challenger.ref}: {refused}")
+            continue
+        selection.record(desk, promoted, challenger.id, challenger.session_id)
         desk.audit("services", "model.shadow_promotion", challenger.ref, {"from": champion.ref})
         log.info("promoted %s on shadow evidence: %s", challenger.ref, reasons[0])
         done.append(f"promoted {challenger.ref} over {champion.ref} on shadow evidence")

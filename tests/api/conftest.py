@@ -9,13 +9,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from engine.api.server import bound_port, make_server
 from engine.api.tokens import add_token
+from engine.db.schema import ModelVersion
 from engine.services import Desk
 from tests.conftest import into_test_database, on_sqlite
 from tests.learner.conftest import fast_desk
@@ -54,11 +57,27 @@ def running_server(desk: Desk, **options: Any) -> Iterator[str]:
         thread.join(15)
 
 
+# When the served version counts as registered: the generated bars' first Monday, so the tests'
+# trades (dated on those bars, in 2025) come after it (trades dated before their version existed
+# are refused), whatever day the tests run.
+REGISTERED = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def registered_on(desk: Desk, version_id: int, when: datetime = REGISTERED) -> None:
+    """Backdate a version's registration (the trading side's trades must come after it)."""
+    with desk.db.session(write=True) as s:
+        s.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(created_at=when))
+
+
 def _build_served_desk(home: Path) -> None:
+    """One lineage (XAUUSD M5) with an active version trained by a quick logistic session,
+    registered on REGISTERED."""
     with on_sqlite():
         desk = fast_desk(home, n_bars=6000, momentum=0.25)
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-        assert desk.learn(actor="test").activated
+        outcome = desk.learn(actor="test")
+        assert outcome.activated and outcome.version_id is not None
+        registered_on(desk, outcome.version_id)
         desk.close()
 
 

@@ -17,7 +17,7 @@ from engine.api.models import SignalOut
 from engine.controller import Phase3Controller
 from engine.db.schema import Bar
 from engine.registry import NewVersion
-from tests.api.conftest import LiveBridge, running_server
+from tests.api.conftest import LiveBridge, registered_on, running_server
 from tests.api.mt5_client import Mt5LikeClient
 
 
@@ -162,6 +162,7 @@ def test_trades_are_idempotent_by_ticket(bridge: LiveBridge):
             details=v1.details,
         ),
     )
+    registered_on(bridge.desk, v2.id)
     bridge.desk.activate(v2.id, actor="test")
     retry = client.report([trade("9002")])
     assert retry.status == 200 and retry.body["trades"][0]["version_id"] == 1
@@ -341,7 +342,7 @@ def test_active_and_report(bridge: LiveBridge):
 
 
 def test_the_openapi_document_describes_the_bridge(bridge: LiveBridge):
-    client = Mt5LikeClient(bridge.url, None)
+    client = Mt5LikeClient(bridge.url, bridge.token)
     doc = client.call("GET", "/openapi.json").body
     assert set(doc["paths"]) == {
         "/v1/health",

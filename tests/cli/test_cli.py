@@ -71,12 +71,14 @@ def test_models_json_is_stable(seeded: Path, capsys: pytest.CaptureFixture[str])
 
 def test_activate_rollback_history_flow(seeded: Path, capsys: pytest.CaptureFixture[str]):
     h = str(seeded)
-    assert run(capsys, "activate", "1", "--home", h, "--actor", "alice")[1].startswith("active")
+    assert run(capsys, "activate", "1", "--home", h, "--actor", "alice", "--yes")[1].startswith(
+        "active"
+    )
     code, out, _ = run(capsys, "activate", "XAUUSD-M5-scalper:v2", "--home", h, "--reason", "x")
     assert code == 0 and "was XAUUSD-M5-scalper:v1" in out
     code, out, _ = run(capsys, "rollback", "--home", h, "--reason", "bad fills")
     assert code == 0 and "XAUUSD-M5-scalper:v1 is active again" in out
-    code, _, err = run(capsys, "rollback", "--home", h)
+    code, _, err = run(capsys, "rollback", "--home", h, "--reason", "again")
     assert code == 1 and "nothing to roll back" in err
     code, out, _ = run(capsys, "history", "--home", h, "--json")
     events = json.loads(out)["activations"]
@@ -108,7 +110,7 @@ def test_config_set_validate_history_revert(home: Path, capsys: pytest.CaptureFi
 
 
 def test_report_is_printed_and_written(seeded: Path, capsys: pytest.CaptureFixture[str]):
-    run(capsys, "activate", "2", "--home", str(seeded))
+    run(capsys, "activate", "2", "--home", str(seeded), "--reason", "report")
     code, out, _ = run(capsys, "report", "--home", str(seeded), "--json")
     report = json.loads(out)
     assert code == 0 and report["phase3_status"]["active_model"] == "XAUUSD-M5-scalper:v2"
@@ -162,8 +164,8 @@ def test_action_commands_print_json(seeded: Path, capsys: pytest.CaptureFixture[
         "activate",
         "first",
     )
-    run(capsys, "activate", "2", "--home", h)
-    code, out, _ = run(capsys, "rollback", "--home", h, "--json")
+    run(capsys, "activate", "2", "--home", h, "--yes")
+    code, out, _ = run(capsys, "rollback", "--home", h, "--json", "--yes")
     back = json.loads(out)
     assert (back["kind"], back["from_version_id"], back["to_version_id"]) == ("rollback", 2, 1)
     code, out, _ = run(capsys, "pin", "2", "--home", h, "--json")
@@ -172,3 +174,32 @@ def test_action_commands_print_json(seeded: Path, capsys: pytest.CaptureFixture[
     report = json.loads(out)
     assert report["removed"] == [] and report["protected"] == ["1"]  # v2 is the newest kept
     assert report["freed_bytes"] == 0
+
+
+def test_activate_and_rollback_ask_for_a_reason_as_the_dashboard_does(
+    seeded: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    """A script without --reason or --yes is refused and nothing changes; at a terminal the
+    reason is asked for (empty cancels); --yes confirms without one."""
+    h = str(seeded)
+    code, _, err = run(capsys, "activate", "1", "--home", h)
+    assert code == 1 and "give --reason TEXT" in err and "or --yes" in err
+    assert run(capsys, "history", "--home", h, "--json")[1].count('"kind"') == 0
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    code, _, err = run(capsys, "activate", "1", "--home", h)
+    assert code == 1 and "cancelled: no reason given" in err
+    monkeypatch.setattr("builtins.input", lambda prompt: "  fresh fit, checked by hand ")
+    assert run(capsys, "activate", "1", "--home", h)[0] == 0
+    assert run(capsys, "activate", "2", "--home", h, "--yes")[0] == 0
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "rollback", "--home", h)
+    assert code == 1 and "rolling back switches the model" in err
+    assert run(capsys, "rollback", "--home", h, "--reason", "v2 misbehaves")[0] == 0
+    events = json.loads(run(capsys, "history", "--home", h, "--json")[1])["activations"]
+    assert [(e["kind"], e["reason"]) for e in events] == [
+        ("rollback", "v2 misbehaves"),
+        ("activate", "--yes (no reason given)"),
+        ("activate", "fresh fit, checked by hand"),
+    ]

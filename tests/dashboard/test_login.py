@@ -79,3 +79,81 @@ def test_a_session_idle_past_the_limit_must_log_in_again(home: Path, desk: Desk)
     at.run()
     assert "Aurum — log in" in [t.value for t in at.title]
     assert any("session expired" in w.value for w in at.warning)
+
+
+def _logged_in_at_activation(desk: Desk) -> AppTest:
+    """olga logged in, the activation of V2 open and its reason typed, not yet confirmed."""
+    setup_users(desk)
+    at = login(AppTest.from_file(str(APP), default_timeout=60).run(), "olga", "operator-pass")
+    at.switch_page("views/models.py").run()
+    at.selectbox(key="models_version").set_value(V2).run()
+    at.button(key="activate").click().run()
+    at.text_input(key="activate_reason").set_value("still an operator?")
+    return at
+
+
+def test_a_removed_users_next_click_is_refused_and_their_session_ends(home: Path, desk: Desk):
+    at = _logged_in_at_activation(desk)
+    auth.remove_user(desk, "olga", actor="admin")
+    at.button(key="activate_confirm").click().run()
+    assert desk.registry.active_version().ref == V3  # the click did nothing
+    assert "Aurum — log in" in [t.value for t in at.title]
+    assert any("no longer exists" in w.value for w in at.warning)
+    at.run()  # and the session stays ended
+    assert "Aurum — log in" in [t.value for t in at.title]
+
+
+def test_a_demoted_users_next_click_is_refused_and_their_session_ends(home: Path, desk: Desk):
+    from sqlalchemy import update
+
+    from engine.db.schema import User
+
+    at = _logged_in_at_activation(desk)
+    with desk.db.session(write=True) as s:
+        s.execute(update(User).where(User.name == "olga").values(role="viewer"))
+    at.button(key="activate_confirm").click().run()
+    assert desk.registry.active_version().ref == V3
+    assert "Aurum — log in" in [t.value for t in at.title]
+    assert any("role changed to viewer" in w.value for w in at.warning)
+    at = login(at, "olga", "operator-pass")  # back in, as what the database says now
+    at.switch_page("views/models.py").run()
+    assert "logged in as a viewer" in messages(at)
+
+
+def test_the_engine_checks_the_current_role_whatever_the_session_holds(home: Path, desk: Desk):
+    """At the Desk level: a desk opened for an operator refuses once the user is removed or
+    demoted, even though its role field still says operator."""
+    from sqlalchemy import update
+
+    from engine.db.schema import User
+    from engine.errors import PermissionDeniedError
+
+    setup_users(desk)
+    olga = desk.acting_as("olga", "operator")
+    olga.set_pinned(V2, True, actor="olga")  # an operator acts
+    with desk.db.session(write=True) as s:
+        s.execute(update(User).where(User.name == "olga").values(role="viewer"))
+    try:
+        olga.activate(V2, actor="olga")
+    except PermissionDeniedError as err:
+        assert "olga is a viewer" in str(err)
+    else:
+        raise AssertionError("a demoted user activated a model")
+    auth.remove_user(desk, "olga", actor="admin")
+    for act in (
+        lambda: olga.rollback(actor="olga"),
+        lambda: olga.set_config("max_models_to_keep", "3", actor="olga"),
+        lambda: olga.request_learning(actor="olga"),
+    ):
+        try:
+            act()
+        except PermissionDeniedError as err:
+            assert "olga is no longer a user of this desk" in str(err)
+        else:
+            raise AssertionError("a removed user acted")
+    assert desk.registry.active_version().ref == V3
+    vic = desk.acting_as("vic", "viewer")
+    with desk.db.session(write=True) as s:  # promoted since: the database decides
+        s.execute(update(User).where(User.name == "vic").values(role="operator"))
+    vic.set_pinned(V2, False, actor="vic")
+    assert not desk.version(V2).pinned

@@ -146,3 +146,39 @@ def test_with_auto_switching_off_a_better_challenger_is_flagged_not_activated(tm
         for r in report["recommendations"]
     )
     desk.close()
+
+
+def test_a_promoted_winner_whose_file_was_tampered_is_not_activated(
+    tmp_path: Path, monkeypatch: Any
+):
+    """Automatic promotion goes through the registry's verified activation: a winner whose
+    model file changes between registration and activation is refused, the refusal recorded
+    as a rejected decision and in the session's message; nothing becomes active."""
+    from engine.registry import ModelRegistry
+    from tests.learner.conftest import fast_desk
+
+    desk = fast_desk(tmp_path / "tamper", n_bars=6000, momentum=0.25)
+    desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
+    register = ModelRegistry.register
+
+    def register_then_tamper(self: Any, estimator: Any, spec: Any, **kw: Any) -> Any:
+        info = register(self, estimator, spec, **kw)
+        path = self.artifacts_dir / info.artifact_path
+        path.write_bytes(path.read_bytes()[:-1])
+        return info
+
+    monkeypatch.setattr(ModelRegistry, "register", register_then_tamper)
+    outcome = desk.learn(actor="test")
+    assert outcome.status == "succeeded" and not outcome.activated
+    assert desk.registry.active_version() is None
+    with desk.db.session() as s:
+        rows = s.execute(
+            select(PromotionDecision.decision, PromotionDecision.reasons_json).order_by(
+                PromotionDecision.id
+            )
+        ).all()
+    assert [r.decision for r in rows] == ["promoted", "rejected"]
+    assert json.loads(rows[-1].reasons_json)[0].startswith("activation refused: ")
+    session = desk.learning_session(outcome.session_id)
+    assert "promoted, but activation refused" in session.message
+    desk.close()

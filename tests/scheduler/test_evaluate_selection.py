@@ -101,3 +101,23 @@ def test_other_versions_are_found_from_the_trades_logged_since_the_previous_cycl
     log("T-late", previous - LOOKBACK + timedelta(minutes=5))  # a clock behind, or a long cycle
     assert "live metrics refreshed for 1 other version" in evaluate_cycle(desk).note
     assert desk.registry.get(old.id, source="live").metrics["trades"] == 2
+
+
+def test_a_flagged_challenger_with_a_tampered_file_is_refused(
+    desk: Desk, small_model: Any, forest: Any
+):
+    champion = desk.registry.register(small_model, spec())
+    challenger = desk.registry.register(forest, spec("random_forest"))
+    desk.activate(champion.id, actor="t")
+    _flag(desk, challenger.id, champion.id)
+    assert challenger.artifact_path
+    path = desk.paths.artifacts_dir / challenger.artifact_path
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))
+    desk.set_config("auto_model_switching", "true", actor="t")
+    result = evaluate_cycle(desk)
+    assert desk.registry.active_version().id == champion.id
+    assert "refused flagged challenger" in result.note and "sha256" in result.note
+    assert len(desk.activation_history()) == 1
+    assert "refused" not in evaluate_cycle(desk).note  # recorded as rejected: not retried

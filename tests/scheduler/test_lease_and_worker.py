@@ -73,3 +73,15 @@ def test_evaluation_queues_a_session_when_enough_new_bars_arrived(tmp_path: Any)
     assert result.queued_session is not None
     assert desk.learning_session(result.queued_session).trigger == "data"
     desk.close()
+
+
+def test_the_queue_waits_while_the_config_file_is_broken(desk: Desk):
+    """Nothing is claimed (and left "running") while the config cannot be read; the request
+    runs once `aurum config revert` restored it."""
+    session_id = desk.request_learning(actor="t")
+    desk.paths.config_file.write_text("{oops", encoding="utf-8")
+    assert run_next(desk) is None
+    assert desk.learning_session(session_id).status == "queued"
+    desk.revert_config(None, actor="t")
+    assert run_next(desk) == session_id
+    assert desk.learning_session(session_id).status != "queued"

@@ -206,3 +206,25 @@ def test_the_services_paper_trade_only_as_leader(home: Path, desk: Desk):
     follower.guarded("shadow", follower.shadow)()
     assert follower.failures == {} and len(desk.shadow_results(V1)) > 0
     follower.desk.close()
+
+
+def test_a_held_challenger_whose_file_was_tampered_is_refused_not_promoted(desk: Desk):
+    """The shadow promotion goes through the registry's verified activation: a challenger
+    whose model file changed since it was held is refused with the reason, recorded as
+    rejected (not tried again), and the champion keeps serving."""
+    desk.activate(V2, actor="test")
+    _hold(desk, V3, V2)
+    shadow_settings(desk, **{"shadow.min_trades": "2", "shadow.max_p_value": "0.0001"})
+    assert desk.shadow_cycle().decisions == []  # paper trades made, the edge not yet enough
+    challenger = desk.version(V3)
+    assert challenger.artifact_path
+    path = desk.paths.artifacts_dir / challenger.artifact_path
+    path.write_bytes(path.read_bytes()[:-10])  # tampered after its paper trades
+    shadow_settings(desk, **{"shadow.max_p_value": "0.5"})
+    result = desk.shadow_cycle()
+    assert len(result.decisions) == 1 and result.decisions[0].startswith(f"refused {V3}: ")
+    assert "changed, truncated or swapped" in result.decisions[0]
+    assert desk.registry.active_version().ref == V2
+    verdict, reasons, _ = _decisions(desk, challenger.id)[-1]
+    assert verdict == "rejected" and reasons[0].startswith("activation refused: ")
+    assert desk.shadow_cycle().decisions == []  # no longer held: not tried again
