@@ -315,6 +315,18 @@ def cmd_research_report(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_backtest(args: argparse.Namespace) -> None:
+    from engine.cli.backtest_commands import cmd_backtest as run
+
+    run(args)
+
+
+def cmd_backtests(args: argparse.Namespace) -> None:
+    from engine.cli.backtest_commands import cmd_backtests as run
+
+    run(args)
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from engine.cli.learning_commands import cmd_train as run
 

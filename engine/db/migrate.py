@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; a test keeps it equal to Alembic's head so that the
 # schema check needs no Alembic import (commands like `aurum models` must start fast).
-HEAD_REVISION = "0007_bridge_alerts_shadow"
+HEAD_REVISION = "0012_backtest_runs"
 
 
 def current_revision(db: Database) -> str | None:
