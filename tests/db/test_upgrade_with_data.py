@@ -88,3 +88,4 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         event = desk.rollback(actor="t", reason="after upgrade")  # the history still works
         assert event.to_version_id == 1
         assert desk.counts()["trades"] == 1
+        assert desk.backtest_runs() == []  # backtests on demand: their tables, empty
