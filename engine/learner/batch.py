@@ -34,9 +34,12 @@ def predict_proba_batch(
     done: ChunkDone | None = None,
 ) -> np.ndarray:
     """`model.predict_proba(rows)`, chunk by chunk on `workers` threads (default: the cores,
-    at most 2); `done` hears how many rows are finished after each chunk, in order."""
+    at most 2); `done` hears how many rows are finished: 0 as prediction starts, then after
+    each chunk, in order."""
     model = single_threaded(model)
     total = len(rows)
+    if done is not None:
+        done(0, total)
     if total <= chunk_rows:
         with threadpool_limits(limits=1):
             out = np.asarray(model.predict_proba(rows))

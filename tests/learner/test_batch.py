@@ -36,7 +36,8 @@ def test_chunks_on_two_threads_equal_one_prediction(algorithm: str, rows: Any):
         model, x, chunk_rows=97, workers=2, done=lambda d, t: seen.append((d, t))
     )
     np.testing.assert_array_equal(got, expected)  # bit for bit, whatever the chunks
-    assert seen[-1] == (3_000, 3_000) and len(seen) == -(-3_000 // 97)
+    assert seen[0] == (0, 3_000) and seen[-1] == (3_000, 3_000)
+    assert len(seen) == 1 + -(-3_000 // 97)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
@@ -46,4 +47,4 @@ def test_few_rows_are_predicted_at_once(rows: Any):
     seen: list[tuple[int, int]] = []
     got = predict_proba_batch(model, x[:10], done=lambda d, t: seen.append((d, t)))
     np.testing.assert_array_equal(got, model.predict_proba(x[:10]))
-    assert seen == [(10, 10)]
+    assert seen == [(0, 10), (10, 10)]
