@@ -86,17 +86,17 @@ def _bar_time(desk: Any, position: int) -> Any:
 
 
 def replay_once(home: str, ref: str) -> dict[str, Any]:
-    """One timed `Desk.backtest` over every stored bar, with its stage times."""
+    """One timed `Desk.backtest` over every stored bar, with its stage times (wall, CPU)."""
     from engine.backtest.replay import backtest_request
     from engine.services import Desk
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
 
     def progress(message: str, _fraction: float) -> None:
         if message.startswith("predicting: 0 of"):
-            marks.append(("predicting", time.perf_counter()))
+            marks.append(("predicting", time.perf_counter(), time.process_time()))
         elif not message.startswith("predicting"):
-            marks.append((message, time.perf_counter()))
+            marks.append((message, time.perf_counter(), time.process_time()))
 
     with Desk.open(home) as desk:
         first = desk.bar_series()[0].first
@@ -104,7 +104,8 @@ def replay_once(home: str, ref: str) -> dict[str, Any]:
         run = desk.backtest(backtest_request(ref, start=first), actor="bench", progress=progress)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     stages = {
-        _stage(name): round(marks[i + 1][1] - at, 3) for i, (name, at) in enumerate(marks[:-1])
+        _stage(name): (round(marks[i + 1][1] - at, 3), round(marks[i + 1][2] - cpu_at, 3))
+        for i, (name, at, cpu_at) in enumerate(marks[:-1])
     }
     return {
         "wall_seconds": round(wall, 2),
@@ -154,8 +155,8 @@ def main() -> int:
                 f"(runs {walls}; load {best['load_before']} → {best['load_after']})",
                 flush=True,
             )
-            for stage, seconds in best["stages"].items():
-                print(f"    {stage:<18} {seconds:6.2f} s")
+            for stage, (seconds, cpu_seconds) in best["stages"].items():
+                print(f"    {stage:<18} {seconds:6.2f} s wall {cpu_seconds:6.2f} s CPU")
         if args.json:
             print(json.dumps(results, indent=2))
     finally:

@@ -44,12 +44,14 @@ def paper_signals(
     details = _details(info)
     spec = FeatureSpec.model_validate(details["feature_spec"])
     feats = build_features(bars, spec, timeframe=_timeframe(info)).to_numpy(dtype=float)
-    rows = np.arange(max(0, first), len(bars))
-    rows = rows[np.isfinite(feats[rows]).all(axis=1)]
+    start = max(0, first)
+    body = feats[start:]  # a view: a million rows of features are not copied again
+    finite = np.isfinite(body).all(axis=1)
+    rows = np.flatnonzero(finite) + start
     signals, confidence = np.zeros(len(bars), dtype=np.int8), np.zeros(len(bars))
     if len(rows):
         sig = signals_from_proba(
-            predict_proba_batch(model, feats[rows], done=done),
+            predict_proba_batch(model, body if finite.all() else body[finite], done=done),
             np.asarray(model.classes_),
             min_confidence=float(details.get("min_confidence", 0.5)),
         )
