@@ -147,10 +147,11 @@ def run_replay(desk: Any, run_id: int, *, progress: Progress | None = None) -> B
     tracker = _RunProgress(desk.db, run_id, progress)
     try:
         _replay(desk, run_id, tracker)
-    except Exception as err:
+    except BaseException as err:  # Ctrl-C too: a run never stays "running" after its process
+        reason = "interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
         update_run(
-            desk.db, run_id, status="failed", error=str(err) or type(err).__name__,
-            message=f"failed: {err}", finished_at=utcnow(),
+            desk.db, run_id, status="failed", error=reason or type(err).__name__,
+            message=f"failed: {reason}", finished_at=utcnow(),
         )  # fmt: skip
         raise
     with desk.db.session() as s:

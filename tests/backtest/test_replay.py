@@ -235,3 +235,19 @@ def test_window_bounds_are_utc_days_or_times():
     )
     with pytest.raises(AurumError, match=r"start \(--from\) '2026-13-01' is not a date"):
         window_bound("2026-13-01", end=False)
+
+
+def test_a_replay_stopped_with_ctrl_c_is_closed_as_interrupted(
+    demo: Desk, monkeypatch: pytest.MonkeyPatch
+):
+    import engine.shadow.paper as paper
+
+    def stop(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(paper, "paper_signals", stop)
+    with pytest.raises(KeyboardInterrupt):
+        demo.backtest(backtest_request(V1), actor="test")
+    [run] = demo.backtest_runs()
+    assert (run.status, run.error) == ("failed", "interrupted") and run.bars > 0
+    assert _count(demo, BacktestTrade) == 0
