@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -33,6 +33,10 @@ from engine.ledger import (
 )
 from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRegistry, VersionInfo
 from engine.registry.refs import find_version
+
+if TYPE_CHECKING:  # imported when used: commands that need none of this start fast
+    from engine.backtest.replay import BacktestRequest
+    from engine.backtest.runs import BacktestRunInfo, BacktestTradeRecord
 
 
 @dataclass(frozen=True)
@@ -358,7 +362,9 @@ class Desk:
         )
 
     # --- backtests on demand (engine.backtest.replay; their trades are kept apart) -----------
-    def backtest(self, request: Any, *, actor: str, progress: Any = None) -> Any:
+    def backtest(
+        self, request: BacktestRequest, *, actor: str, progress: Any = None
+    ) -> BacktestRunInfo:
         """Replay a version over stored bars now, stored as a run (`BacktestRunInfo`) with its
         own trades; `request` is an `engine.backtest.replay.BacktestRequest`."""
         self.require_operator("running a backtest")
@@ -368,7 +374,7 @@ class Desk:
         self.audit(actor, "backtest.run", f"#{run_id}", request.model_dump(mode="json"))
         return run_replay(self, run_id, progress=progress)
 
-    def request_backtest(self, request: Any, *, actor: str) -> int:
+    def request_backtest(self, request: BacktestRequest, *, actor: str) -> int:
         """Queue a backtest run for the background worker (checked first); returns its id."""
         self.require_operator("running a backtest")
         from engine.backtest.replay import open_run
@@ -377,7 +383,9 @@ class Desk:
         self.audit(actor, "backtest.request", f"#{run_id}", request.model_dump(mode="json"))
         return run_id
 
-    def backtest_runs(self, ref: str | int | None = None, *, limit: int = 50) -> list[Any]:
+    def backtest_runs(
+        self, ref: str | int | None = None, *, limit: int = 50
+    ) -> list[BacktestRunInfo]:
         """Stored backtest runs, newest first (of one version when given)."""
         from engine.backtest.runs import list_runs
 
@@ -385,7 +393,7 @@ class Desk:
             version_id = None if ref is None else find_version(s, ref)[0].id
             return list_runs(s, version_id=version_id, limit=limit)
 
-    def backtest_run(self, run_id: int) -> Any:
+    def backtest_run(self, run_id: int) -> BacktestRunInfo:
         from engine.backtest.runs import get_run
 
         with self.db.session() as s:
@@ -398,7 +406,9 @@ class Desk:
         with self.db.session() as s:
             return run_results(s, run_id)
 
-    def backtest_run_trades(self, run_id: int, *, limit: int | None = None) -> list[Any]:
+    def backtest_run_trades(
+        self, run_id: int, *, limit: int | None = None
+    ) -> list[BacktestTradeRecord]:
         from engine.backtest.runs import run_trades
 
         with self.db.session() as s:
