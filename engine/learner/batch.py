@@ -49,7 +49,10 @@ def predict_proba_batch(
     starts = range(0, total, chunk_rows)
     threads = workers if workers is not None else min(2, os.cpu_count() or 1)
     parts: list[np.ndarray] = []
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max(1, threads)) as pool:
+    with (
+        threadpool_limits(limits=1),
+        ThreadPoolExecutor(max(1, threads), initializer=_one_openmp_thread) as pool,
+    ):
         futures = [pool.submit(_predict, model, rows[s : s + chunk_rows]) for s in starts]
         for future in futures:
             parts.append(future.result())
@@ -62,3 +65,10 @@ def _predict(model: Any, chunk: np.ndarray) -> np.ndarray:
     """One chunk's probabilities, its rows made contiguous first (features come column by
     column from a frame: row by row, trees walk them about 15 % faster)."""
     return np.asarray(model.predict_proba(np.ascontiguousarray(chunk)))
+
+
+def _one_openmp_thread() -> None:
+    """A worker thread's OpenMP runs one thread: OpenMP's limit is kept per thread, so the
+    limit set around the pool does not reach its workers (each would start a team of its own:
+    measured, a worker's OpenMP had 2 threads)."""
+    threadpool_limits(limits=1, user_api="openmp")

@@ -48,3 +48,21 @@ def test_few_rows_are_predicted_at_once(rows: Any):
     got = predict_proba_batch(model, x[:10], done=lambda d, t: seen.append((d, t)))
     np.testing.assert_array_equal(got, model.predict_proba(x[:10]))
     assert seen == [(0, 10), (10, 10)]
+
+
+def test_each_worker_thread_runs_one_openmp_thread():
+    """OpenMP keeps its limit per thread: the workers must set their own."""
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401  (loads OpenMP)
+    from threadpoolctl import threadpool_info
+
+    seen: list[set[int]] = []
+
+    class Probe:
+        classes_ = np.array([0, 1])
+
+        def predict_proba(self, x: np.ndarray) -> np.ndarray:
+            seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+            return np.zeros((len(x), 2))
+
+    predict_proba_batch(Probe(), np.zeros((100, 3)), chunk_rows=10, workers=2)
+    assert len(seen) == 10 and all(threads == {1} for threads in seen)
