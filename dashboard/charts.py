@@ -47,6 +47,7 @@ SOURCE_TITLES = {
     "live": "live trades",
     "backtest": "backtest trades (out of sample)",
     "shadow": "shadow trades (paper, live bars)",
+    "manual backtest": "backtest run (replay on demand, after costs)",
 }
 
 
@@ -199,6 +200,25 @@ def drawdown_figure(
             )
         )
     return _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
+
+
+def in_sample_band(
+    fig: go.Figure, training: tuple[datetime, datetime], shown: tuple[datetime, datetime]
+) -> go.Figure:
+    """Shade, on a chart over the `shown` period, the part inside the version's `training`
+    window: results there are in-sample (the model has seen those bars)."""
+    start, end = max(training[0], shown[0]), min(training[1], shown[1])
+    if start < end:
+        fig.add_vrect(
+            x0=start,
+            x1=end,
+            fillcolor=RED,
+            opacity=0.12,
+            line_width=0,
+            annotation_text="in-sample: the training window",
+            annotation_position="top left",
+        )
+    return fig
 
 
 def rolling_figure(

@@ -142,6 +142,19 @@ def shadow_board(k: Key) -> list[Any]:
     return _open_desk(*k).shadow_board()
 
 
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def backtest_runs(k: Key, ref: str) -> list[Any]:
+    """A version's stored backtest runs, newest first (engine.backtest.runs.BacktestRunInfo);
+    a running run's progress is polled directly, never from here."""
+    return _open_desk(*k).backtest_runs(ref)
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def backtest_run_results(k: Key, run_id: int) -> Any:
+    """A finished backtest run's net results and close times (fixed once it succeeded)."""
+    return _open_desk(*k).backtest_run_results(run_id)
+
+
 def results(k: Key, ref: str, source: str) -> Any:
     """A version's live, backtest or shadow (paper) results."""
     if source == "shadow":

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from engine.registry.model_import import ImportedModel
     from engine.registry.search import VersionPage, VersionQuery
 
+if TYPE_CHECKING:  # imported when used: commands that need none of this start fast
+    from engine.backtest.replay import BacktestRequest
+    from engine.backtest.runs import BacktestRunInfo, BacktestTradeRecord
+
 
 @dataclass(frozen=True)
 class InitResult:
@@ -502,6 +506,59 @@ class Desk:
         return explanation(
             info, bars, self.paths.artifacts_dir, lambda: self.registry.load_model(info.id)[0]
         )
+
+    # --- backtests on demand (engine.backtest.replay; their trades are kept apart) -----------
+    def backtest(
+        self, request: BacktestRequest, *, actor: str, progress: Any = None
+    ) -> BacktestRunInfo:
+        """Replay a version over stored bars now, stored as a run (`BacktestRunInfo`) with its
+        own trades; `request` is an `engine.backtest.replay.BacktestRequest`."""
+        self.require_operator("running a backtest")
+        from engine.backtest.replay import open_run, run_replay
+
+        run_id = open_run(self, request, actor=actor, status="running")
+        self.audit(actor, "backtest.run", f"#{run_id}", request.model_dump(mode="json"))
+        return run_replay(self, run_id, progress=progress)
+
+    def request_backtest(self, request: BacktestRequest, *, actor: str) -> int:
+        """Queue a backtest run for the background worker (checked first); returns its id."""
+        self.require_operator("running a backtest")
+        from engine.backtest.replay import open_run
+
+        run_id = open_run(self, request, actor=actor, status="queued")
+        self.audit(actor, "backtest.request", f"#{run_id}", request.model_dump(mode="json"))
+        return run_id
+
+    def backtest_runs(
+        self, ref: str | int | None = None, *, limit: int = 50
+    ) -> list[BacktestRunInfo]:
+        """Stored backtest runs, newest first (of one version when given)."""
+        from engine.backtest.runs import list_runs
+
+        with self.db.session() as s:
+            version_id = None if ref is None else find_version(s, ref)[0].id
+            return list_runs(s, version_id=version_id, limit=limit)
+
+    def backtest_run(self, run_id: int) -> BacktestRunInfo:
+        from engine.backtest.runs import get_run
+
+        with self.db.session() as s:
+            return get_run(s, run_id)
+
+    def backtest_run_results(self, run_id: int) -> ResultSeries:
+        """A run's net results (after costs) and close times, in time order."""
+        from engine.backtest.runs import run_results
+
+        with self.db.session() as s:
+            return run_results(s, run_id)
+
+    def backtest_run_trades(
+        self, run_id: int, *, limit: int | None = None
+    ) -> list[BacktestTradeRecord]:
+        from engine.backtest.runs import run_trades
+
+        with self.db.session() as s:
+            return run_trades(s, run_id, limit=limit)
 
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:

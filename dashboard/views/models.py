@@ -1,4 +1,4 @@
-"""Models: one version's detail and its actions — activate, roll back, pin, clean up."""
+"""Models: one version's detail and its actions — activate, roll back, pin, clean up, backtest."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import charts, confirm, reads
+from dashboard.backtest_panel import show_backtests
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -237,4 +238,5 @@ with shown_errors():
     else:
         st.caption("No activation yet.")
 
+    show_backtests(desk, v)
     show_explanations(desk, v)

@@ -130,12 +130,15 @@ def simulate_on(
 
 
 def one_at_a_time(signal_index: np.ndarray, exit_index: np.ndarray) -> np.ndarray:
-    """Rows taken when a signal is ignored until the open trade's exit bar (sorted signals)."""
+    """Rows taken when a signal is ignored until the open trade's exit bar (sorted signals).
+    Each row's successor (the first signal at or after its exit bar) is found for all rows at
+    once; the walk along them is then a list lookup per trade taken."""
+    following = np.searchsorted(signal_index, exit_index, side="left").tolist()
     chosen: list[int] = []
-    row = 0
-    while row < len(signal_index):
+    row, rows = 0, len(signal_index)
+    while row < rows:
         chosen.append(row)
-        row = int(np.searchsorted(signal_index, exit_index[row], side="left"))
+        row = following[row]  # > row: an exit comes after its own signal bar
     return np.asarray(chosen, dtype=np.int64)
 
 

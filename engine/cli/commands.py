@@ -412,7 +412,11 @@ def cmd_research_report(args: argparse.Namespace) -> None:
 
 
 def cmd_tag(args: argparse.Namespace) -> None:
-    from engine.cli.registry_commands import cmd_tag as run
+    pass
+
+
+def cmd_backtest(args: argparse.Namespace) -> None:
+    from engine.cli.backtest_commands import cmd_backtest as run
 
     run(args)
 
@@ -442,7 +446,11 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_import_model(args: argparse.Namespace) -> None:
-    from engine.cli.registry_commands import cmd_import_model as run
+    pass
+
+
+def cmd_backtests(args: argparse.Namespace) -> None:
+    from engine.cli.backtest_commands import cmd_backtests as run
 
     run(args)
 

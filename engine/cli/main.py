@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
+    "backtest": "replay a version over stored bars (window, series, costs), stored as a run",
+    "backtests": "the stored backtest runs: window, costs, metrics, in-sample share",
     "config": "show | validate | set KEY VALUE | history | revert [ID]",
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
@@ -200,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     rr = p["research-report"]
     rr.add_argument("version", metavar="VERSION", help="id (12), lineage:vN or lineage@alias")
     rr.add_argument("--out", metavar="FILE", help="default: research-<lineage>-vN.html here")
+    from engine.cli.backtest_commands import add_arguments as backtest_arguments
+
+    backtest_arguments(p["backtest"], p["backtests"])
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")

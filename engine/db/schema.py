@@ -413,3 +413,56 @@ class TradingPause(Base):
     figure: Mapped[float | None] = mapped_column(Float, nullable=True)
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BacktestRun(Base):
+    """A backtest on demand: one stored version replayed over stored bars, queued or run now,
+    with its window, costs, progress, metrics and how much of it the version trained on."""
+
+    __tablename__ = "backtest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    first_bar: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_bar: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    bars: Mapped[int] = mapped_column(Integer, default=0)
+    in_sample_bars: Mapped[int] = mapped_column(Integer, default=0)
+    overrides_json: Mapped[str] = mapped_column(Text, default="{}")
+    costs_json: Mapped[str] = mapped_column(Text, default="{}")
+    requested_by: Mapped[str] = mapped_column(String(64), default="system")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    metrics_json: Mapped[str] = mapped_column(Text, default="{}")
+    trades: Mapped[int] = mapped_column(Integer, default=0)
+    runner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class BacktestTrade(Base):
+    """A trade of a backtest run (source "manual backtest"): never in the ledger, never among
+    the version's out-of-sample or paper trades. Gross, costs and net in account currency."""
+
+    __tablename__ = "backtest_trades"
+    __table_args__ = (Index("ix_backtest_trades_run_close", "run_id", "close_time"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("backtest_runs.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    source: Mapped[str] = mapped_column(String(16), default="manual backtest")
+    side: Mapped[str] = mapped_column(String(4))
+    open_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    close_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    open_price: Mapped[float] = mapped_column(Float)
+    close_price: Mapped[float] = mapped_column(Float)
+    gross_profit: Mapped[float] = mapped_column(Float)
+    costs: Mapped[float] = mapped_column(Float)
+    profit: Mapped[float] = mapped_column(Float)  # after costs
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exit_reason: Mapped[str] = mapped_column(String(16), default="")

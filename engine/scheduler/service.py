@@ -1,7 +1,8 @@
 """The background services (APScheduler 3, memory job store; durable state in our tables).
 
-Jobs: heartbeat (the leader lease), learning worker (queued sessions, one at a time), evaluate
-(live metrics, triggers), shadow (challengers' paper trades), cleanup and report. Only the lease
+Jobs: heartbeat (the leader lease), learning worker (queued sessions, one at a time), backtest
+worker (queued backtest runs, one at a time, beside training), evaluate (live metrics,
+triggers), shadow (challengers' paper trades), cleanup and report. Only the lease
 holder acts; the others wait.
 """
 
@@ -26,7 +27,8 @@ class _QuietBusyWorker(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not ("AurumServices.work" in message and "maximum number of running" in message)
+        busy = "AurumServices.work" in message or "AurumServices.backtests" in message
+        return not (busy and "maximum number of running" in message)
 
 
 logging.getLogger("apscheduler.scheduler").addFilter(_QuietBusyWorker())
@@ -46,6 +48,7 @@ class AurumServices:
         self.is_leader = False
         self._scheduler: Any = None
         self._worker_lock = threading.Lock()
+        self._backtest_lock = threading.Lock()
         self.stopped = threading.Event()
         self.failures: dict[str, int] = {}
         self._unrecorded: list[tuple[str, str, str]] = []
@@ -68,6 +71,12 @@ class AurumServices:
         )
         sched.add_job(
             self.guarded("learning_worker", self.work), "interval", seconds=3, id="learning_worker"
+        )
+        sched.add_job(
+            self.guarded("backtest_worker", self.backtests),
+            "interval",
+            seconds=2,
+            id="backtest_worker",
         )
         sched.add_job(
             self.guarded("evaluate", self.evaluate),
@@ -181,6 +190,14 @@ class AurumServices:
             mark_interrupted(self.desk.db, stuck, by=f"services {self.holder}")
             self.desk.audit("services", "learning.interrupted", "", {"sessions": stuck})
             log.warning("closed interrupted learning session(s) %s", stuck)
+        from engine.backtest.runs import close_interrupted
+
+        runs = close_interrupted(
+            self.desk.db, dead_holder=dead_holder, by=f"services {self.holder}"
+        )
+        if runs:
+            self.desk.audit("services", "backtest.interrupted", "", {"runs": runs})
+            log.warning("closed interrupted backtest run(s) %s", runs)
 
     def _report_silence(self, before: lease.LeaseState) -> None:
         """An alert when the services were silent for long before this process took over; a
@@ -201,6 +218,17 @@ class AurumServices:
             run_next(self.desk)
         finally:
             self._worker_lock.release()
+
+    def backtests(self) -> None:
+        """Queued backtest runs, one at a time, in their own thread beside training."""
+        if not self.is_leader or not self._backtest_lock.acquire(blocking=False):
+            return
+        try:
+            from engine.scheduler.worker import run_next_backtest
+
+            run_next_backtest(self.desk)
+        finally:
+            self._backtest_lock.release()
 
     def evaluate(self) -> None:
         if not self.is_leader:

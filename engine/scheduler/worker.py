@@ -61,3 +61,20 @@ def run_next(desk: Any) -> int | None:
     except Exception as err:  # recorded on the session by run_session; the service keeps going
         log.warning("learning session #%s failed: %s", session_id, err)
     return session_id
+
+
+def run_next_backtest(desk: Any) -> int | None:
+    """Run one queued backtest if there is one; a failure is recorded on it, never raised."""
+    from engine.backtest.replay import run_replay
+    from engine.backtest.runs import claim_next as claim_backtest
+
+    run_id = claim_backtest(desk.db)
+    if run_id is None:
+        return None
+    log.info("backtest run #%s started", run_id)
+    try:
+        run = run_replay(desk, run_id)
+        log.info("backtest run #%s: %s", run_id, run.message)
+    except Exception as err:  # recorded on the run by run_replay; the service keeps going
+        log.warning("backtest run #%s failed: %s", run_id, err)
+    return run_id

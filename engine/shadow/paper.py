@@ -19,7 +19,7 @@ from engine.backtest import CostModel, prepare_market, simulate_on
 from engine.data.timeframes import timeframe_seconds
 from engine.errors import AurumError
 from engine.features import FeatureSpec, build_features, warmup_bars
-from engine.learner.candidates import single_threaded
+from engine.learner.batch import ChunkDone, predict_proba_batch
 from engine.learner.signals import signals_from_proba
 
 # Bars before the first signal bar whose features are computed anyway: enough for recursive
@@ -35,18 +35,23 @@ def lead_bars(info: Any) -> int:
     return max(LEAD_FACTOR * max(1, warmup_bars(spec, _timeframe(info))), MIN_LEAD)
 
 
-def paper_signals(model: Any, info: Any, bars: pd.DataFrame, first: int) -> tuple[Any, Any]:
+def paper_signals(
+    model: Any, info: Any, bars: pd.DataFrame, first: int, *, done: ChunkDone | None = None
+) -> tuple[Any, Any]:
     """Per-bar signals (1, -1, 0) and confidences of the version on `bars`, from bar `first`
-    on (earlier bars: hold); bars whose features are undefined hold."""
+    on (earlier bars: hold); bars whose features are undefined hold. `done` hears the rows
+    predicted so far (long replays report progress with it)."""
     details = _details(info)
     spec = FeatureSpec.model_validate(details["feature_spec"])
     feats = build_features(bars, spec, timeframe=_timeframe(info)).to_numpy(dtype=float)
-    rows = np.arange(max(0, first), len(bars))
-    rows = rows[np.isfinite(feats[rows]).all(axis=1)]
+    start = max(0, first)
+    body = feats[start:]  # a view: a million rows of features are not copied again
+    finite = np.isfinite(body).all(axis=1)
+    rows = np.flatnonzero(finite) + start
     signals, confidence = np.zeros(len(bars), dtype=np.int8), np.zeros(len(bars))
     if len(rows):
         sig = signals_from_proba(
-            single_threaded(model).predict_proba(feats[rows]),
+            predict_proba_batch(model, body if finite.all() else body[finite], done=done),
             np.asarray(model.classes_),
             min_confidence=float(details.get("min_confidence", 0.5)),
         )
@@ -60,10 +65,33 @@ def paper_trades(
     """The version's trades on `bars` (UTC frame with the importer's columns) for signals at
     bars `first` and later. `exit_time` is the exit bar's close (its open plus one bar of the
     version's timeframe)."""
+    exits(info)  # refused before any prediction
+    signals, confidence = paper_signals(model, info, bars, first)
+    return signal_trades(info, bars, signals, confidence, costs=costs)
+
+
+def exits(info: Any) -> dict[str, Any]:
+    """The version's triple-barrier exits (take profit, stop loss, unit, horizon)."""
     labels = _details(info).get("labels") or {}
     if not labels:
         raise AurumError(f"{info.ref} has no recorded exits (labels); it cannot paper-trade")
-    signals, confidence = paper_signals(model, info, bars, first)
+    return dict(labels)
+
+
+def signal_trades(
+    info: Any,
+    bars: pd.DataFrame,
+    signals: Any,
+    confidence: Any,
+    *,
+    costs: CostModel,
+    spread_points: float | None = None,
+) -> pd.DataFrame:
+    """Trades of per-bar signals with the version's exits and `costs`, one at a time; with
+    `spread_points`, every trade pays that spread instead of its entry bar's recorded one."""
+    labels = exits(info)
+    if spread_points is not None:
+        bars = bars.assign(spread_points=np.full(len(bars), float(spread_points)))
     market = prepare_market(
         bars,
         take_profit=float(labels["take_profit"]),

@@ -28,6 +28,8 @@ from engine.db.schema import (
     Alert,
     ApiToken,
     AuditEvent,
+    BacktestRun,
+    BacktestTrade,
     Base,
     PromotionDecision,
     ShadowTrade,
@@ -122,6 +124,20 @@ def seed(desk: Desk, small_model: Any, forest: Any) -> None:
                 version_id=1, symbol="XAUUSD", timeframe="M5", side="BUY", open_time=opened,
                 close_time=opened + timedelta(minutes=25), open_price=2650.1,
                 close_price=2652.2, profit=1.84, confidence=0.58, exit_reason="tp",
+            )
+        )  # fmt: skip
+        run = BacktestRun(
+            version_id=2, symbol="XAUUSD", timeframe="M5", window_start=opened, bars=300,
+            in_sample_bars=12, overrides_json='{"spread_points": 35.0}', status="succeeded",
+            metrics_json='{"sharpe": null, "profit_factor": "inf"}', trades=1,
+        )  # fmt: skip
+        s.add(run)
+        s.flush()
+        s.add(
+            BacktestTrade(
+                run_id=run.id, version_id=2, side="sell", open_time=opened,
+                close_time=opened + timedelta(minutes=10), open_price=2650.1, close_price=2649.0,
+                gross_profit=11.0, costs=4.6, profit=6.4, confidence=None, exit_reason="time",
             )
         )  # fmt: skip
 

@@ -100,6 +100,7 @@ def test_upgrade_from_each_revision_keeps_the_desk(tmp_path: Path, small_model: 
         assert not desk.pause_state().paused  # the pause switch starts on, and works
         assert desk.pause("after upgrade", actor="t").paused
         assert desk.pause_history()[0].reason == "after upgrade"
+        assert desk.backtest_runs() == []  # backtests on demand: their tables, empty
 
 
 def test_downgrading_the_registry_revision_keeps_the_active_history(

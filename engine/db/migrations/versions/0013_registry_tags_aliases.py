@@ -1,7 +1,7 @@
 """tags and a description per version; named aliases besides `active`, with the same history
 
 Revision ID: 0013_registry_tags_aliases
-Revises: 0011_trading_controls
+Revises: 0012_backtest_runs
 
 The history of every pointer stays in `activation_events`: a new `alias` column says which
 pointer moved (existing rows are `active`), and `to_version_id` may be empty for the removal of a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_registry_tags_aliases"
-down_revision: str | Sequence[str] | None = "0011_trading_controls"
+down_revision: str | Sequence[str] | None = "0012_backtest_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
