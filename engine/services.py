@@ -225,6 +225,7 @@ class Desk:
         timeframe: str,
         fmt: str | None = None,
         tz: str = "UTC",
+        ambiguous: str | None = None,
         actor: str,
         progress: Any = None,
     ) -> Any:
@@ -239,6 +240,7 @@ class Desk:
             timeframe=timeframe,
             fmt=fmt,
             tz=tz,
+            ambiguous=ambiguous,
             actor=actor,
             progress=progress,
         )
