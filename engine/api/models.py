@@ -134,6 +134,16 @@ class ActiveOut(BaseModel):
     min_confidence: float | None
     bars_needed: int | None = Field(description="Fewest bars a signal request must send.")
     bars_used: int | None = Field(description="Bars the features are computed on (send these).")
+    min_history_bars: int | None = Field(
+        None,
+        description="The version's fixed window: its signal for a bar is computed from that bar "
+        "and the bars before it, this many in all, and sending more never changes it.",
+    )
+    fixed_window: bool | None = Field(
+        None,
+        description="False for a version trained before fixed windows: its signal still moves "
+        "with the number of bars sent (send exactly bars_used; retrain to end that).",
+    )
 
 
 class ActiveList(BaseModel):

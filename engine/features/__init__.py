@@ -14,7 +14,15 @@ _HOME = {
     "GROUPS": "spec",
     "FeatureSpec": "spec",
     "higher_timeframe_for": "spec",
+    "history_bars": "spec",
+    "inapplicable_groups": "spec",
     "latest_features": "build",
+    "signal_window": "build",
+    "signal_history": "build",
+    "SignalHistory": "build",
+    "stored_spec": "spec",
+    "FIXED_WINDOW": "spec",
+    "MAX_HISTORY_BARS": "spec",
     "warmup_bars": "spec",
 }
 

@@ -289,12 +289,11 @@ def drift_windows(
     """The selected features over the version's training window and over the newest
     `scheduler.drift_recent_bars` bars after it. Reads only those two windows (each with a
     warm-up before it), never the whole stored series."""
-    from engine.features import FeatureSpec
+    from engine.features import stored_spec
 
-    spec_data = (active.details or {}).get("feature_spec")
-    if not spec_data or active.train_end is None:
+    if not (active.details or {}).get("feature_spec") or active.train_end is None:
         return None
-    spec = FeatureSpec.model_validate(spec_data)
+    spec = stored_spec(active.details)
     train = _window_features(desk, active, spec, start=active.train_start, end=active.train_end)
     recent = _window_features(desk, active, spec, last=cfg.scheduler.drift_recent_bars)
     if train is None or recent is None:

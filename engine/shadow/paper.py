@@ -18,7 +18,7 @@ import pandas as pd
 from engine.backtest import CostModel, prepare_market, simulate_on
 from engine.data.timeframes import timeframe_seconds
 from engine.errors import AurumError
-from engine.features import FeatureSpec, build_features, warmup_bars
+from engine.features import build_features, stored_spec, warmup_bars
 from engine.learner.candidates import single_threaded
 from engine.learner.signals import signals_from_proba
 
@@ -31,7 +31,7 @@ MIN_LEAD = 600
 
 def lead_bars(info: Any) -> int:
     """Bars the version needs before its first signal bar."""
-    spec = FeatureSpec.model_validate(_details(info)["feature_spec"])
+    spec = stored_spec(_details(info))
     return max(LEAD_FACTOR * max(1, warmup_bars(spec, _timeframe(info))), MIN_LEAD)
 
 
@@ -39,7 +39,7 @@ def paper_signals(model: Any, info: Any, bars: pd.DataFrame, first: int) -> tupl
     """Per-bar signals (1, -1, 0) and confidences of the version on `bars`, from bar `first`
     on (earlier bars: hold); bars whose features are undefined hold."""
     details = _details(info)
-    spec = FeatureSpec.model_validate(details["feature_spec"])
+    spec = stored_spec(details)
     feats = build_features(bars, spec, timeframe=_timeframe(info)).to_numpy(dtype=float)
     rows = np.arange(max(0, first), len(bars))
     rows = rows[np.isfinite(feats[rows]).all(axis=1)]

@@ -23,7 +23,7 @@ def test_boosted_candidates_round_trip_through_the_registry(tmp_path: Path, algo
     model, info = desk.registry.load_model(outcome.version_id)
     assert info.algorithm == algorithm
     assert list(model.classes_) == [-1, 0, 1]
-    bars = desk.bars("XAUUSD", "M5", last=600)
+    bars = desk.bars("XAUUSD", "M5", last=800)  # the fixed window is 768 bars
     signal = desk.signal(bars)
     assert signal.side in {"BUY", "SELL", "HOLD"}
     proba = model.predict_proba(np.zeros((1, len(info.features))))
