@@ -157,6 +157,8 @@ with shown_errors():
         else f"#{s.id} · {s.trigger} by {s.requested_by}"
     )
     decision(s)
+    for note in s.result.get("feature_notes") or []:  # a feature group the models never had
+        st.info(f"Features — {note}")
     candidates = s.result.get("candidates") or []
     if candidates:
         st.markdown("**Candidates** — out of sample, after spread, slippage and commission")

@@ -68,6 +68,7 @@ def _candidate_lines(result: dict[str, object]) -> list[str]:
     ]
     out = ["out-of-sample, after spread, slippage and commission:", table(headers, rows)]
     out += [f"ensembles: {note}" for note in result.get("ensemble_notes") or []]  # type: ignore[attr-defined]
+    out += [f"features: {note}" for note in result.get("feature_notes") or []]  # type: ignore[attr-defined]
     stages = result.get("stage_seconds") or {}
     if stages:
         out.append("stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items() if k))  # type: ignore[attr-defined]
@@ -127,7 +128,9 @@ def cmd_signal(args: argparse.Namespace) -> None:
 
     with _desk(args) as desk:
         timeframe = args.timeframe or desk.config().learning.timeframe
-        bars = read_bars(args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz).frame
+        bars = read_bars(
+            args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz, ambiguous=args.ambiguous
+        ).frame
         signal = desk.signal(bars, lineage=args.lineage)
 
     def text() -> str:
