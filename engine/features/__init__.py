@@ -10,6 +10,8 @@ from engine.lazy import lazy_exports
 _HOME = {
     "BarArrays": "_bars",
     "build_features": "build",
+    "feature_plan": "build",
+    "FeaturePlan": "build",
     "feature_names": "names",
     "GROUPS": "spec",
     "FeatureSpec": "spec",

@@ -22,6 +22,7 @@ from engine.features._window import (
     trailing_max,
     trailing_mean,
     trailing_min,
+    trailing_moments,
     trailing_std,
     wilder_alpha,
 )
@@ -79,8 +80,8 @@ def volatility(bars: BarArrays, spec: FeatureSpec) -> Columns:
 
 def bands(bars: BarArrays, spec: FeatureSpec) -> Columns:
     """Bollinger %B (0 at the lower band, 1 at the upper) and band width relative to the middle."""
-    middle = trailing_mean(bars.close, spec.bb_period)
-    width = 2.0 * spec.bb_std * trailing_std(bars.close, spec.bb_period)
+    middle, std = trailing_moments(bars.close, spec.bb_period)
+    width = 2.0 * spec.bb_std * std
     lower = middle - width / 2.0
     return {"bb_pos": ratio(bars.close - lower, width, 0.5), "bb_width": width / middle}
 

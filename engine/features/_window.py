@@ -17,7 +17,7 @@ import math
 from functools import cache
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+import talib
 
 TAIL = 0.01  # weight an exponential average leaves out beyond its window
 _CHUNK = 8192  # rows of a sliding window computed at once (bounds the temporary block)
@@ -26,9 +26,12 @@ _CHUNK = 8192  # rows of a sliding window computed at once (bounds the temporary
 def sliding_window_view(x: np.ndarray, window: int) -> np.ndarray:
     """Read-only (len - window + 1, window) view of the windows ending at each bar (numpy's own
     `sliding_window_view` without its argument checks: this runs on every signal)."""
-    x = np.ascontiguousarray(x)
-    step = x.strides[0]
-    return as_strided(x, shape=(len(x) - window + 1, window), strides=(step, step), writeable=False)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    view = np.ndarray(
+        (len(x) - window + 1, window), np.float64, buffer=x, strides=(8, 8)
+    )  # x must stay alive: the view holds it as its base
+    view.flags.writeable = False
+    return view
 
 
 @cache
@@ -68,40 +71,64 @@ def decayed_mean(x: np.ndarray, alpha: float) -> np.ndarray:
     return out
 
 
+@cache
+def _ones(window: int) -> np.ndarray:
+    ones = np.ones(window)
+    ones.setflags(write=False)
+    return ones
+
+
 def trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
-    """Mean of ``x[t-window+1 .. t]`` (NaN before a full window)."""
+    """Mean of ``x[t-window+1 .. t]`` (NaN before a full window): the window's sum, divided."""
     out = np.full(len(x), np.nan)
     if len(x) >= window:
-        out[window - 1 :] = sliding_window_view(x, window).mean(axis=1)
+        out[window - 1 :] = np.convolve(x, _ones(window), mode="valid") / window
     return out
+
+
+def trailing_moments(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population standard deviation of ``x[t-window+1 .. t]`` (NaN before a full
+    window), from each window's own values measured from its last one: exact for a flat
+    window (deviation 0, mean = that value) and free of the cancellation that sums of squares
+    of raw prices suffer."""
+    mean, std = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    if len(x) < window:
+        return mean, std
+    view = sliding_window_view(x, window)
+    ones = _ones(window)
+    for lo in range(0, len(view), _CHUNK):
+        block = view[lo : lo + _CHUNK]
+        last = block[:, -1]
+        offset = block - last[:, None]
+        shift = (offset @ ones) / window
+        np.multiply(offset, offset, out=offset)
+        spread = np.maximum((offset @ ones) / window - shift * shift, 0.0)
+        rows = slice(window - 1 + lo, window - 1 + lo + len(block))
+        mean[rows], std[rows] = last + shift, np.sqrt(spread)
+    return mean, std
 
 
 def trailing_std(x: np.ndarray, window: int) -> np.ndarray:
-    """Population standard deviation of ``x[t-window+1 .. t]`` (NaN before a full window)."""
-    out = np.full(len(x), np.nan)
-    if len(x) < window:
-        return out
-    view = sliding_window_view(x, window)
-    for lo in range(0, len(view), _CHUNK):
-        block = view[lo : lo + _CHUNK]
-        out[window - 1 + lo : window - 1 + lo + len(block)] = block.std(axis=1)
-    return out
+    """Population standard deviation of ``x[t-window+1 .. t]`` (see `trailing_moments`)."""
+    return trailing_moments(x, window)[1]
 
 
 def trailing_max(x: np.ndarray, window: int) -> np.ndarray:
-    """Highest of ``x[t-window+1 .. t]`` (NaN before a full window)."""
-    out = np.full(len(x), np.nan)
-    if len(x) >= window:
-        out[window - 1 :] = sliding_window_view(x, window).max(axis=1)
-    return out
+    """Highest of ``x[t-window+1 .. t]`` (NaN before a full window); exact, as any maximum."""
+    if window == 1:
+        return np.array(x, dtype=np.float64)
+    if len(x) < window:
+        return np.full(len(x), np.nan)
+    return np.asarray(talib.MAX(np.ascontiguousarray(x, dtype=np.float64), timeperiod=window))
 
 
 def trailing_min(x: np.ndarray, window: int) -> np.ndarray:
-    """Lowest of ``x[t-window+1 .. t]`` (NaN before a full window)."""
-    out = np.full(len(x), np.nan)
-    if len(x) >= window:
-        out[window - 1 :] = sliding_window_view(x, window).min(axis=1)
-    return out
+    """Lowest of ``x[t-window+1 .. t]`` (NaN before a full window); exact, as any minimum."""
+    if window == 1:
+        return np.array(x, dtype=np.float64)
+    if len(x) < window:
+        return np.full(len(x), np.nan)
+    return np.asarray(talib.MIN(np.ascontiguousarray(x, dtype=np.float64), timeperiod=window))
 
 
 def ratio(num: np.ndarray, den: np.ndarray, fallback: float) -> np.ndarray:

@@ -32,9 +32,11 @@ from engine.features.spec import (
 from engine.regimes.detect import detect_regimes
 
 __all__ = [
+    "FeaturePlan",
     "SignalHistory",
     "build_features",
     "feature_names",
+    "feature_plan",
     "latest_features",
     "signal_history",
     "signal_window",
@@ -57,21 +59,45 @@ _GROUP_BUILDERS: dict[str, Callable[[BarArrays, FeatureSpec], Columns]] = {
 
 def build_features(bars: pd.DataFrame, spec: FeatureSpec, *, timeframe: str) -> pd.DataFrame:
     """Feature frame on ``bars.index``, columns ``feature_names(spec, timeframe)``, float64."""
-    timeframe_seconds(timeframe)  # refuse unknown timeframes early
+    plan = feature_plan(spec, timeframe)
     arrays = BarArrays.from_frame(bars)
     names = feature_names(spec, timeframe)
     block = np.empty((len(names), len(bars)), dtype=np.float64)
-    for row, column in enumerate(_columns(arrays, spec, timeframe)):
+    for row, column in enumerate(_columns(arrays, plan)):
         block[row] = column
     return pd.DataFrame(block.T, index=bars.index, columns=names, copy=False)
 
 
-def latest_features(arrays: BarArrays, spec: FeatureSpec, *, timeframe: str) -> np.ndarray:
+@dataclass(frozen=True)
+class FeaturePlan:
+    """What building one spec's features on one timeframe takes, worked out once: per chosen
+    group (canonical order) its window of bars and its columns, and the definition in use."""
+
+    spec: FeatureSpec
+    timeframe: str
+    groups: tuple[tuple[str, int, tuple[str, ...]], ...]
+    fixed_window: bool
+
+
+def feature_plan(spec: FeatureSpec, timeframe: str) -> FeaturePlan:
+    """The plan of `spec` on `timeframe` (a signal model keeps one instead of redoing it)."""
+    timeframe_seconds(timeframe)  # refuse unknown timeframes early
+    groups = tuple(
+        (g, group_history(spec, g, timeframe), tuple(group_names(spec, g, timeframe)))
+        for g in GROUPS
+        if g in spec.groups
+    )
+    return FeaturePlan(spec, timeframe, groups, spec.fixed_window)
+
+
+def latest_features(
+    arrays: BarArrays, spec: FeatureSpec, *, timeframe: str, plan: FeaturePlan | None = None
+) -> np.ndarray:
     """The last bar's features as one (1, n) row: ``build_features(...).iloc[[-1]]`` of the same
     bars, value for value, without building the frame (the signal path's hot loop). Each group
     reads only its own fixed window of the last bars: the same numbers, less work."""
-    timeframe_seconds(timeframe)
-    return np.array([[column[-1] for column in _columns(arrays, spec, timeframe, tail=True)]])
+    plan = plan or feature_plan(spec, timeframe)
+    return np.array([[column[-1] for column in _columns(arrays, plan, tail=True)]])
 
 
 def signal_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
@@ -110,25 +136,22 @@ def regime_columns(bars: BarArrays) -> Columns:
     return {"regime_vol": r.volatility, "regime_trend": r.trend, "regime_atr_pct": r.atr_percentile}
 
 
-def _columns(
-    arrays: BarArrays, spec: FeatureSpec, timeframe: str, *, tail: bool = False
-) -> Iterator[np.ndarray]:
+def _columns(arrays: BarArrays, plan: FeaturePlan, *, tail: bool = False) -> Iterator[np.ndarray]:
     """Every feature column in ``feature_names`` order (with ``tail``: of each group's own
     window of the last bars only, enough for the last row)."""
-    for group in GROUPS:
-        if group not in spec.groups:
-            continue
-        bars = arrays
-        if tail and spec.fixed_window:
-            bars = arrays.last(group_history(spec, group, timeframe))
-        columns = _group_columns(bars, spec, group, timeframe)
-        for name in group_names(spec, group, timeframe):
+    for group, window, names in plan.groups:
+        bars = arrays.last(window) if tail and plan.fixed_window else arrays
+        columns = _group_columns(
+            bars, plan.spec, group, plan.timeframe, legacy=not plan.fixed_window
+        )
+        for name in names:
             yield columns[name]
 
 
-def _group_columns(bars: BarArrays, spec: FeatureSpec, group: str, timeframe: str) -> Columns:
+def _group_columns(
+    bars: BarArrays, spec: FeatureSpec, group: str, timeframe: str, *, legacy: bool
+) -> Columns:
     """Compute one group's columns (empty for higher_tf when it does not apply)."""
-    legacy = not spec.fixed_window
     if group != "higher_tf":
         builders = _legacy.BUILDERS if legacy and group in _legacy.BUILDERS else _GROUP_BUILDERS
         return builders[group](bars, spec)

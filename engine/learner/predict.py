@@ -21,6 +21,7 @@ from engine.errors import AurumError
 from engine.features import (
     BarArrays,
     FeatureSpec,
+    feature_plan,
     latest_features,
     signal_window,
     stored_spec,
@@ -71,6 +72,7 @@ class SignalModel:
         self.spec = stored_spec(details)
         self.timeframe = details.get("timeframe", info.timeframe)
         self.need, self.window = serving_window(self.spec, self.timeframe)
+        self.plan = feature_plan(self.spec, self.timeframe)
         self.threshold = float(details.get("min_confidence", 0.5))
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
@@ -95,7 +97,7 @@ class SignalModel:
         else:
             arrays = BarArrays.from_frame(bars, last=self.window)
             bar_time = bars["time"].iloc[-1].to_pydatetime()
-        row = latest_features(arrays, self.spec, timeframe=self.timeframe)
+        row = latest_features(arrays, self.spec, timeframe=self.timeframe, plan=self.plan)
         if not np.isfinite(row).all():
             raise AurumError(
                 "the latest bar's features are undefined (gaps or bad bars); no signal"
