@@ -24,7 +24,8 @@ from engine.learner.signals import signals_from_proba
 
 # Bars before the first signal bar whose features are computed anyway: enough for recursive
 # indicators (EMA, RSI, ATR) to agree with a computation on the whole series (as the drift check
-# does), and never fewer than serving's own window.
+# does), and never fewer than serving's own window. A version on fixed windows needs its window
+# only: its features are then those of the whole series.
 LEAD_FACTOR = 10
 MIN_LEAD = 600
 
@@ -32,7 +33,8 @@ MIN_LEAD = 600
 def lead_bars(info: Any) -> int:
     """Bars the version needs before its first signal bar."""
     spec = stored_spec(_details(info))
-    return max(LEAD_FACTOR * max(1, warmup_bars(spec, _timeframe(info))), MIN_LEAD)
+    warm = max(1, warmup_bars(spec, _timeframe(info)))
+    return warm + 1 if spec.fixed_window else max(LEAD_FACTOR * warm, MIN_LEAD)
 
 
 def paper_signals(model: Any, info: Any, bars: pd.DataFrame, first: int) -> tuple[Any, Any]:
