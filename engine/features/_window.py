@@ -95,14 +95,13 @@ def trailing_moments(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray
     if len(x) < window:
         return mean, std
     view = sliding_window_view(x, window)
-    ones = _ones(window)
     for lo in range(0, len(view), _CHUNK):
         block = view[lo : lo + _CHUNK]
         last = block[:, -1]
         offset = block - last[:, None]
-        shift = (offset @ ones) / window
+        shift = offset.sum(axis=1) / window  # row by row: the same sum in a short window
         np.multiply(offset, offset, out=offset)
-        spread = np.maximum((offset @ ones) / window - shift * shift, 0.0)
+        spread = np.maximum(offset.sum(axis=1) / window - shift * shift, 0.0)
         rows = slice(window - 1 + lo, window - 1 + lo + len(block))
         mean[rows], std[rows] = last + shift, np.sqrt(spread)
     return mean, std

@@ -15,6 +15,7 @@ from engine.features import (
     FeatureSpec,
     build_features,
     feature_names,
+    history_bars,
     latest_features,
     signal_window,
     stored_spec,
@@ -279,18 +280,20 @@ def test_unknown_timeframe_is_refused() -> None:
 def test_latest_features_are_the_last_row_of_build_features(
     spec: FeatureSpec, timeframe: str
 ) -> None:
-    """The signal path's row, from the last `last` bars, equals build_features on those bars
-    value for value (missing spreads included), for many end points."""
+    """The signal path's row, from the version's fixed window of last bars, equals
+    build_features on the whole series (training) value for value (missing spreads included),
+    for many end points."""
     step = {"M1": "1min", "M5": "5min", "M15": "15min"}[timeframe]
     bars = generate_bars(n_bars=1_500, seed=11)
     bars["time"] = pd.date_range(START, periods=len(bars), freq=step)
     bars["spread_points"] = bars["spread_points"].where(bars.index % 7 != 3)  # <NA> gaps
     for end in range(1_200, 1_500, 23):
         window = bars.iloc[:end]
-        arrays = BarArrays.from_frame(window, last=600)
+        arrays = BarArrays.from_frame(window, last=history_bars(spec, timeframe))
         got = latest_features(arrays, spec, timeframe=timeframe)
-        full = build_features(window.tail(600), spec, timeframe=timeframe)
+        full = build_features(window, spec, timeframe=timeframe)
         np.testing.assert_array_equal(got, full.iloc[[-1]].to_numpy())
+        assert np.isfinite(got).all()
         assert got.shape == (1, len(feature_names(spec, timeframe)))
         if "regime" in spec.groups:  # finite windows: the same as training on the whole series
             trained = build_features(window, spec, timeframe=timeframe).iloc[-1]
