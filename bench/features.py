@@ -52,7 +52,7 @@ def _group_breakdown(
     for group in GROUPS:
 
         def run(g: str = group) -> object:
-            return _group_columns(BarArrays.from_frame(bars), spec, g, timeframe)
+            return _group_columns(BarArrays.from_frame(bars), spec, g, timeframe, legacy=False)
 
         out[group] = max(_median_seconds(run, repeats) - out["extract"], 0.0)
     return out

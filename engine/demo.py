@@ -98,13 +98,13 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
 def log_live_trades(desk: Any, version_id: int, bars: pd.DataFrame, live_from: int) -> int:
     """Trade the version on bars[live_from:] as the trading side would, and log the results."""
     from engine.backtest.simulate import simulate_trades
-    from engine.features import FeatureSpec, build_features
+    from engine.features import build_features, stored_spec
     from engine.learner.dataset import cost_model
     from engine.learner.signals import signals_from_proba
 
     model, info = desk.registry.load_model(version_id)
     details, cfg = info.details, desk.config()
-    spec = FeatureSpec.model_validate(details["feature_spec"])
+    spec = stored_spec(details)
     feats = build_features(bars, spec, timeframe=info.timeframe).to_numpy(dtype=float)
     rows = np.arange(live_from, len(bars))
     rows = rows[np.isfinite(feats[rows]).all(axis=1)]

@@ -52,8 +52,9 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> AurumHome:
 def safe_name(value: str, *, what: str) -> str:
     """Return `value` if it is safe as one path component, else refuse it (no `..`, `/`, `%`)."""
     if not isinstance(value, str) or not _SAFE_NAME.match(value) or ".." in value:
+        shown = value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
         raise UnsafePathError(
-            f"{what} {value!r} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
+            f"{what} {shown!r} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit (no slashes, '..', '%' or spaces)."
         )
     return value

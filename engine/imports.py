@@ -58,6 +58,7 @@ def import_bars(
     fmt: str | None,
     tz: str,
     actor: str,
+    ambiguous: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """All-or-nothing: a bad row refuses the file before anything is written."""
@@ -68,7 +69,7 @@ def import_bars(
     with desk.db.session() as s:  # before reading the file: a refusal costs nothing
         check_origin(s, symbol=symbol, timeframe=tf, origin="imported", home=desk.paths.root)
     step(f"reading and validating {Path(path).name}", 0.05)
-    parsed = read_bars(path, timeframe=tf, fmt=fmt, tz=tz)
+    parsed = read_bars(path, timeframe=tf, fmt=fmt, tz=tz, ambiguous=ambiguous)
     step(f"storing {parsed.rows:,} bars", 0.6)
     times = parsed.frame["time"]
     with desk.db.session(write=True) as s:

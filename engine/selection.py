@@ -62,9 +62,9 @@ def _metrics(trades: Any, cfg: Any, window: Any, n_trials: int) -> dict[str, flo
 
 def champion_signals(champion: Any, model: Any, data: Dataset, rows: np.ndarray) -> np.ndarray:
     """The champion's signals on `rows`, from the features it was trained with."""
-    from engine.features import FeatureSpec, build_features
+    from engine.features import build_features, stored_spec
 
-    spec = FeatureSpec.model_validate(champion.details["feature_spec"])
+    spec = stored_spec(champion.details)
     feats = build_features(data.bars, spec, timeframe=champion.timeframe).to_numpy(dtype=float)
     usable = rows[np.isfinite(feats[rows]).all(axis=1)]
     signals = np.zeros(len(data.bars), dtype=np.int8)

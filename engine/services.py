@@ -335,6 +335,7 @@ class Desk:
         timeframe: str,
         fmt: str | None = None,
         tz: str = "UTC",
+        ambiguous: str | None = None,
         actor: str,
         progress: Any = None,
     ) -> Any:
@@ -350,6 +351,7 @@ class Desk:
             timeframe=timeframe,
             fmt=fmt,
             tz=tz,
+            ambiguous=ambiguous,
             actor=actor,
             progress=progress,
         )

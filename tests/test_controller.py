@@ -152,11 +152,11 @@ def expected_signal(model: Any, info: Any, bars: pd.DataFrame) -> dict[str, Any]
 
 
 def signals_match(phase3: Any, all_bars: pd.DataFrame, model: Any, info: Any, **kw: Any) -> set:
-    """Signals for the last 30 bars, each from the 500 bars before it, equal the hand-made
-    ones field by field; returns the sides seen."""
+    """Signals for the last 30 bars, each from the 800 bars before it (the version's fixed
+    window is 768), equal the hand-made ones field by field; returns the sides seen."""
     sides = set()
     for end in range(len(all_bars) - 30, len(all_bars) + 1):
-        bars = all_bars.iloc[end - 500 : end].reset_index(drop=True)
+        bars = all_bars.iloc[end - 800 : end].reset_index(drop=True)
         got = asdict(phase3.predict_signal(bars, **kw))
         want = expected_signal(model, info, bars)
         assert {k: got[k] for k in want} == want, f"bar {end}"
@@ -244,7 +244,7 @@ def test_symbol_and_timeframe_pick_the_market_served_and_the_trades_owner(
     phase3 = Phase3Controller(str(home))
     model, gold = phase3.desk.registry.load_model("XAUUSD-M5-scalper:v1")
     all_bars = phase3.desk.bars("XAUUSD", "M5")
-    bars = all_bars.tail(500).reset_index(drop=True)
+    bars = all_bars.tail(800).reset_index(drop=True)
     with pytest.raises(NotFoundError, match=r"no active model for XAGUSD M5 \(no lineage\)"):
         phase3.predict_signal(bars, symbol="XAGUSD", timeframe="M5")
 

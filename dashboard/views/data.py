@@ -22,16 +22,15 @@ from dashboard.tables import daily_counts
 from dashboard.uploads import save_upload
 from engine.data.importers import ParsedBars, read_bars
 from engine.data.timeframes import TIMEFRAMES
+from engine.data.zones import COMMON_CLOCKS, parse_clock
 from engine.trade_import import read_trade_file
 
-ZONES = (
-    "UTC",
-    "Europe/Athens",
-    "Europe/Nicosia",
-    "Europe/London",
-    "Europe/Helsinki",
-    "America/New_York",
-)
+OTHER = "Other (type it)"
+POLICIES = {
+    "Refuse them (list their lines)": None,
+    "Earlier (summer time)": "earlier",
+    "Later (winter time)": "later",
+}
 st.title("Data")
 desk = get_desk()
 k = reads.key()
@@ -39,8 +38,30 @@ show_flash()
 
 
 @st.cache_data(show_spinner="Reading and validating the file…", max_entries=8)
-def preview(path: str, timeframe: str, fmt: str | None, tz: str) -> ParsedBars:
-    return read_bars(path, timeframe=timeframe, fmt=fmt, tz=tz)
+def preview(
+    path: str, timeframe: str, fmt: str | None, tz: str, ambiguous: str | None
+) -> ParsedBars:
+    return read_bars(path, timeframe=timeframe, fmt=fmt, tz=tz, ambiguous=ambiguous)
+
+
+def clock_choice(column: object) -> str:
+    """The file's clock: a common one picked from the list, or another typed and checked."""
+    picked = column.selectbox(  # type: ignore[attr-defined]
+        "Time zone of the file's times",
+        [*COMMON_CLOCKS, OTHER],
+        key="bars_tz",
+        help="MT5 exports server time; the bars are stored in UTC. NY+7 is New York time + 7 h "
+        "(the common MT5 server clock); see docs/TIME_ZONES.md to tell which one a broker uses.",
+    )
+    text = picked
+    if picked == OTHER:
+        text = st.text_input(
+            "Time zone (IANA name such as Europe/Athens, UTC+2, UTC-03:30 or NY+7)",
+            key="bars_tz_other",
+        )
+    clock = parse_clock(text)  # refused with examples when it is not a clock
+    st.caption(f"Times read as {clock.name}: {clock.describe()}.")
+    return clock.name
 
 
 def import_bars_section() -> None:
@@ -54,19 +75,23 @@ def import_bars_section() -> None:
     timeframe = c2.selectbox(
         "Timeframe", tfs, index=tfs.index(cfg.learning.timeframe), key="bars_tf"
     )
-    tz = c3.selectbox(
-        "Time zone of the file's times",
-        ZONES,
-        key="bars_tz",
-        help="MT5 exports server time; the bars are stored in UTC.",
-        accept_new_options=True,
-    )
     fmt_label = c4.selectbox("Format", ["detect", "mt5", "csv"], key="bars_fmt")
+    tz = clock_choice(c3)
+    policy = POLICIES[
+        st.selectbox(
+            "Local times that a DST fall-back repeats",
+            list(POLICIES),
+            key="bars_ambiguous",
+            help="When clocks go back, one hour of local time occurs twice. Without a choice "
+            "such rows are refused with their line numbers.",
+        )
+    ]
     if upload is None:
         st.caption("Upload a file to preview it. Nothing is written until you import.")
         return
     path = save_upload(upload.name, upload.getvalue())
-    parsed = preview(str(path), timeframe, None if fmt_label == "detect" else fmt_label, tz)
+    fmt = None if fmt_label == "detect" else fmt_label
+    parsed = preview(str(path), timeframe, fmt, tz, policy)
     frame = parsed.frame
     gaps = Counter(g.kind for g in parsed.gaps)
     st.success(
@@ -90,6 +115,7 @@ def import_bars_section() -> None:
             timeframe=timeframe,
             fmt=parsed.source_format,
             tz=tz,
+            ambiguous=policy,
             actor=actor(),
             progress=lambda stage, fraction: bar.progress(min(1.0, fraction), text=stage),
         )

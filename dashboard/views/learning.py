@@ -178,6 +178,8 @@ with shown_errors():
         )
     currency = cfg.account.currency
     decision(s, currency)
+    for note in s.result.get("feature_notes") or []:  # a feature group the models never had
+        st.info(literal(f"Features — {note}"))
     candidates = s.result.get("candidates") or []
     if candidates:
         span = s.result.get("oos_window") or []

@@ -58,7 +58,7 @@ class Bridge:
 
     def active(self, symbol: str | None = None, timeframe: str | None = None) -> models.ActiveList:
         """The active version of every lineage (of `symbol`/`timeframe` when given)."""
-        from engine.features import FeatureSpec, warmup_bars
+        from engine.features import signal_history
 
         out = []
         for lineage in self.desk.registry.lineages():
@@ -69,12 +69,7 @@ class Bridge:
             info = self.desk.registry.active_version(lineage.name)
             if info is None:
                 continue
-            spec = info.details.get("feature_spec")
-            need = (
-                None
-                if spec is None
-                else warmup_bars(FeatureSpec.model_validate(spec), info.timeframe) + 1
-            )
+            history = signal_history(info.details, info.timeframe)
             out.append(
                 models.ActiveOut(
                     lineage=info.lineage,
@@ -85,8 +80,10 @@ class Bridge:
                     algorithm=info.algorithm,
                     trained_to=info.train_end,
                     min_confidence=info.details.get("min_confidence"),
-                    bars_needed=need,
-                    bars_used=None if need is None else max(need * 2, 600),
+                    bars_needed=history and history.min_history_bars,
+                    bars_used=history and history.bars_used,
+                    min_history_bars=history and history.min_history_bars,
+                    fixed_window=history and history.fixed_window,
                     demo=info.is_demo,
                     data_origin=info.data_origin,  # type: ignore[arg-type]
                     trained_on=info.trained_on,

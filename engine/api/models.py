@@ -186,6 +186,16 @@ class ActiveOut(BaseModel):
     reason: str | None = Field(
         None, description="Why its signals are HOLD whatever it says (null: it is served)."
     )
+    min_history_bars: int | None = Field(
+        None,
+        description="The version's fixed window: its signal for a bar is computed from that bar "
+        "and the bars before it, this many in all, and sending more never changes it.",
+    )
+    fixed_window: bool | None = Field(
+        None,
+        description="False for a version trained before fixed windows: its signal still moves "
+        "with the number of bars sent (send exactly bars_used; retrain to end that).",
+    )
 
 
 class PauseOut(BaseModel):

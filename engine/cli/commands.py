@@ -50,15 +50,20 @@ def cmd_import_bars(args: argparse.Namespace) -> None:
             timeframe=args.timeframe,
             fmt=args.fmt,
             tz=args.tz,
+            ambiguous=args.ambiguous,
             actor=_actor(args),
             progress=_progress,
         )
 
     def text() -> str:
+        from engine.data.zones import parse_clock
+
         gaps = ", ".join(f"{n} {k.replace('_', ' ')}(s)" for k, n in report.gap_counts.items())
+        clock = parse_clock(report.time_zone)
         lines = [
             f"imported {report.rows:,} {report.symbol} {report.timeframe} bars "
-            f"({report.source_format}, times read as {report.time_zone}, stored in UTC)",
+            f"({report.source_format}, times read as {clock.name}: {clock.describe()}; "
+            "stored in UTC)",
             f"  new {report.new:,}, updated {report.updated:,}, unchanged {report.unchanged:,}",
             f"  first {report.first:%Y-%m-%d %H:%M} UTC, last {report.last:%Y-%m-%d %H:%M} UTC",
             f"  gaps: {gaps or 'none'}",
@@ -214,11 +219,29 @@ def cmd_models(args: argparse.Namespace) -> None:
 def _version_json(v: object) -> dict[str, object]:
     from dataclasses import asdict
 
+    from engine.features import signal_history
+
     data = asdict(v)  # type: ignore[call-overload]
     data["ref"] = v.ref  # type: ignore[attr-defined]
     data["demo"] = v.is_demo  # type: ignore[attr-defined]
     data["trained_on"] = asdict(v.trained_on)  # type: ignore[attr-defined]
+    history = signal_history(data.get("details") or {}, data["timeframe"])
+    data["min_history_bars"] = history and history.min_history_bars
+    data["fixed_window"] = history and history.fixed_window
     return data
+
+
+def _history_text(v: object) -> str:
+    """How many bars a signal of the version needs, in words."""
+    data = _version_json(v)
+    if data["min_history_bars"] is None:
+        return "— (no recorded feature settings)"
+    if data["fixed_window"]:
+        return f"{data['min_history_bars']:,} bars per signal (fixed window: more never change it)"
+    return (
+        f"{data['min_history_bars']:,} bars at least (trained before fixed windows: its signal "
+        "moves with the bars sent; retrain to fix that)"
+    )
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -239,6 +262,7 @@ def cmd_show(args: argparse.Namespace) -> None:
             f"artifact    {v.artifact_path or '(cleaned)'} "
             f"{v.artifact_size:,} bytes sha256 {v.artifact_sha256[:16]}…",
             f"features    {', '.join(v.features)}",
+            f"history     {_history_text(v)}",
             f"notes       {v.notes}",
             f"aliases     {', '.join(f'{v.lineage}@{a}' for a in v.aliases) or '—'}",
             f"tags        {', '.join(f'{k}={val}' for k, val in v.tags.items()) or '—'}",

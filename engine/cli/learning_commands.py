@@ -83,6 +83,7 @@ def _candidate_lines(
     ]
     out += _baseline_lines(cands, currency)
     out += [f"ensembles: {note}" for note in result.get("ensemble_notes") or []]
+    out += [f"features: {note}" for note in result.get("feature_notes") or []]
     promotion = result.get("promotion") or {}
     if promotion and decision:
         from engine.selection import decision_basis
@@ -182,7 +183,9 @@ def cmd_signal(args: argparse.Namespace) -> None:
     account = account_report(args.balance, args.open_risk)
     with _desk(args) as desk:
         timeframe = args.timeframe or desk.config().learning.timeframe
-        bars = read_bars(args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz).frame
+        bars = read_bars(
+            args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz, ambiguous=args.ambiguous
+        ).frame
         signal = desk.signal(bars, lineage=args.lineage, account=account)
 
     def text() -> str:

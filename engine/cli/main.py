@@ -54,6 +54,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+TZ_HELP = (
+    "clock of the file's times: an IANA name (Europe/Athens), a fixed offset (UTC+2, UTC-03:30) "
+    "or NY+7 (New York time + 7 h, the common MT5 server clock); default UTC"
+)
+AMBIGUOUS_HELP = (
+    "how to read a local time that the DST fall-back repeats: earlier (summer time) or later "
+    "(winter time); without it such rows are refused with their line numbers"
+)
+
+
 def _actor(args: argparse.Namespace) -> str:
     if getattr(args, "actor", None):
         return str(args.actor)
@@ -99,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--symbol", required=True, help="e.g. XAUUSD")
     imp.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
     imp.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
-    imp.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
+    imp.add_argument("--tz", default="UTC", help=TZ_HELP)
+    imp.add_argument("--ambiguous", choices=["earlier", "later"], help=AMBIGUOUS_HELP)
     p["import-trades"].add_argument("file", metavar="FILE", help="CSV, one closed trade per row")
     p["train"].add_argument("--symbol", help="default: learning.symbol in the config")
     p["train"].add_argument("--timeframe", help="default: learning.timeframe in the config")
@@ -149,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")
     sig.add_argument("--timeframe", help="the file's timeframe (default: learning.timeframe)")
     sig.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
-    sig.add_argument("--tz", default="UTC", help="time zone of the file's times (IANA name)")
+    sig.add_argument("--tz", default="UTC", help=TZ_HELP)
+    sig.add_argument("--ambiguous", choices=["earlier", "later"], help=AMBIGUOUS_HELP)
     sig.add_argument("--lineage", help="which lineage's active model (if several)")
     sig.add_argument(
         "--balance", type=float, help="account balance to size on (default account.initial_balance)"

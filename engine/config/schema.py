@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.config.alerts import AlertsConfig, alert_problems
 from engine.config.regimes import RegimesConfig
@@ -62,10 +62,28 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def _symbol_name(value: str) -> str:
+    """The rule `aurum import-bars --symbol` applies: a symbol becomes part of names and paths."""
+    from engine.errors import UnsafePathError
+    from engine.home import safe_name
+
+    try:
+        return safe_name(value, what="symbol")
+    except UnsafePathError as err:
+        raise ValueError(str(err)) from None
+
+
+Symbol = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_symbol_name)]
+
+
 class LearningConfig(_Section):
     """How learning sessions build data, labels and candidates."""
 
-    symbol: str = Field("XAUUSD", min_length=1, max_length=32, description="Symbol to learn on.")
+    symbol: Symbol = Field(
+        "XAUUSD",
+        description="Symbol to learn on: letters, digits, '.', '_' or '-' (the rule of "
+        "`import-bars --symbol`).",
+    )
     timeframe: Literal["M1", "M5", "M15", "M30", "H1"] = Field(
         "M5", description="Bar timeframe the models trade on."
     )

@@ -8,9 +8,9 @@ with ``NAT`` where a time is missing. Two clocks are kept per row:
   a day or 4 hours in UTC for a broker on UTC+2;
 * ``utc``: the same instant in UTC; duplicates, order and spacing are checked on it.
 
-DST: a wall time that occurs twice (fall-back hour) is read as its first occurrence (summer
-time), so a file repeating that hour shows up as duplicate UTC times; a wall time that does not
-exist (spring-forward gap) is a problem.
+DST (see `engine.data.zones`): a wall time that occurs twice (fall-back hour) is a problem unless
+a policy says which occurrence is meant; a file repeating that hour under a policy shows up as
+duplicate UTC times; a wall time that does not exist (spring-forward gap) is a problem.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from engine.data._problems import ProblemLog
+from engine.data.errors import quoted
+from engine.data.zones import Ambiguous, Clock
 
 NAT = np.iinfo(np.int64).min
 US = 1_000_000
@@ -63,41 +65,73 @@ def parse_wall_times(
         todo[idx[hit]] = False
     if todo.any():
         raw = stamps.to_numpy(dtype=object)[todo]
-        log.add(lines[todo], lambda k: f"time {raw[k]!r} is not a date/time (expected {expected})")
+        log.add(
+            lines[todo], lambda k: f"time {quoted(raw[k])} is not a date/time (expected {expected})"
+        )
     return result
 
 
-def localize(wall: np.ndarray, tz: str, lines: np.ndarray, log: ProblemLog) -> Times:
-    """Convert wall-clock times in zone ``tz`` to UTC; nonexistent local times go to ``log``."""
-    n = len(wall)
-    idx = pd.DatetimeIndex(wall.view("datetime64[us]"))
-    first = _to_us(idx.tz_localize(tz, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT"))
-    second = _to_us(idx.tz_localize(tz, ambiguous=np.zeros(n, dtype=bool), nonexistent="NaT"))
-    missing = (wall != NAT) & (first == NAT)
+def localize(
+    wall: np.ndarray, clock: Clock, policy: Ambiguous | None, lines: np.ndarray, log: ProblemLog
+) -> Times:
+    """Convert wall-clock times on ``clock`` to UTC. A time the spring-forward jump skips is a
+    problem; one the fall-back repeats is read by ``policy``, or is a problem without one."""
+    earlier, later = clock.to_utc(wall)
+    missing = (wall != NAT) & (earlier == NAT)
     if missing.any():
         gone = wall[missing]
         log.add(
             lines[missing],
             lambda k: (
-                f"local time {fmt_us(gone[k])} does not exist in {tz} "
+                f"local time {fmt_us(gone[k])} does not exist on {clock.name} "
                 "(clocks jump forward at the DST change)"
             ),
         )
-    return Times(wall=wall, utc=first, ambiguous=(first != second) & (first != NAT))
+    twice = (earlier != later) & (earlier != NAT)
+    utc = later if policy == "later" else earlier.copy()
+    if policy is None and twice.any():
+        when = wall[twice]
+        log.add(
+            lines[twice],
+            lambda k: (
+                f"local time {fmt_us(when[k])} occurs twice on {clock.name} (clocks go back at "
+                "the DST change): say which is meant with --ambiguous earlier (summer time) "
+                "or later (winter time), also on the Data page"
+            ),
+        )
+        utc[twice] = NAT
+    return Times(wall=wall, utc=utc, ambiguous=twice)
 
 
-def csv_times(stamps: pd.Series, tz: str, lines: np.ndarray, log: ProblemLog) -> Times:
-    """Times of a plain CSV: epoch seconds (UTC), ISO with offset (absolute) or naive in ``tz``."""
+def epoch_scale(stamps: pd.Series) -> int | None:
+    """µs per unit when a CSV's times are epoch numbers (seconds or milliseconds), else None.
+    Judged on the first batch of rows and kept for the rest of the file."""
     numeric = stamps.str.fullmatch(_NUMERIC).to_numpy(dtype=bool)
-    if numeric.mean() > 0.5 and _looks_like_epoch(stamps[numeric]):
-        return _epoch_times(stamps, numeric, lines, log)
+    if not (numeric.size and numeric.mean() > 0.5 and _looks_like_epoch(stamps[numeric])):
+        return None
+    values = pd.to_numeric(stamps[numeric], errors="coerce").to_numpy(dtype=float)
+    return 1_000 if np.nanmedian(values) >= 1e11 else US
+
+
+def csv_times(
+    stamps: pd.Series,
+    clock: Clock,
+    policy: Ambiguous | None,
+    scale: int | None,
+    lines: np.ndarray,
+    log: ProblemLog,
+) -> Times:
+    """Times of a plain CSV: epoch numbers (UTC, ``scale`` µs per unit; see `epoch_scale`),
+    ISO with offset (absolute) or naive on ``clock``."""
+    if scale is not None:
+        return _epoch_times(stamps, scale, lines, log)
     aware = stamps.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool)
     naive_rows = np.flatnonzero(~aware)
     wall = np.full(len(stamps), NAT, dtype=np.int64)
     wall[naive_rows] = parse_wall_times(
         stamps.iloc[naive_rows], CSV_FORMATS, lines[naive_rows], CSV_EXPECTED, log
     )
-    local = localize(wall, tz, lines, log)
+    local = localize(wall, clock, policy, lines, log)
     if not aware.any():
         return local
     rows = np.flatnonzero(aware)
@@ -113,15 +147,13 @@ def csv_times(stamps: pd.Series, tz: str, lines: np.ndarray, log: ProblemLog) ->
         raw = stamps.to_numpy(dtype=object)[rows[bad]]
         log.add(
             lines[rows[bad]],
-            lambda k: f"time {raw[k]!r} is not a date/time (expected {CSV_EXPECTED})",
+            lambda k: f"time {quoted(raw[k])} is not a date/time (expected {CSV_EXPECTED})",
         )
     return Times(wall=wall, utc=utc, ambiguous=local.ambiguous)
 
 
-def check_times(
-    times: Times, lines: np.ndarray, tf_name: str, tf_seconds: int, tz: str, log: ProblemLog
-) -> None:
-    """Range, duplicates, order and alignment of every row, then the median bar spacing."""
+def check_times(times: Times, lines: np.ndarray, clock: Clock, log: ProblemLog) -> np.ndarray:
+    """Range, duplicates and order of every row; returns the mask of rows with a usable time."""
     ok = times.ok
     out = ok & ((times.utc < _MIN_US) | (times.utc >= _MAX_US))
     if out.any():
@@ -129,10 +161,9 @@ def check_times(
         log.add(lines[out], lambda k: f"time {fmt_us(far[k])} UTC is outside 1970..2199")
     ok = ok & ~out
     utc, ln, amb = times.utc[ok], lines[ok], times.ambiguous[ok]
-    _check_duplicates(utc, ln, amb, tz, log)
+    _check_duplicates(utc, ln, amb, clock.name, log)
     _check_order(utc, ln, log)
-    _check_alignment(times.wall[ok], ln, tf_name, tf_seconds, log)
-    _check_spacing(utc, tf_name, tf_seconds, log)
+    return ok
 
 
 def fmt_us(value: int) -> str:
@@ -171,53 +202,16 @@ def _check_order(utc: np.ndarray, lines: np.ndarray, log: ProblemLog) -> None:
         )
 
 
-def _check_alignment(
-    wall: np.ndarray, lines: np.ndarray, tf_name: str, tf_seconds: int, log: ProblemLog
-) -> None:
-    bad = wall % (tf_seconds * US) != 0
-    if bad.any():
-        when = wall[bad]
-        log.add(
-            lines[bad],
-            lambda k: (
-                f"time {fmt_us(when[k])} is not on a {tf_name} boundary "
-                f"(bars open every {fmt_span(tf_seconds)})"
-            ),
-        )
-
-
-def _check_spacing(utc: np.ndarray, tf_name: str, tf_seconds: int, log: ProblemLog) -> None:
-    steps = np.diff(np.unique(utc))
-    if steps.size == 0:
-        return
-    median = int(np.sort(steps)[(steps.size - 1) // 2]) // US  # lower median: robust for 2 steps
-    if median != tf_seconds:
-        log.add_file(
-            f"bars are {fmt_span(median)} apart (median spacing), but timeframe {tf_name} means "
-            f"{fmt_span(tf_seconds)}; is this the right file or timeframe?"
-        )
-
-
-def fmt_span(seconds: int) -> str:
-    """A duration such as ``5 min``, ``1 h``, ``1 day`` or ``90 s``."""
-    for size, unit in ((86_400, "day"), (3_600, "h"), (60, "min")):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''}"
-    return f"{seconds} s"
-
-
-def _epoch_times(
-    stamps: pd.Series, numeric: np.ndarray, lines: np.ndarray, log: ProblemLog
-) -> Times:
+def _epoch_times(stamps: pd.Series, scale: int, lines: np.ndarray, log: ProblemLog) -> Times:
+    numeric = stamps.str.fullmatch(_NUMERIC).to_numpy(dtype=bool)
     values = pd.to_numeric(stamps.where(numeric), errors="coerce").to_numpy(dtype=float)
-    scale = 1_000 if np.nanmedian(values) >= 1e11 else US  # epoch milliseconds vs seconds
     good = np.isfinite(values) & (np.abs(values) < 2**62 / scale)
     utc = np.full(len(values), NAT, dtype=np.int64)
     utc[good] = np.round(values[good] * scale).astype(np.int64)
     if (~good).any():
         raw = stamps.to_numpy(dtype=object)[~good]
-        log.add(lines[~good], lambda k: f"time {raw[k]!r} is not epoch seconds")
+        unit = "seconds" if scale == US else "milliseconds"
+        log.add(lines[~good], lambda k: f"time {quoted(raw[k])} is not epoch {unit}")
     return Times(wall=utc, utc=utc, ambiguous=np.zeros(len(utc), dtype=bool))
 
 

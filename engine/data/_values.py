@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data._problems import ProblemLog, Reason
+from engine.data.errors import ECHO_CHARS, quoted
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
 
@@ -67,10 +68,10 @@ def _price_reason(name: str, text: np.ndarray, values: np.ndarray) -> Reason:
         if raw == "":
             return f"{name} is empty"
         if np.isnan(value) and not _spells_non_finite(raw):
-            return f"{name} {raw!r} is not a number"
+            return f"{name} {quoted(raw)} is not a number"
         if not np.isfinite(value):
-            return f"{name} {raw!r} is not a finite number"
-        return f"{name} {raw} is not a positive price"
+            return f"{name} {quoted(raw)} is not a finite number"
+        return f"{name} {_cut(raw)} is not a positive price"
 
     return reason
 
@@ -79,12 +80,12 @@ def _count_reason(name: str, text: np.ndarray, values: np.ndarray) -> Reason:
     def reason(k: int) -> str:
         raw, value = str(text[k]), float(values[k])
         if np.isnan(value) and not _spells_non_finite(raw):
-            return f"{name} {raw!r} is not a number"
+            return f"{name} {quoted(raw)} is not a number"
         if not np.isfinite(value):
-            return f"{name} {raw!r} is not a finite number"
+            return f"{name} {quoted(raw)} is not a finite number"
         if value < 0:
-            return f"{name} {raw} is negative"
-        return f"{name} {raw} is not a whole number"
+            return f"{name} {_cut(raw)} is negative"
+        return f"{name} {_cut(raw)} is not a whole number"
 
     return reason
 
@@ -92,3 +93,8 @@ def _count_reason(name: str, text: np.ndarray, values: np.ndarray) -> Reason:
 def _spells_non_finite(raw: str) -> bool:
     low = raw.lower()
     return "nan" in low or "inf" in low
+
+
+def _cut(raw: str) -> str:
+    """A number as written, cut like every echoed value."""
+    return raw if len(raw) <= ECHO_CHARS else quoted(raw)

@@ -13,6 +13,16 @@ from dataclasses import dataclass
 from engine.errors import AurumError
 
 MAX_LISTED = 20
+ECHO_CHARS = 80  # a value from the input is shown cut to this many characters
+_REASON_CHARS = 400  # a problem's reason never grows past this, whatever it quotes
+
+
+def quoted(value: object, limit: int = ECHO_CHARS) -> str:
+    """``repr`` of a value from the input, cut to ``limit`` characters (with its full length)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,10 @@ class RowProblem:
 
     def __str__(self) -> str:
         where = "file" if self.line <= 0 else f"line {self.line}"
-        return f"{where}: {self.reason}"
+        reason = self.reason
+        if len(reason) > _REASON_CHARS:
+            reason = reason[:_REASON_CHARS] + "…"
+        return f"{where}: {reason}"
 
 
 class DataError(AurumError):

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from engine.data._problems import ProblemLog
-from engine.data._text import TextTable, clean, load_table, read_header, split_fields
+from engine.data._spacing import check_spacing
+from engine.data._text import TextTable, clean, open_table, read_header, split_fields
 from engine.data._times import (
     MT5_EXPECTED,
     MT5_FORMATS,
@@ -26,13 +26,15 @@ from engine.data._times import (
     Times,
     check_times,
     csv_times,
+    epoch_scale,
     localize,
     parse_wall_times,
 )
 from engine.data._values import PRICE_COLUMNS, check_ohlc, parse_counts, parse_prices
-from engine.data.errors import DataError
+from engine.data.errors import DataError, quoted
 from engine.data.gaps import Gap, gaps_from_seconds
 from engine.data.timeframes import timeframe_seconds
+from engine.data.zones import Ambiguous, Clock, parse_clock, parse_policy
 
 Format = Literal["mt5", "csv"]
 FORMATS: tuple[str, ...] = ("mt5", "csv")
@@ -73,33 +75,39 @@ def read_bars(
     timeframe: str,
     fmt: str | None = None,
     tz: str = "UTC",
+    ambiguous: str | None = None,
     max_problems: int = 50,
 ) -> ParsedBars:
-    """Parse and validate a bar file; ``tz`` is the IANA zone of times written without offset.
+    """Parse and validate a bar file; ``tz`` is the clock of times written without an offset.
 
-    ``fmt`` is ``"mt5"``, ``"csv"`` or None (detect from the header). Bar alignment is checked on
-    the clock as written (server time), order/duplicates/spacing on UTC. A local time repeated
-    by a DST fall-back is read as its first occurrence, so a repeated hour is refused as
-    duplicates; a local time in the spring-forward gap is refused. Epoch-number times are UTC.
+    ``tz`` is an IANA name, a fixed offset (``UTC+2``) or ``NY+7`` (see `engine.data.zones`).
+    ``fmt`` is ``"mt5"``, ``"csv"`` or None (detect from the header). ``ambiguous`` says how a
+    local time repeated by a DST fall-back is read (``earlier`` | ``later``); without it such a
+    row is refused. A local time in the spring-forward gap is always refused. Bar alignment is
+    checked on the clock as written (server time), order/duplicates/spacing on UTC. Epoch-number
+    times are UTC. The file is streamed (see `engine.data._text` for the size limits).
 
     Raises DataError listing (up to ``max_problems`` collected) line numbers and reasons if any
-    row is wrong, or if the file is empty, header-only or of an unknown format.
+    row is wrong, or if the file is empty, header-only, too big or of an unknown format.
     """
     tf = timeframe_seconds(timeframe)
     tf_name = timeframe.strip().upper()
-    _check_zone(tz)
-    table = load_table(Path(path))
-    kind = _resolve_format(fmt, table)
-    columns = _columns(kind, table)
+    clock = parse_clock(tz)
+    policy = parse_policy(ambiguous)
     log = ProblemLog()
-    fields, lines = split_fields(table, log)
-    raw = {role: clean(fields[i]) for role, i in columns.items()}
-    times = _parse_times(kind, raw, tz, lines, log)
-    prices = parse_prices(raw, lines, log)
-    check_ohlc(prices, lines, log)
-    volume = _counts("tick_volume", raw, lines, log)
-    spread = _counts("spread_points", raw, lines, log)
-    check_times(times, lines, tf_name, tf, tz, log)
+    with open_table(Path(path)) as table:
+        kind = _resolve_format(fmt, table)
+        columns = _columns(kind, table)
+        batches: list[_Rows] = []
+        scale: int | None = None  # epoch units of a CSV's times, judged on the first batch
+        for lines, body in table.batches():
+            rows, scale = _parse_batch(
+                kind, table, columns, (lines, body), clock, policy, log, scale, first=not batches
+            )
+            batches.append(rows)
+    rows = _Rows.concat(batches)
+    ok = check_times(rows.times, rows.lines, clock, log)
+    check_spacing(rows.times.wall[ok], rows.times.utc[ok], rows.lines[ok], tf_name, tf, log)
     if log:
         raise DataError(
             f"refused: {log.total} problem(s) found, nothing was imported",
@@ -107,9 +115,67 @@ def read_bars(
             source=table.name,
             total_problems=log.total,
         )
-    frame = _frame(times.utc, prices, volume, spread)
-    gaps = gaps_from_seconds(times.utc // US, tf)
+    frame = _frame(rows.times.utc, rows.prices, rows.volume, rows.spread)
+    gaps = gaps_from_seconds(rows.times.utc // US, tf)
     return ParsedBars(frame=frame, source_format=kind, rows=len(frame), gaps=gaps)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The parsed columns of a batch of rows (or of the whole file, once concatenated)."""
+
+    lines: np.ndarray
+    times: Times
+    prices: dict[str, np.ndarray]
+    volume: pd.Series
+    spread: pd.Series
+
+    @classmethod
+    def concat(cls, parts: list[_Rows]) -> _Rows:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            lines=np.concatenate([p.lines for p in parts]),
+            times=Times(
+                wall=np.concatenate([p.times.wall for p in parts]),
+                utc=np.concatenate([p.times.utc for p in parts]),
+                ambiguous=np.concatenate([p.times.ambiguous for p in parts]),
+            ),
+            prices={c: np.concatenate([p.prices[c] for p in parts]) for c in PRICE_COLUMNS},
+            volume=pd.concat([p.volume for p in parts], ignore_index=True),
+            spread=pd.concat([p.spread for p in parts], ignore_index=True),
+        )
+
+
+def _parse_batch(
+    kind: Format,
+    table: TextTable,
+    columns: dict[str, int],
+    batch: tuple[np.ndarray, pd.Series],
+    clock: Clock,
+    policy: Ambiguous | None,
+    log: ProblemLog,
+    scale: int | None,
+    *,
+    first: bool,
+) -> tuple[_Rows, int | None]:
+    """Row-by-row parsing and checks of one batch (problems go to ``log``), and the epoch
+    scale of a CSV's times (decided on the first batch, then kept)."""
+    fields, lines = split_fields(*batch, table, log)
+    raw = {role: clean(fields[i]) for role, i in columns.items()}
+    if kind == "csv":
+        stamps = raw["time"] if "date" not in raw else raw["date"] + " " + raw["time"]
+        scale = epoch_scale(stamps) if first else scale
+        times = csv_times(stamps, clock, policy, scale, lines, log)
+    else:
+        stamps = raw["date"] if "time" not in raw else raw["date"] + " " + raw["time"]
+        wall = parse_wall_times(stamps, MT5_FORMATS, lines, MT5_EXPECTED, log)
+        times = localize(wall, clock, policy, lines, log)
+    prices = parse_prices(raw, lines, log)
+    check_ohlc(prices, lines, log)
+    volume = _counts("tick_volume", raw, lines, log)
+    spread = _counts("spread_points", raw, lines, log)
+    return _Rows(lines, times, prices, volume, spread), scale
 
 
 def _format_of(names: list[str], source: str) -> Format:
@@ -122,8 +188,8 @@ def _format_of(names: list[str], source: str) -> Format:
     lower = [n.lower() for n in names]
     if any(a in lower for a in TIME_ALIASES) and all(p in lower for p in PRICE_COLUMNS):
         return "csv"
-    shown = " | ".join(names)[:200]
-    raise DataError(f"unrecognised header {shown!r}; {_EXPECTED}", source=source)
+    shown = quoted(" | ".join(names), 200)
+    raise DataError(f"unrecognised header {shown}; {_EXPECTED}", source=source)
 
 
 def _resolve_format(fmt: str | None, table: TextTable) -> Format:
@@ -131,7 +197,7 @@ def _resolve_format(fmt: str | None, table: TextTable) -> Format:
         return _format_of(table.header, table.name)
     name = fmt.strip().lower()
     if name not in FORMATS:
-        raise DataError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)} (or None)")
+        raise DataError(f"unknown format {quoted(fmt)}; use one of: {', '.join(FORMATS)} (or None)")
     return "mt5" if name == "mt5" else "csv"
 
 
@@ -174,31 +240,11 @@ def _first_index(names: list[str], aliases: tuple[str, ...]) -> int | None:
     return None
 
 
-def _parse_times(
-    kind: Format, raw: dict[str, pd.Series], tz: str, lines: np.ndarray, log: ProblemLog
-) -> Times:
-    if kind == "csv":
-        stamps = raw["time"] if "date" not in raw else raw["date"] + " " + raw["time"]
-        return csv_times(stamps, tz, lines, log)
-    stamps = raw["date"] if "time" not in raw else raw["date"] + " " + raw["time"]
-    wall = parse_wall_times(stamps, MT5_FORMATS, lines, MT5_EXPECTED, log)
-    return localize(wall, tz, lines, log)
-
-
 def _counts(role: str, raw: dict[str, pd.Series], lines: np.ndarray, log: ProblemLog) -> pd.Series:
     if role not in raw:
         n = len(lines)
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
     return parse_counts(role, raw[role], lines, log)
-
-
-def _check_zone(tz: str) -> None:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise DataError(
-            f"unknown time zone {tz!r}; use an IANA name such as 'Europe/Athens' or 'UTC'"
-        ) from None
 
 
 def _frame(

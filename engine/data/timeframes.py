@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.data.errors import DataError
+from engine.data.errors import DataError, quoted
 
 TIMEFRAMES: dict[str, int] = {
     "M1": 60,
@@ -21,4 +21,4 @@ def timeframe_seconds(tf: str) -> int:
         return TIMEFRAMES[tf.strip().upper()]
     except (KeyError, AttributeError):
         known = ", ".join(TIMEFRAMES)
-        raise DataError(f"unknown timeframe {tf!r}; known timeframes: {known}") from None
+        raise DataError(f"unknown timeframe {quoted(tf)}; known timeframes: {known}") from None

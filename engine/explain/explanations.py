@@ -20,10 +20,10 @@ from engine.explain.cache import cache_path, read_cached, write_cached
 from engine.explain.dependence import DependenceCurve, dependence_curves
 from engine.features import (
     BarArrays,
-    FeatureSpec,
     build_features,
     feature_names,
     latest_features,
+    stored_spec,
 )
 from engine.learner.predict import SignalModel, serving_window
 
@@ -86,7 +86,7 @@ def check_explainable(info: Any) -> Any:
 
 def bars_needed(info: Any) -> int:
     """How many of the newest bars an explanation of `info` reads."""
-    spec = FeatureSpec.model_validate(info.details["feature_spec"])
+    spec = stored_spec(info.details)
     _, window = serving_window(spec, info.details.get("timeframe", info.timeframe))
     return window + max(LATEST_SIGNALS, DEPENDENCE_ROWS)
 

@@ -10,11 +10,21 @@ from engine.lazy import lazy_exports
 _HOME = {
     "BarArrays": "_bars",
     "build_features": "build",
+    "feature_plan": "build",
+    "FeaturePlan": "build",
     "feature_names": "names",
     "GROUPS": "spec",
     "FeatureSpec": "spec",
     "higher_timeframe_for": "spec",
+    "history_bars": "spec",
+    "inapplicable_groups": "spec",
     "latest_features": "build",
+    "signal_window": "build",
+    "signal_history": "build",
+    "SignalHistory": "build",
+    "stored_spec": "spec",
+    "FIXED_WINDOW": "spec",
+    "MAX_HISTORY_BARS": "spec",
     "warmup_bars": "spec",
 }
 

@@ -7,10 +7,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import talib
 from pandas.api.types import is_numeric_dtype
 
 from engine.data.errors import DataError
+from engine.features._window import atr
 
 REQUIRED = ("time", "open", "high", "low", "close")
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -71,9 +71,10 @@ class BarArrays:
         return lagged_diff(self.log_close, 1)
 
     def atr(self, period: int) -> np.ndarray:
-        """Wilder's average true range in price units (TA-Lib), cached per period."""
+        """Wilder's average true range in price units, cut to its window (see
+        `engine.features._window`), cached per period."""
         if period not in self._atr:
-            self._atr[period] = talib.ATR(self.high, self.low, self.close, timeperiod=period)
+            self._atr[period] = atr(self.high, self.low, self.close, period)
         return self._atr[period]
 
 

@@ -12,16 +12,20 @@ rule depends only on the clock, so no later bar can change what an earlier bar s
 
 Columns (prefix = higher timeframe, e.g. ``h1_``): ``ret`` log return of the last closed higher
 bar, ``rsi`` its RSI over higher bars, ``close_ema`` its close relative to an EMA of higher closes,
-``gap`` this bar's close relative to the last closed higher close.
+``gap`` this bar's close relative to the last closed higher close. The RSI and EMA are cut to
+their windows of higher bars (`engine.features._window`), so they need ``higher_closes(spec)``
+closed higher bars and no more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-import talib
 
 from engine.data.timeframes import timeframe_seconds
 from engine.features._bars import BarArrays, lagged_diff
+from engine.features._window import decayed_mean, ema_alpha, rsi
 from engine.features.names import higher_names
 from engine.features.spec import FeatureSpec
 
@@ -48,22 +52,34 @@ def _take(values: np.ndarray, index: np.ndarray, before: int) -> np.ndarray:
     return out
 
 
-def higher_context(bars: BarArrays, spec: FeatureSpec, timeframe: str, higher: str) -> Columns:
+HigherValues = Callable[[np.ndarray, FeatureSpec], tuple[np.ndarray, np.ndarray]]
+
+
+def windowed_values(closes: np.ndarray, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """RSI and close/EMA - 1 of the higher bars' closes, each cut to its window."""
+    ema = decayed_mean(closes, ema_alpha(spec.htf_ema_period))
+    return rsi(closes, spec.rsi_period), closes / ema - 1.0
+
+
+def higher_context(
+    bars: BarArrays,
+    spec: FeatureSpec,
+    timeframe: str,
+    higher: str,
+    *,
+    values: HigherValues | None = None,
+) -> Columns:
     """The higher-timeframe columns for every bar (NaN until enough higher bars have closed)."""
     h_secs = timeframe_seconds(higher)
     opens, closes = higher_bars(bars.secs, bars.close, h_secs)
     index = visible_index(bars.secs, timeframe_seconds(timeframe), opens, h_secs)
-    ema = talib.EMA(closes, timeperiod=spec.htf_ema_period)
-    values = (
-        lagged_diff(np.log(closes), 1),
-        talib.RSI(closes, timeperiod=spec.rsi_period),
-        closes / ema - 1.0,
-    )
+    rsi_values, close_ema_values = (values or windowed_values)(closes, spec)
+    values_ = (lagged_diff(np.log(closes), 1), rsi_values, close_ema_values)
     before = int(np.searchsorted(index, 0))  # index is non-decreasing: -1 rows come first
-    ret, rsi, close_ema, gap = higher_names(higher)
+    ret, rsi_name, close_ema, gap = higher_names(higher)
     return {
-        ret: _take(values[0], index, before),
-        rsi: _take(values[1], index, before),
-        close_ema: _take(values[2], index, before),
+        ret: _take(values_[0], index, before),
+        rsi_name: _take(values_[1], index, before),
+        close_ema: _take(values_[2], index, before),
         gap: bars.close / _take(closes, index, before) - 1.0,
     }

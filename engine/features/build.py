@@ -1,25 +1,46 @@
 """Build the model features from a bars frame: causal, vectorised, float64, one row per bar.
 
-The value at bar t uses only bars 0..t (bar t's own close included), so a model can act at the
-close of bar t. Rows before ``warmup_bars(spec, timeframe)`` may be NaN; later rows are defined.
+The value at bar t uses only the fixed window of ``history_bars(spec, timeframe)`` bars ending
+at t (bar t's own close included), so a model can act at the close of bar t and more history
+never changes it. Rows before ``warmup_bars(spec, timeframe)`` may be NaN; later rows are
+defined. A version trained before fixed windows is rebuilt with round one's definitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from engine.data.timeframes import timeframe_seconds
-from engine.features import _calendar, _price
+from engine.features import _calendar, _legacy, _price
 from engine.features._bars import BarArrays
 from engine.features._higher import higher_context
 from engine.features.names import feature_names, group_names
-from engine.features.spec import GROUPS, REGIME_FEATURE_SETTINGS, FeatureSpec, higher_timeframe_for
+from engine.features.spec import (
+    GROUPS,
+    REGIME_FEATURE_SETTINGS,
+    FeatureSpec,
+    group_history,
+    higher_timeframe_for,
+    history_bars,
+    stored_spec,
+)
 from engine.regimes.detect import detect_regimes
 
-__all__ = ["build_features", "feature_names", "latest_features"]
+__all__ = [
+    "FeaturePlan",
+    "SignalHistory",
+    "build_features",
+    "feature_names",
+    "feature_plan",
+    "latest_features",
+    "signal_history",
+    "signal_window",
+]
 
 Columns = dict[str, np.ndarray]
 _GROUP_BUILDERS: dict[str, Callable[[BarArrays, FeatureSpec], Columns]] = {
@@ -38,20 +59,75 @@ _GROUP_BUILDERS: dict[str, Callable[[BarArrays, FeatureSpec], Columns]] = {
 
 def build_features(bars: pd.DataFrame, spec: FeatureSpec, *, timeframe: str) -> pd.DataFrame:
     """Feature frame on ``bars.index``, columns ``feature_names(spec, timeframe)``, float64."""
-    timeframe_seconds(timeframe)  # refuse unknown timeframes early
+    plan = feature_plan(spec, timeframe)
     arrays = BarArrays.from_frame(bars)
     names = feature_names(spec, timeframe)
     block = np.empty((len(names), len(bars)), dtype=np.float64)
-    for row, column in enumerate(_columns(arrays, spec, timeframe)):
+    for row, column in enumerate(_columns(arrays, plan)):
         block[row] = column
     return pd.DataFrame(block.T, index=bars.index, columns=names, copy=False)
 
 
-def latest_features(arrays: BarArrays, spec: FeatureSpec, *, timeframe: str) -> np.ndarray:
+@dataclass(frozen=True)
+class FeaturePlan:
+    """What building one spec's features on one timeframe takes, worked out once: per chosen
+    group (canonical order) its window of bars and its columns, and the definition in use."""
+
+    spec: FeatureSpec
+    timeframe: str
+    groups: tuple[tuple[str, int, tuple[str, ...]], ...]
+    fixed_window: bool
+
+
+def feature_plan(spec: FeatureSpec, timeframe: str) -> FeaturePlan:
+    """The plan of `spec` on `timeframe` (a signal model keeps one instead of redoing it)."""
+    timeframe_seconds(timeframe)  # refuse unknown timeframes early
+    groups = tuple(
+        (g, group_history(spec, g, timeframe), tuple(group_names(spec, g, timeframe)))
+        for g in GROUPS
+        if g in spec.groups
+    )
+    return FeaturePlan(spec, timeframe, groups, spec.fixed_window)
+
+
+def latest_features(
+    arrays: BarArrays, spec: FeatureSpec, *, timeframe: str, plan: FeaturePlan | None = None
+) -> np.ndarray:
     """The last bar's features as one (1, n) row: ``build_features(...).iloc[[-1]]`` of the same
-    bars, value for value, without building the frame (the signal path's hot loop)."""
-    timeframe_seconds(timeframe)
-    return np.array([[column[-1] for column in _columns(arrays, spec, timeframe)]])
+    bars, value for value, without building the frame (the signal path's hot loop). Each group
+    reads only its own fixed window of the last bars: the same numbers, less work."""
+    plan = plan or feature_plan(spec, timeframe)
+    return np.array([[column[-1] for column in _columns(arrays, plan, tail=True)]])
+
+
+def signal_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
+    """Fewest bars a signal needs, and the last bars its features are computed on: the same
+    fixed window (so more history never changes a signal), or round one's pair for a version
+    trained before fixed windows."""
+    if not spec.fixed_window:
+        return _legacy.legacy_history(spec, timeframe)
+    need = history_bars(spec, timeframe)
+    return need, need
+
+
+@dataclass(frozen=True)
+class SignalHistory:
+    """How many bars a version's signal needs (``min_history_bars``) and reads (``bars_used``);
+    ``fixed_window`` False for a version trained before fixed windows, whose signal still
+    moves with the history sent (retrain to end that)."""
+
+    min_history_bars: int
+    bars_used: int
+    fixed_window: bool
+
+
+def signal_history(details: Mapping[str, Any], timeframe: str) -> SignalHistory | None:
+    """The history a stored version's signals need; None if it records no feature settings."""
+    if not details.get("feature_spec"):
+        return None
+    spec = stored_spec(details)
+    need, used = signal_window(spec, str(details.get("timeframe") or timeframe))
+    return SignalHistory(need, used, spec.fixed_window)
 
 
 def regime_columns(bars: BarArrays) -> Columns:
@@ -60,19 +136,27 @@ def regime_columns(bars: BarArrays) -> Columns:
     return {"regime_vol": r.volatility, "regime_trend": r.trend, "regime_atr_pct": r.atr_percentile}
 
 
-def _columns(arrays: BarArrays, spec: FeatureSpec, timeframe: str) -> Iterator[np.ndarray]:
-    """Every feature column in ``feature_names`` order."""
-    for group in GROUPS:
-        if group not in spec.groups:
-            continue
-        columns = _group_columns(arrays, spec, group, timeframe)
-        for name in group_names(spec, group, timeframe):
+def _columns(arrays: BarArrays, plan: FeaturePlan, *, tail: bool = False) -> Iterator[np.ndarray]:
+    """Every feature column in ``feature_names`` order (with ``tail``: of each group's own
+    window of the last bars only, enough for the last row)."""
+    for group, window, names in plan.groups:
+        bars = arrays.last(window) if tail and plan.fixed_window else arrays
+        columns = _group_columns(
+            bars, plan.spec, group, plan.timeframe, legacy=not plan.fixed_window
+        )
+        for name in names:
             yield columns[name]
 
 
-def _group_columns(bars: BarArrays, spec: FeatureSpec, group: str, timeframe: str) -> Columns:
+def _group_columns(
+    bars: BarArrays, spec: FeatureSpec, group: str, timeframe: str, *, legacy: bool
+) -> Columns:
     """Compute one group's columns (empty for higher_tf when it does not apply)."""
     if group != "higher_tf":
-        return _GROUP_BUILDERS[group](bars, spec)
+        builders = _legacy.BUILDERS if legacy and group in _legacy.BUILDERS else _GROUP_BUILDERS
+        return builders[group](bars, spec)
     higher = higher_timeframe_for(spec, timeframe)
-    return {} if higher is None else higher_context(bars, spec, timeframe, higher)
+    if higher is None:
+        return {}
+    values = _legacy.higher_values if legacy else None
+    return higher_context(bars, spec, timeframe, higher, values=values)

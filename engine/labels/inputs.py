@@ -36,13 +36,14 @@ def spread_from_points(points: np.ndarray, default_spread_points: float) -> np.n
 
 
 def causal_atr(bars: pd.DataFrame, period: int = ATR_PERIOD) -> np.ndarray:
-    """Wilder ATR at each bar from bars <= t only (TA-Lib); nan during the warm-up."""
-    import talib
+    """Wilder ATR at each bar from bars <= t only, cut to its fixed window: the same definition
+    the features and a signal's stop and target use; nan during the warm-up."""
+    from engine.features._window import atr
 
     high, low, close = (
         np.ascontiguousarray(bars[c].to_numpy(dtype=float)) for c in ("high", "low", "close")
     )
-    return np.asarray(talib.ATR(high, low, close, timeperiod=period))
+    return atr(high, low, close, period)
 
 
 def barrier_distances(

@@ -11,7 +11,7 @@ from engine.backtest import CostModel
 from engine.backtest.simulate import prepare_market
 from engine.config.schema import Phase3Config
 from engine.errors import AurumError
-from engine.features import build_features, feature_names, warmup_bars
+from engine.features import MAX_HISTORY_BARS, build_features, feature_names, warmup_bars
 from engine.labels import labelled_mask, triple_barrier_labels
 from engine.learner.evaluate import Dataset
 from engine.validation import label_end_positions
@@ -36,6 +36,12 @@ def build_dataset(bars: pd.DataFrame, cfg: Phase3Config, *, timeframe: str) -> D
     """Features at t use bars <= t; labels look ahead and carry their end bar for purging."""
     learn = cfg.learning
     warm = warmup_bars(cfg.features, timeframe)
+    if warm + 1 > MAX_HISTORY_BARS:
+        raise LearningError(
+            f"the features need {warm + 1:,} {timeframe} bars of history for every signal, more "
+            f"than a signal request may send ({MAX_HISTORY_BARS:,}); choose a shorter "
+            "features.higher_timeframe (or 'none') or shorter periods for this timeframe"
+        )
     needed = warm + learn.min_train_bars + learn.max_holding_bars
     if len(bars) < needed:
         raise LearningError(

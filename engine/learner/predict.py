@@ -1,7 +1,9 @@
 """The active model's signal for the latest bar: the same features it was trained on, rebuilt.
 
 The serving path works on numpy arrays of the last bars (no feature frame is built); a test
-holds it equal, field for field, to the signal worked out from `build_features`."""
+holds it equal, field for field, to the signal worked out from `build_features`. The features
+are computed on exactly the version's fixed window of `history_bars` bars, as in training, so
+a caller sending more history gets the same signal."""
 
 from __future__ import annotations
 
@@ -16,7 +18,15 @@ import sklearn
 from threadpoolctl import ThreadpoolController
 
 from engine.errors import AurumError
-from engine.features import BarArrays, FeatureSpec, latest_features, warmup_bars
+from engine.features import (
+    BarArrays,
+    FeatureSpec,
+    feature_plan,
+    latest_features,
+    signal_window,
+    stored_spec,
+)
+from engine.features._legacy import legacy_atr
 from engine.labels import distances_from_atr, spread_from_points
 from engine.labels.inputs import ATR_PERIOD
 from engine.learner.flat_trees import row_predictor
@@ -96,9 +106,10 @@ def provenance(info: VersionInfo) -> dict[str, Any]:
 
 
 def serving_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
-    """Bars a signal needs at least, and the last bars its features are computed on."""
-    need = warmup_bars(spec, timeframe) + 1
-    return need, max(need * 2, 600)
+    """Bars a signal needs at least, and the last bars its features are computed on: the same
+    fixed window (`history_bars`), so a longer history never changes the signal (a version
+    trained before fixed windows keeps round one's pair; see `signal_window`)."""
+    return signal_window(spec, timeframe)
 
 
 class SignalModel:
@@ -111,9 +122,10 @@ class SignalModel:
                 f"{info.ref} was not trained by a learning session; it cannot give signals"
             )
         self.model, self.info = model, info
-        self.spec = FeatureSpec.model_validate(details["feature_spec"])
+        self.spec = stored_spec(details)
         self.timeframe = details.get("timeframe", info.timeframe)
         self.need, self.window = serving_window(self.spec, self.timeframe)
+        self.plan = feature_plan(self.spec, self.timeframe)
         self.threshold = float(details.get("min_confidence", 0.5))
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
@@ -130,7 +142,8 @@ class SignalModel:
         if count < self.need:
             raise AurumError(
                 f"{count} bars given; {self.info.ref} needs at least {self.need} "
-                f"{self.timeframe} bars to compute its features for the latest bar"
+                f"{self.timeframe} bars (its min_history_bars: the fixed window its features "
+                "are computed on) to give a signal for the latest bar"
             )
         if isinstance(bars, BarArrays):
             arrays = bars.last(self.window)
@@ -138,7 +151,7 @@ class SignalModel:
         else:
             arrays = BarArrays.from_frame(bars, last=self.window)
             bar_time = bars["time"].iloc[-1].to_pydatetime()
-        row = latest_features(arrays, self.spec, timeframe=self.timeframe)
+        row = latest_features(arrays, self.spec, timeframe=self.timeframe, plan=self.plan)
         if not np.isfinite(row).all():
             raise AurumError(
                 "the latest bar's features are undefined (gaps or bad bars); no signal"
@@ -169,8 +182,9 @@ class SignalModel:
         labels = self.labels
         if side == 0 or not labels:
             return {"stop_loss": None, "take_profit": None, "stop_distance": None}
+        atr = bars.atr(ATR_PERIOD) if self.spec.fixed_window else legacy_atr(bars, ATR_PERIOD)
         tp, sl = distances_from_atr(
-            bars.atr(ATR_PERIOD)[-1:], labels["take_profit"], labels["stop_loss"], labels["unit"]
+            atr[-1:], labels["take_profit"], labels["stop_loss"], labels["unit"]
         )
         spread = float(spread_from_points(bars.spread_points[-1:], self.default_spread)[0])
         close = float(bars.close[-1])

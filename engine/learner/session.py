@@ -18,6 +18,7 @@ import numpy as np
 from engine import selection
 from engine.config.store import diff_configs
 from engine.db.schema import utcnow
+from engine.features import FIXED_WINDOW, history_bars, inapplicable_groups
 from engine.learner import records
 from engine.learner.candidates import hyperparameters, make_pipeline, one_thread, single_threaded
 from engine.learner.dataset import LearningError, build_dataset, data_hash, window
@@ -181,6 +182,9 @@ def _run(
     start, end = window(bars)
     records.update(desk.db, session_id, window_start=start, window_end=end)
     tracker.stage("features and labels", 0.05)
+    feature_notes = [str(note) for note in inapplicable_groups(cfg.features, tf)]
+    for note in feature_notes:  # a group the model will not have, said before it is trained
+        tracker.report(f"features: {note}", 0.05, force=True)
     data = build_dataset(bars, cfg, timeframe=tf)
     splitter = WalkForwardSplit(learn.n_folds, purge=learn.purge_bars, label_end=data.label_end)
     candidates = _evaluate_all(data, splitter, cfg, tracker)
@@ -211,6 +215,8 @@ def _run(
         "session_trials": session_trials,
         "oos_window": [str(t) for t in oos_window(candidates, data) or ()],
         "ensemble_notes": ensemble_notes,
+        "feature_notes": feature_notes,
+        "min_history_bars": history_bars(cfg.features, tf),
         "samples": len(data.y),
         "bars": len(bars),
         "label_balance": {
@@ -387,6 +393,7 @@ def _register(
         **details,
         "session_id": session_id,
         "feature_spec": cfg.features.model_dump(mode="json"),
+        "feature_window": FIXED_WINDOW,  # every feature from a fixed window of bars
         "labels": {
             "take_profit": learn.take_profit,
             "stop_loss": learn.stop_loss,

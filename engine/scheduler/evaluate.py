@@ -268,7 +268,8 @@ def _model_triggers(
 
 # Features are computed on each window with this many times the spec's warm-up bars before it:
 # the indicators (EMA, RSI, ATR) then agree with a computation on the whole series to ~1e-7
-# relative (tests/scheduler/test_drift_window.py).
+# relative (tests/scheduler/test_drift_window.py). A version on fixed windows needs its warm-up
+# only: its features are then those of the whole series.
 DRIFT_WARMUP_FACTOR = 10
 
 
@@ -289,12 +290,11 @@ def drift_windows(
     """The selected features over the version's training window and over the newest
     `scheduler.drift_recent_bars` bars after it. Reads only those two windows (each with a
     warm-up before it), never the whole stored series."""
-    from engine.features import FeatureSpec
+    from engine.features import stored_spec
 
-    spec_data = (active.details or {}).get("feature_spec")
-    if not spec_data or active.train_end is None:
+    if not (active.details or {}).get("feature_spec") or active.train_end is None:
         return None
-    spec = FeatureSpec.model_validate(spec_data)
+    spec = stored_spec(active.details)
     train = _window_features(desk, active, spec, start=active.train_start, end=active.train_end)
     recent = _window_features(desk, active, spec, last=cfg.scheduler.drift_recent_bars)
     if train is None or recent is None:
@@ -323,7 +323,7 @@ def _window_features(
     from engine.features import build_features, warmup_bars
 
     sym, tf = active.symbol, active.timeframe
-    warm = DRIFT_WARMUP_FACTOR * max(1, warmup_bars(spec, tf))
+    warm = warmup_bars(spec, tf) * (1 if spec.fixed_window else DRIFT_WARMUP_FACTOR) or 1
     with desk.db.session() as s:
         if last is not None:
             bars = load_bars(s, symbol=sym, timeframe=tf, last=last + warm)

@@ -18,21 +18,23 @@ import pandas as pd
 from engine.backtest import CostModel, prepare_market, simulate_on
 from engine.data.timeframes import timeframe_seconds
 from engine.errors import AurumError
-from engine.features import FeatureSpec, build_features, warmup_bars
+from engine.features import build_features, stored_spec, warmup_bars
 from engine.learner.batch import ChunkDone, predict_proba_batch
 from engine.learner.signals import signals_from_proba
 
 # Bars before the first signal bar whose features are computed anyway: enough for recursive
 # indicators (EMA, RSI, ATR) to agree with a computation on the whole series (as the drift check
-# does), and never fewer than serving's own window.
+# does), and never fewer than serving's own window. A version on fixed windows needs its window
+# only: its features are then those of the whole series.
 LEAD_FACTOR = 10
 MIN_LEAD = 600
 
 
 def lead_bars(info: Any) -> int:
     """Bars the version needs before its first signal bar."""
-    spec = FeatureSpec.model_validate(_details(info)["feature_spec"])
-    return max(LEAD_FACTOR * max(1, warmup_bars(spec, _timeframe(info))), MIN_LEAD)
+    spec = stored_spec(_details(info))
+    warm = max(1, warmup_bars(spec, _timeframe(info)))
+    return warm + 1 if spec.fixed_window else max(LEAD_FACTOR * warm, MIN_LEAD)
 
 
 def paper_signals(
@@ -42,7 +44,7 @@ def paper_signals(
     on (earlier bars: hold); bars whose features are undefined hold. `done` hears the rows
     predicted so far (long replays report progress with it)."""
     details = _details(info)
-    spec = FeatureSpec.model_validate(details["feature_spec"])
+    spec = stored_spec(details)
     feats = build_features(bars, spec, timeframe=_timeframe(info)).to_numpy(dtype=float)
     start = max(0, first)
     body = feats[start:]  # a view: a million rows of features are not copied again

@@ -60,12 +60,15 @@ def trade(ticket: str, **values: Any) -> dict[str, Any]:
     }
 
 
+SENT = 800  # bars an EA sends: at least the version's min_history_bars (768 for M5 with H1)
+
+
 def audit_of(bridge: LiveBridge, action: str) -> list[Any]:
     return [a for a in bridge.desk.audit_log() if a.action == action]
 
 
 def test_an_mt5_like_client_gets_signals_and_reports_trades_with_a_token(bridge: LiveBridge):
-    """Bar by bar over the last 300 bars the client asks for a signal on the 500 bars before
+    """Bar by bar over the last 300 bars the client asks for a signal on the 800 bars before
     it; each equals the controller's own signal for those bars, field for field. Each BUY/SELL
     becomes a position closed 3 bars later and reported with the signal's version."""
     history = bridge.desk.bars("XAUUSD", "M5")
@@ -76,7 +79,7 @@ def test_an_mt5_like_client_gets_signals_and_reports_trades_with_a_token(bridge:
     assert [a["version_ref"] for a in active.body["active"]] == ["XAUUSD-M5-scalper:v1"]
     closed = []
     for end in range(len(history) - 300, len(history) - 3):
-        window = history.iloc[end - 500 : end]
+        window = history.iloc[end - SENT : end]
         reply = client.signal("XAUUSD", "M5", rates(window))
         assert reply.status == 200, reply.body
         assert reply.body == expected(phase3, window)
@@ -111,7 +114,7 @@ def test_an_mt5_like_client_gets_signals_and_reports_trades_with_a_token(bridge:
 
 
 def test_without_a_valid_token_everything_but_health_is_refused(bridge: LiveBridge):
-    window = rates(bridge.desk.bars("XAUUSD", "M5", last=500))
+    window = rates(bridge.desk.bars("XAUUSD", "M5", last=SENT))
     for token in (None, "aur_not-a-token", bridge.token + "x", ""):
         client = Mt5LikeClient(bridge.url, token)
         assert client.call("GET", "/v1/health").status == 200
@@ -263,7 +266,7 @@ def test_bad_bodies_get_422_naming_the_field(bridge: LiveBridge):
 
 def test_bars_that_cannot_give_a_signal_are_refused_with_the_reason(bridge: LiveBridge):
     client = Mt5LikeClient(bridge.url, bridge.token)
-    window = rates(bridge.desk.bars("XAUUSD", "M5", last=500))
+    window = rates(bridge.desk.bars("XAUUSD", "M5", last=SENT))
     now = int(datetime.now(UTC).timestamp()) // 300 * 300
     live = [dict(r, time=now - 300 * (len(window) - 1 - k)) for k, r in enumerate(window)]
     broker_time = [dict(r, time=r["time"] + 3 * 3600) for r in live]  # UTC+3 sent as UTC
@@ -272,9 +275,9 @@ def test_bars_that_cannot_give_a_signal_are_refused_with_the_reason(bridge: Live
     bad_high[10]["high"] = bad_high[10]["low"] - 1
     cases = [
         (broker_time, "h after this server's clock: bar times must be UTC; subtract the broker"),
-        (unordered, "bars.time.499: bar times must be strictly increasing"),
+        (unordered, f"bars.time.{SENT - 1}: bar times must be strictly increasing"),
         (bad_high, "bars.high.10/bars.low.10: high must be the highest"),
-        (window[-100:], "100 bars given; XAUUSD-M5-scalper:v1 needs at least 252 M5 bars"),
+        (window[-767:], "767 bars given; XAUUSD-M5-scalper:v1 needs at least 768 M5 bars"),
     ]
     for sent, detail in cases:
         reply = client.signal("XAUUSD", "M5", sent)
@@ -297,7 +300,7 @@ def test_a_refused_model_file_is_503_with_the_reason_and_no_traceback(api_desk: 
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with running_server(api_desk) as url:
         client = Mt5LikeClient(url, token)
-        reply = client.signal("XAUUSD", "M5", rates(api_desk.bars("XAUUSD", "M5", last=500)))
+        reply = client.signal("XAUUSD", "M5", rates(api_desk.bars("XAUUSD", "M5", last=SENT)))
         assert reply.status == 503
         assert "sha256" in reply.body["detail"] and "Traceback" not in json.dumps(reply.body)
         assert set(reply.body) == {"detail", "errors"}
@@ -318,8 +321,10 @@ def test_active_and_report(bridge: LiveBridge):
         "algorithm": "logistic_regression",
         "trained_to": info.train_end.isoformat().replace("+00:00", "Z"),
         "min_confidence": info.details["min_confidence"],
-        "bars_needed": 252,
-        "bars_used": 600,
+        "bars_needed": 768,
+        "bars_used": 768,
+        "min_history_bars": 768,  # the fixed window: more bars never change the signal
+        "fixed_window": True,
         "demo": False,
         "data_origin": "imported",
         "trained_on": {
@@ -400,7 +405,7 @@ def test_the_bars_of_signal_requests_are_stored_from_the_newest_stored_bar_on(ap
     history = api_desk.bars("XAUUSD", "M5")
     keep = len(history) - 40
     _cut(api_desk, history, keep)
-    forming = history.iloc[keep + 10 - 500 : keep + 10].copy()
+    forming = history.iloc[keep + 10 - SENT : keep + 10].copy()
     last = forming.index[-1]
     forming.loc[last, "close"] = forming.loc[last, "high"]  # the bar still moving
     token = add_token(api_desk, "ea-bars", actor="test").token
@@ -410,9 +415,9 @@ def test_the_bars_of_signal_requests_are_stored_from_the_newest_stored_bar_on(ap
         while len(api_desk.bars("XAUUSD", "M5")) < keep + 10 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert api_desk.bars("XAUUSD", "M5")["close"].iloc[-1] == forming.loc[last, "close"]
-        final = history.iloc[keep + 10 - 500 : keep + 10]
-        older = history.iloc[keep - 505 : keep - 5]
-        newest = history.iloc[len(history) - 500 :]
+        final = history.iloc[keep + 10 - SENT : keep + 10]
+        older = history.iloc[keep - SENT - 5 : keep - 5]
+        newest = history.iloc[len(history) - SENT :]
         _post_windows(url, token, [final, older, newest])
         columns = ["time", "open", "high", "low", "close", "tick_volume", "spread_points"]
         while time.monotonic() < deadline:
@@ -438,6 +443,6 @@ def test_with_store_bars_off_the_bar_store_is_left_alone(api_desk: Any):
     _cut(api_desk, history, keep)
     token = add_token(api_desk, "ea-off", actor="test").token
     with running_server(api_desk, store_bars=False) as url:
-        _post_windows(url, token, [history.iloc[len(history) - 500 :]])
+        _post_windows(url, token, [history.iloc[len(history) - SENT :]])
         time.sleep(0.5)
     assert len(api_desk.bars("XAUUSD", "M5")) == keep

@@ -49,7 +49,7 @@ def test_the_live_server_answers_the_readme_examples_alike(bridge: LiveBridge):
     client = Mt5LikeClient(bridge.url, bridge.token)
     short = client.call("POST", "/v1/signal", shown["signal-request"])
     assert short.status == 422 and short.body["detail"].startswith("3 bars given")
-    history = bridge.desk.bars("XAUUSD", "M5", last=600)
+    history = bridge.desk.bars("XAUUSD", "M5", last=800)  # at least min_history_bars (768)
     columns = {
         "time": [int(t.timestamp()) for t in history["time"]],
         **{c: history[c].tolist() for c in ("open", "high", "low", "close")},

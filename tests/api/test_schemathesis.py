@@ -7,6 +7,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+import numpy as np
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -91,15 +92,27 @@ def test_no_request_gets_a_server_error(bridge: LiveBridge, method: str, path: s
     assert seen and max(seen) < 500
 
 
+DRAWN = 60
+
+
 def random_bars(draw: Any, n: int) -> dict[str, list[Any]]:
-    """n bars with increasing UTC times and consistent OHLC, prices anywhere from 1e-6 to 1e9."""
+    """n bars with increasing UTC times and consistent OHLC, prices anywhere from 1e-6 to 1e9.
+    Hypothesis draws the newest `DRAWN` bars; a generator seeded by it fills the older ones in
+    the same ranges (a signal needs hundreds of bars, more than Hypothesis draws at once)."""
     price = st.floats(1e-6, 1e9, allow_nan=False, allow_infinity=False)
     ratio = st.floats(0, 0.5, allow_nan=False)
-    gaps = draw(st.lists(st.integers(1, 86_400), min_size=n, max_size=n))
-    opens = draw(st.lists(price, min_size=n, max_size=n))
-    closes = draw(st.lists(price, min_size=n, max_size=n))
-    ups = draw(st.lists(ratio, min_size=n, max_size=n))
-    downs = draw(st.lists(ratio, min_size=n, max_size=n))
+    k = min(n, DRAWN)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    old = n - k
+
+    def column(values: st.SearchStrategy[Any], filler: Any) -> list[Any]:
+        return [*filler(old).tolist(), *draw(st.lists(values, min_size=k, max_size=k))]
+
+    gaps = column(st.integers(1, 86_400), lambda m: rng.integers(1, 86_401, m))
+    opens = column(price, lambda m: 10 ** rng.uniform(-6, 9, m))
+    closes = column(price, lambda m: 10 ** rng.uniform(-6, 9, m))
+    ups = column(ratio, lambda m: rng.uniform(0, 0.5, m))
+    downs = column(ratio, lambda m: rng.uniform(0, 0.5, m))
     start = 1_600_000_000
     times = [start + sum(gaps[: k + 1]) for k in range(n)]
     return {
@@ -108,7 +121,7 @@ def random_bars(draw: Any, n: int) -> dict[str, list[Any]]:
         "high": [max(o, c) * (1 + u) for o, c, u in zip(opens, closes, ups, strict=True)],
         "low": [min(o, c) * (1 - d) for o, c, d in zip(opens, closes, downs, strict=True)],
         "close": closes,
-        "spread": draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n)),
+        "spread": column(st.integers(0, 10**6), lambda m: rng.integers(0, 10**6 + 1, m)),
     }
 
 
@@ -121,7 +134,7 @@ def test_random_bars_for_the_served_market_never_crash_the_server(bridge: LiveBr
     @given(data=st.data())
     @settings(max_examples=25, deadline=None, derandomize=True, database=None)
     def check(data: Any) -> None:
-        n = data.draw(st.integers(252, 320))
+        n = data.draw(st.integers(768, 830))  # from the min_history_bars of the version
         bars = data.draw(st.composite(random_bars)(n))
         body = {"symbol": "XAUUSD", "timeframe": "M5", "bars": bars}
         reply = client.call("POST", "/v1/signal", body)

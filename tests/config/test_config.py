@@ -53,6 +53,25 @@ def test_bad_values_are_refused_with_the_key_and_reason(
     assert desk.config_history() == []
 
 
+@pytest.mark.parametrize(
+    "symbol", ["../../etc", "<script>alert(1)</script>", "XAU/USD", "XAU USD", ".hidden", "a%2e"]
+)
+def test_a_symbol_in_config_follows_the_import_name_rule(desk: Desk, symbol: str):
+    """learning.symbol is refused by the same rule as `aurum import-bars --symbol`."""
+    from engine.errors import UnsafePathError
+    from engine.home import safe_name
+
+    with pytest.raises(UnsafePathError):
+        safe_name(symbol, what="symbol")
+    before = desk.config_store.path.read_bytes()
+    with pytest.raises(ConfigError) as err:
+        desk.set_config("learning.symbol", symbol, actor="t")
+    assert "learning.symbol" in str(err.value) and "is not allowed" in str(err.value)
+    assert desk.config_store.path.read_bytes() == before
+    desk.set_config("learning.symbol", "XAUUSD.m", actor="t")  # a broker suffix is fine
+    assert desk.config().learning.symbol == "XAUUSD.m"
+
+
 def test_cross_field_rules_are_checked(desk: Desk):
     with pytest.raises(ConfigError, match=r"purge_bars must be at least learning.max_holding_bars"):
         desk.set_config("learning.purge_bars", "3", actor="t")

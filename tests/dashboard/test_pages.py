@@ -253,18 +253,19 @@ def test_learning_shows_sessions_candidates_and_the_decision(home: Path, desk: D
 
 
 def test_learning_shows_a_sessions_ensembles_and_their_folds(home: Path, desk: Desk):
-    """The demo's session #2 tried a soft vote and a stacking of its best candidates."""
+    """The demo's session #1 tried a soft vote and a stacking of its best candidates (in #2
+    only one candidate was eligible, so its ensembles were skipped, with a note)."""
     at = open_page("learning")
-    at.selectbox(key="session_pick").set_value(2).run()
-    stored = desk.learning_session(2).result["candidates"]
+    at.selectbox(key="session_pick").set_value(1).run()
+    stored = desk.learning_session(1).result["candidates"]
     table = frame(at, "candidate", "verdict")
     names = [n.removeprefix("★ ") for n in table["candidate"]]
     assert names == [c.get("label") or c["algorithm"] for c in stored]
     assert [n.split(":")[0] for n in names[-2:]] == ["soft vote of top 2", "stacking of top 2"]
-    notes = desk.learning_session(2).result["ensemble_notes"]  # top 3 asked, 2 eligible
+    notes = desk.learning_session(1).result["ensemble_notes"]  # top 3 asked, 2 eligible
     assert notes and all(f"Ensembles: {n}" in [c.value for c in at.caption] for n in notes)
     stacking = len(stored) - 1
-    at.selectbox(key="folds_of:2").set_value(stacking).run()
+    at.selectbox(key="folds_of:1").set_value(stacking).run()
     folds = arr(
         charts_by_title(at)["Walk-forward folds (out of sample, after costs)"]["data"][0], "y"
     )

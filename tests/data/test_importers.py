@@ -155,6 +155,9 @@ def test_dst_fall_back_repeat_refused_with_line_numbers(tmp_path: Path) -> None:
     clocks = ["02:00", "02:30", "03:00", "03:30", "03:00", "03:30", "04:00"]
     path = write(tmp_path / "fb.tsv", [mt5_row("2025.10.26", c) for c in clocks])
     err = refused(path, timeframe="M30", tz="Europe/Athens")
+    assert lines_of(err) == [4, 5, 6, 7]  # without a policy each 03:xx row is ambiguous
+    assert all("occurs twice" in p.reason for p in err.problems)
+    err = refused(path, timeframe="M30", tz="Europe/Athens", ambiguous="earlier")
     dups = [p for p in err.problems if "duplicate" in p.reason]
     assert [p.line for p in dups] == [6, 7]
     assert "same as line 4" in dups[0].reason and "DST" in dups[0].reason

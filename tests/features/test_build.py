@@ -10,7 +10,19 @@ import pytest
 import talib
 
 from engine.data import DataError, generate_bars
-from engine.features import BarArrays, FeatureSpec, build_features, feature_names, latest_features
+from engine.features import (
+    BarArrays,
+    FeatureSpec,
+    build_features,
+    feature_names,
+    history_bars,
+    latest_features,
+    signal_window,
+    stored_spec,
+    warmup_bars,
+)
+from engine.features._window import decay_span, wilder_alpha
+from engine.features.spec import FIXED_WINDOW
 
 START = pd.Timestamp("2025-01-06 00:00", tz="UTC")  # a Monday
 
@@ -58,11 +70,13 @@ def test_log_returns_on_a_hand_made_series() -> None:
 def test_constant_price_gives_neutral_values_not_inf() -> None:
     bars = make_bars(np.full(300, 2650.0))
     spec = FeatureSpec(higher_timeframe="none")
-    f = build_features(bars, spec, timeframe="M5").iloc[60:]
+    f = build_features(bars, spec, timeframe="M5").iloc[warmup_bars(spec, "M5") :]
+    assert len(f) > 100
     assert np.isfinite(f.to_numpy()).all()
-    assert (f["close_ema_50"] == 0).all() and (f["ret_12"] == 0).all()
+    assert (f["close_ema_50"].abs() < 1e-12).all() and (f["ret_12"] == 0).all()
     assert (f["range_pos"] == 0.5).all() and (f["bb_pos"] == 0.5).all()
     assert (f["vol_ratio"] == 1.0).all() and (f["spread_atr"] == 0.0).all()
+    assert (f["rsi_14"] == 0.0).all() and (f["adx_14"] == 0.0).all()  # nothing moved (as TA-Lib)
 
 
 def test_range_position_is_one_at_the_window_high_and_zero_at_the_low() -> None:
@@ -74,22 +88,27 @@ def test_range_position_is_one_at_the_window_high_and_zero_at_the_low() -> None:
 
 
 def test_spread_in_atr_units() -> None:
-    bars = make_bars(np.full(40, 2000.0), spread=[50] * 40)
+    bars = make_bars(np.full(100, 2000.0), spread=[50] * 100)
     bars["high"], bars["low"] = 2001.0, 1999.0  # true range 2.00 every bar -> ATR 2.00
     f = build_features(bars, only("spread", "volatility"), timeframe="M5")
-    np.testing.assert_allclose(f["atr_14"].iloc[14:], 2.0)
-    np.testing.assert_allclose(f["spread_atr"].iloc[14:], 50 * 0.01 / 2.0)  # 0.25
-    np.testing.assert_allclose(f["natr_14"].iloc[14:], 100 * 2.0 / 2000.0)
+    atr_window = decay_span(wilder_alpha(14)) + 1  # 64 bars: the first has no previous close
+    assert f["atr_14"].iloc[: atr_window - 1].isna().all()
+    np.testing.assert_allclose(f["atr_14"].iloc[atr_window - 1 :], 2.0)
+    np.testing.assert_allclose(f["spread_atr"].iloc[atr_window - 1 :], 50 * 0.01 / 2.0)  # 0.25
+    np.testing.assert_allclose(f["natr_14"].iloc[atr_window - 1 :], 100 * 2.0 / 2000.0)
 
 
-def test_missing_spread_uses_the_last_known_value_and_zero_before_any() -> None:
-    spreads: list[int | None] = [None] * 16 + [40, None, None, 80, None]
-    bars = make_bars(np.full(21, 2000.0), spread=spreads)
+def test_missing_spread_uses_the_last_known_value_within_the_atr_window() -> None:
+    span = decay_span(wilder_alpha(14))  # 63: a known spread is reused this many bars later
+    spreads: list[int | None] = [None] * 70 + [40, None, None, 80] + [None] * (span + 1)
+    bars = make_bars(np.full(len(spreads), 2000.0), spread=spreads)
     bars["high"], bars["low"] = 2001.0, 1999.0
     f = build_features(bars, only("spread"), timeframe="M5")["spread_atr"]
-    np.testing.assert_allclose(f.iloc[14:], [0.0, 0.0, 0.2, 0.2, 0.2, 0.4, 0.4])
+    np.testing.assert_allclose(f.iloc[64:74], [0.0] * 6 + [0.2, 0.2, 0.2, 0.4])
+    np.testing.assert_allclose(f.iloc[73 + span], 0.4)  # still inside the window
+    assert f.iloc[74 + span] == 0.0  # the last known spread has left the window
     absent = build_features(bars.drop(columns="spread_points"), only("spread"), timeframe="M5")
-    assert (absent["spread_atr"].iloc[14:] == 0.0).all()
+    assert (absent["spread_atr"].iloc[64:] == 0.0).all()
 
 
 @pytest.mark.parametrize(
@@ -126,19 +145,54 @@ def test_time_of_day_and_day_of_week() -> None:
     np.testing.assert_allclose(f["dow_cos"], np.cos(dow), atol=1e-12)
 
 
-def test_indicators_match_talib_and_are_scale_free() -> None:
-    bars = generate_bars(n_bars=2_000, seed=3)
+def test_indicators_follow_talib_closely_and_are_scale_free() -> None:
+    """Cut to their windows (1 % of the weight left out), the recursive indicators stay close
+    to TA-Lib's whole-history values; the simple windows equal TA-Lib's."""
+    bars = generate_bars(n_bars=4_000, seed=3)
+    f = build_features(bars, FeatureSpec(), timeframe="M5").iloc[1_000:]
+    c, h, lo = (bars[k].to_numpy() for k in ("close", "high", "low"))
+    atr = talib.ATR(h, lo, c, 14)[1_000:]
+    assert np.nanmax(np.abs(f["rsi_14"] - talib.RSI(c, 14)[1_000:])) < 1.5  # RSI points
+    assert np.nanmax(np.abs(f["adx_14"] - talib.ADX(h, lo, c, 14)[1_000:])) < 3.0
+    assert np.nanmax(np.abs(f["atr_14"] / atr - 1)) < 0.05
+    macd, signal, _ = talib.MACD(c, 12, 26, 9)
+    for name, expected in [
+        ("close_ema_50", c / talib.EMA(c, 50) - 1),
+        ("macd", macd / c),  # a difference of two EMAs: it moves most with the cut
+        ("macd_signal", signal / c),
+    ]:
+        assert np.corrcoef(f[name], expected[1_000:])[0, 1] > 0.97, name
+    upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0)
+    np.testing.assert_allclose(f["bb_width"], ((upper - lower) / middle)[1_000:], rtol=1e-6)
+    k, d = talib.STOCH(h, lo, c, 14, 3, talib.MA_Type.SMA, 3, talib.MA_Type.SMA)
+    np.testing.assert_allclose(f["stoch_k"], k[1_000:], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(f["stoch_d"], d[1_000:], rtol=1e-9, atol=1e-9)
     f = build_features(bars, FeatureSpec(), timeframe="M5")
+    # x4 is exact in binary floating point, so ties between price moves (ADX) stay ties
+    scaled = bars.assign(**{k: bars[k] * 4.0 for k in ("open", "high", "low", "close")})
+    g = build_features(scaled, FeatureSpec(), timeframe="M5")
+    free = [n for n in f.columns if not n.startswith(("atr_", "spread_"))]
+    np.testing.assert_allclose(g[free], f[free], rtol=1e-7, atol=1e-9)
+
+
+def test_a_version_trained_before_fixed_windows_keeps_talib_whole_history() -> None:
+    """Versions registered without the fixed-window mark are rebuilt as they were trained."""
+    bars = generate_bars(n_bars=2_000, seed=3)
+    legacy = stored_spec({"feature_spec": FeatureSpec().model_dump(mode="json")})
+    fixed = stored_spec(
+        {"feature_spec": FeatureSpec().model_dump(mode="json"), "feature_window": FIXED_WINDOW}
+    )
+    assert not legacy.fixed_window and fixed.fixed_window
+    f = build_features(bars, legacy, timeframe="M5")
     c = bars["close"].to_numpy()
     macd, _, hist = talib.MACD(c, 12, 26, 9)
     np.testing.assert_allclose(f["macd"], macd / c, rtol=1e-12)
     np.testing.assert_allclose(f["macd_hist"], hist / c, rtol=1e-12)
     np.testing.assert_allclose(f["rsi_14"], talib.RSI(c, 14), rtol=1e-12)
     np.testing.assert_allclose(f["close_ema_21"], c / talib.EMA(c, 21) - 1, rtol=1e-12)
-    scaled = bars.assign(**{k: bars[k] * 3.0 for k in ("open", "high", "low", "close")})
-    g = build_features(scaled, FeatureSpec(), timeframe="M5")
-    free = [n for n in f.columns if not n.startswith(("atr_", "spread_"))]
-    np.testing.assert_allclose(g[free], f[free], rtol=1e-7, atol=1e-9)
+    assert signal_window(legacy, "M5") == (252, 600)  # round one's need and window
+    assert signal_window(fixed, "M5") == (768, 768)
+    assert f.columns.tolist() == build_features(bars, fixed, timeframe="M5").columns.tolist()
 
 
 def hourly_m5(hours: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -226,18 +280,20 @@ def test_unknown_timeframe_is_refused() -> None:
 def test_latest_features_are_the_last_row_of_build_features(
     spec: FeatureSpec, timeframe: str
 ) -> None:
-    """The signal path's row, from the last `last` bars, equals build_features on those bars
-    value for value (missing spreads included), for many end points."""
+    """The signal path's row, from the version's fixed window of last bars, equals
+    build_features on the whole series (training) value for value (missing spreads included),
+    for many end points."""
     step = {"M1": "1min", "M5": "5min", "M15": "15min"}[timeframe]
     bars = generate_bars(n_bars=1_500, seed=11)
     bars["time"] = pd.date_range(START, periods=len(bars), freq=step)
     bars["spread_points"] = bars["spread_points"].where(bars.index % 7 != 3)  # <NA> gaps
     for end in range(1_200, 1_500, 23):
         window = bars.iloc[:end]
-        arrays = BarArrays.from_frame(window, last=600)
+        arrays = BarArrays.from_frame(window, last=history_bars(spec, timeframe))
         got = latest_features(arrays, spec, timeframe=timeframe)
-        full = build_features(window.tail(600), spec, timeframe=timeframe)
+        full = build_features(window, spec, timeframe=timeframe)
         np.testing.assert_array_equal(got, full.iloc[[-1]].to_numpy())
+        assert np.isfinite(got).all()
         assert got.shape == (1, len(feature_names(spec, timeframe)))
         if "regime" in spec.groups:  # finite windows: the same as training on the whole series
             trained = build_features(window, spec, timeframe=timeframe).iloc[-1]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from engine.data import generate_bars
-from engine.features import GROUPS, FeatureSpec, build_features, feature_names, warmup_bars
+from engine.data import generate_bars, timeframe_seconds
+from engine.features import (
+    GROUPS,
+    FeatureSpec,
+    build_features,
+    feature_names,
+    history_bars,
+    warmup_bars,
+)
 
 
 def test_defaults_are_valid_and_round_trip() -> None:
@@ -124,7 +132,10 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS)
 @pytest.mark.parametrize("timeframe", ["M1", "M5", "M15"])
 def test_names_match_columns_and_warmup_is_tight(spec: FeatureSpec, timeframe: str) -> None:
-    bars = generate_bars(start="2025-01-06", n_bars=3_000, timeframe=timeframe, seed=5)
+    n_bars = history_bars(spec, timeframe) + 500
+    bars = generate_bars(start="2025-01-06", n_bars=n_bars, timeframe=timeframe, seed=5)
+    step = pd.Timedelta(seconds=timeframe_seconds(timeframe))  # no breaks: every higher bar full
+    bars["time"] = pd.date_range("2025-01-06", periods=n_bars, freq=step, tz="UTC")
     features = build_features(bars, spec, timeframe=timeframe)
     assert list(features.columns) == feature_names(spec, timeframe)
     assert (features.dtypes == np.float64).all()
@@ -136,9 +147,11 @@ def test_names_match_columns_and_warmup_is_tight(spec: FeatureSpec, timeframe: s
 
 
 def test_warmup_default_m5() -> None:
-    # H1 context needs 21 closed H1 bars (EMA 21 of H1 closes): 21 x 12 M5 bars, less one.
-    assert warmup_bars(FeatureSpec(), "M5") == 251
-    assert warmup_bars(FeatureSpec(higher_timeframe="none"), "M5") == 49  # EMA 50
+    # H1 context: the H1 RSI 14 is Wilder's average of 63 H1 moves (64 closes): 64 x 12 M5 bars
+    assert history_bars(FeatureSpec(), "M5") == 768
+    assert warmup_bars(FeatureSpec(), "M5") == 767
+    # ADX 14: the DX from 63 bars' moves (64 bars), then averaged over 63 DX values
+    assert warmup_bars(FeatureSpec(higher_timeframe="none"), "M5") == 125
     assert warmup_bars(FeatureSpec(groups=["time", "session"]), "M5") == 0
     # regime: ATR 14 (from bar 14) ranked among 288 ATR values
     assert warmup_bars(FeatureSpec(groups=["regime", "returns"]), "M5") == 14 + 288 - 1

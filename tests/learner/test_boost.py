@@ -25,7 +25,7 @@ def test_boosted_candidates_round_trip_through_the_registry(tmp_path: Path, algo
     if not outcome.activated:  # the absolute gates judged its edge; serving it is tested here
         desk.activate(outcome.version_id, actor="test", reason="serve the boosted model")
     assert list(model.classes_) == [-1, 0, 1]
-    bars = desk.bars("XAUUSD", "M5", last=600)
+    bars = desk.bars("XAUUSD", "M5", last=800)  # the fixed window is 768 bars
     signal = desk.signal(bars)
     assert signal.side in {"BUY", "SELL", "HOLD"}
     proba = model.predict_proba(np.zeros((1, len(info.features))))

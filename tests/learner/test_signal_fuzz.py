@@ -59,7 +59,7 @@ def broken(bars: pd.DataFrame, how: str, rng: np.random.Generator) -> pd.DataFra
 @given(how=st.sampled_from(BREAKS), seed=st.integers(0, 10_000))
 def test_malformed_bars_give_engine_errors_only(trained: Any, how: str, seed: int):
     desk, _ = trained
-    bars = desk.bars("XAUUSD", "M5", last=600)
+    bars = desk.bars("XAUUSD", "M5", last=800)  # the fixed window is 768 bars
     frame = broken(bars, how, np.random.default_rng(seed))
     try:
         signal = desk.signal(frame)

@@ -36,6 +36,11 @@ def _decisions(desk: Desk, version_id: int) -> list[tuple[str, list[str], dict]]
         return [(r.decision, json.loads(r.reasons_json), json.loads(r.evidence_json)) for r in rows]
 
 
+# On the demo's bars v2 out-trades the active v3 on paper (65 trades against 5 over their common
+# period): the challenger whose edge becomes significant.
+CHAMPION, CHALLENGER = V3, V2
+
+
 def _hold(desk: Desk, challenger: str, champion: str) -> None:
     reasons = ["expectancy: pass", "needs shadow evidence (shadow.require_for_promotion)"]
     record(
@@ -101,20 +106,19 @@ def test_a_challenger_that_passes_the_gates_is_held_for_shadow_evidence(tmp_path
 
 
 def test_a_held_challenger_is_promoted_once_its_edge_is_significant(desk: Desk):
-    desk.activate(V2, actor="test")
-    _hold(desk, V3, V2)
+    _hold(desk, CHALLENGER, CHAMPION)
     shadow_settings(desk, **{"shadow.min_trades": "2", "shadow.max_p_value": "0.5"})
     result = desk.shadow_cycle()
-    assert result.decisions == [f"promoted {V3} over {V2} on shadow evidence"]
-    assert desk.registry.active_version().ref == V3
-    verdict, reasons, evidence = _decisions(desk, desk.version(V3).id)[-1]
+    assert result.decisions == [f"promoted {CHALLENGER} over {CHAMPION} on shadow evidence"]
+    assert desk.registry.active_version().ref == CHALLENGER
+    verdict, reasons, evidence = _decisions(desk, desk.version(CHALLENGER).id)[-1]
     shadow = evidence["shadow"]
     with desk.db.session() as s:
-        since = (
-            desk.version(V3).train_end + (desk.bars("XAUUSD", "M5", last=2)["time"].diff().iloc[-1])
-        )
-        mine = shadow_series(s, desk.version(V3).id, opened_after=since)
-        theirs = shadow_series(s, desk.version(V2).id, opened_after=since)
+        step = desk.bars("XAUUSD", "M5", last=2)["time"].diff().iloc[-1]
+        both = max(desk.version(CHALLENGER).train_end, desk.version(CHAMPION).train_end)
+        since = both + step  # the common period: after both were trained
+        mine = shadow_series(s, desk.version(CHALLENGER).id, opened_after=since)
+        theirs = shadow_series(s, desk.version(CHAMPION).id, opened_after=since)
     expected = welch_edge_test(mine.net_profit, theirs.net_profit, min_trades=2)
     assert verdict == "promoted" and reasons[0].endswith(": pass")
     assert shadow["p_value"] == pytest.approx(expected.p_value) and expected.p_value <= 0.5
@@ -151,15 +155,14 @@ def test_too_few_paper_trades_keep_a_challenger_held(desk: Desk):
 
 
 def test_with_auto_switching_off_a_held_challenger_is_flagged(desk: Desk):
-    desk.activate(V2, actor="test")
-    _hold(desk, V3, V2)
+    _hold(desk, CHALLENGER, CHAMPION)
     shadow_settings(
         desk,
         **{"shadow.min_trades": "2", "shadow.max_p_value": "0.5", "auto_model_switching": "false"},
     )
-    assert desk.shadow_cycle().decisions == [f"flagged {V3} on shadow evidence"]
-    assert desk.registry.active_version().ref == V2
-    verdict, reasons, _ = _decisions(desk, desk.version(V3).id)[-1]
+    assert desk.shadow_cycle().decisions == [f"flagged {CHALLENGER} on shadow evidence"]
+    assert desk.registry.active_version().ref == CHAMPION
+    verdict, reasons, _ = _decisions(desk, desk.version(CHALLENGER).id)[-1]
     assert verdict == "flagged" and reasons[-1].startswith("auto_model_switching is off")
     assert desk.shadow_cycle().decisions == []  # decided once
 
