@@ -69,6 +69,15 @@ class MetricSnapshot(_Part):
     trials_note: str = ""
 
 
+class TrainedOnCard(_Part):
+    """The bars a version learnt from: its series and the first and last bar (UTC)."""
+
+    symbol: str = Field(max_length=32)
+    timeframe: str = Field(max_length=8)
+    first: datetime | None = None
+    last: datetime | None = None
+
+
 class Provenance(_Part):
     """What the version learnt from: the training window, the data's hash and origin."""
 
@@ -76,7 +85,7 @@ class Provenance(_Part):
     train_end: datetime | None
     data_hash: str = Field(max_length=64)
     data_origin: str | None = None
-    trained_on: Any = None
+    trained_on: TrainedOnCard | None = None
     session_id: int | None = None
 
 

@@ -22,6 +22,7 @@ from engine.registry.card import (
     MetricSnapshot,
     ModelCard,
     Provenance,
+    TrainedOnCard,
     card_json,
 )
 from engine.registry.card_markdown import render_markdown
@@ -111,7 +112,7 @@ def build_card(
             train_end=info.train_end,
             data_hash=info.data_hash,
             data_origin=version_origin(info) or _imported_origin(imported),
-            trained_on=getattr(info, "trained_on", None),
+            trained_on=_trained_on(info),
             session_id=info.session_id,
         ),
         library_versions=dict(info.library_versions),
@@ -192,3 +193,11 @@ def _write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _trained_on(info: VersionInfo) -> TrainedOnCard:
+    """The card's copy of the version's series and first and last bar."""
+    bars = info.trained_on
+    return TrainedOnCard(
+        symbol=bars.symbol, timeframe=bars.timeframe, first=bars.first, last=bars.last
+    )

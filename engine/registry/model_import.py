@@ -223,7 +223,11 @@ def import_model(registry: ModelRegistry, folder: str | Path, *, actor: str) -> 
         "sha256": sha256,
         "card_digest": card.digest,
         "data_origin": card.provenance.data_origin,
-        "trained_on": card.provenance.trained_on,
+        "trained_on": (
+            card.provenance.trained_on.model_dump(mode="json")
+            if card.provenance.trained_on
+            else None
+        ),
         "library_versions": card.library_versions,
         "metrics": [m.model_dump(mode="json") for m in card.metrics],
         "imported_at": datetime.now(UTC).isoformat(),
