@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.backtest_tables import run_label, runs_frame
 from dashboard.desk import actor, after_action, can_act, shown_errors
+from dashboard.literal import literal
 from dashboard.tables import number_formats, side_by_side
 from engine.backtest.replay import backtest_request, window_bound
 
@@ -83,15 +84,15 @@ def request_form(desk: Any, version: Any) -> None:
 def show_run(desk: Any, version: Any, run: Any) -> None:
     """One stored run: the loud in-sample banner, metrics, equity and drawdown."""
     if run.warning:
-        st.error(run.warning)
+        st.error(literal(run.warning))
     if run.status != "succeeded":
-        st.info(f"Run #{run.id} {run.status}: {run.error or run.message}")
+        st.info(f"Run #{run.id} {run.status}: {literal(run.error or run.message)}")
         return
     st.caption(
         f"{run.version_ref} on {run.symbol} {run.timeframe}, {run.first_bar:%Y-%m-%d %H:%M} → "
-        f"{run.last_bar:%Y-%m-%d %H:%M} UTC ({run.bars:,} bars), by {run.requested_by}; costs "
-        f"{run.costs} — trades kept apart (source “manual backtest”): never live, out-of-sample "
-        "or paper results."
+        f"{run.last_bar:%Y-%m-%d %H:%M} UTC ({run.bars:,} bars), by "
+        f"{literal(run.requested_by)}; costs {literal(run.costs)} — trades kept apart (source "
+        "“manual backtest”): never live, out-of-sample or paper results."
     )
     table = side_by_side(
         {

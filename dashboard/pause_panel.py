@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import confirm, reads
 from dashboard.desk import VIEWER_NOTE, actor, can_act
+from dashboard.literal import literal
 
 HISTORY_COLUMNS = ["when (UTC)", "switch", "by", "rule", "figure", "limit", "reason"]
 
@@ -18,11 +19,11 @@ HISTORY_COLUMNS = ["when (UTC)", "switch", "by", "rule", "figure", "limit", "rea
 def paused_text(state: Any) -> str:
     """What the banner says: since when, by whom, why, and how to resume."""
     event = state.event
-    rule = f" (rule `{event.rule}`)" if event.rule else ""
+    rule = f" (rule {literal(event.rule)})" if event.rule else ""
     return (
         f"**⏸ TRADING PAUSED — every signal is HOLD.** Since {event.at:%Y-%m-%d %H:%M} UTC, by "
-        f"{event.actor}{rule}: {event.reason}  \nResume on the Overview page (operators) or "
-        "with `aurum resume`."
+        f"{literal(event.actor)}{rule}: {literal(event.reason)}  \nResume on the Overview page "
+        "(operators) or with `aurum resume`."
     )
 
 
@@ -69,7 +70,7 @@ def pause_dialog(desk: Any) -> None:
 def resume_dialog(desk: Any, state: Any) -> None:
     st.markdown(
         f"Serve BUY and SELL signals again. Paused since {state.event.at:%Y-%m-%d %H:%M} UTC "
-        f"by {state.event.actor}: {state.event.reason}"
+        f"by {literal(state.event.actor)}: {literal(state.event.reason)}"
     )
 
     def run(why: str) -> str:

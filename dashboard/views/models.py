@@ -109,9 +109,9 @@ def show_decisions(decisions: list[Any]) -> None:
             f"**{d.decision}** · {d.created_at:%Y-%m-%d %H:%M} UTC"
             + (f" · learning session #{d.session_id}" if d.session_id else "")
         )
-        st.caption(f"Compared: {d.basis}")
+        st.caption(literal(f"Compared: {d.basis}"))
         for reason in d.reasons:
-            st.markdown(f"- {reason}")
+            st.markdown(f"- {literal(reason)}")
 
 
 with shown_errors():
