@@ -12,6 +12,8 @@ from uuid import uuid4
 from engine.errors import DatabaseError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
+from engine.learner.served import FILE_NAME as SIGNALS_FILE
+from engine.learner.served import SignalLog
 from engine.registry.types import VersionInfo
 from engine.services import Desk
 
@@ -59,6 +61,7 @@ class Phase3Controller:
         self._services: Any = None
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.served_signals = SignalLog(self.desk.paths.models_dir / SIGNALS_FILE)
 
     # --- serving ---------------------------------------------------------------------------
     def get_active_model_for_prediction(
@@ -88,7 +91,9 @@ class Phase3Controller:
         served = self._served(lineage, symbol, timeframe)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
-        return served.signals.signal(bars)
+        signal = served.signals.signal(bars)
+        self.served_signals.record(served.info.lineage, signal)  # written off this path
+        return signal
 
     def active_version_id(
         self,
