@@ -17,6 +17,7 @@ from dashboard.desk import (
 )
 from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
+from dashboard.price_panel import show_price_chart
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
 from engine.metrics.catalog import METRICS
@@ -161,6 +162,11 @@ with shown_errors():
     )
 
     show_notes(desk, v, reads.alias_history(k, v.lineage))
+
+    show_price_chart(
+        k, v, currency=desk.config().account.currency, prefix="models",
+        default_source="live" if len(reads.live_results(k, ref)) else "backtest",
+    )  # fmt: skip
 
     history = reads.metrics_history(k, ref)
     if history:

@@ -10,9 +10,11 @@ from dashboard.charts import live_shortfall
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NEXT_STEPS, chosen_market, market_label, services_box
 from dashboard.tables import headline_frame
+from dashboard.trust_panel import show_trust, state_slot
 from engine.alerts.delivery import masked_url, webhook_url
 
 st.title("Overview")
+states = state_slot()  # the DEMO and PAUSED states render into this, above all else
 desk = get_desk()
 k = reads.key()
 
@@ -24,6 +26,8 @@ with shown_errors():
 
     market = chosen_market(k)
     active = reads.active_version(k, market)
+    if active is not None:
+        show_trust(k, active.ref)
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Active model" + (f" — {market_label(market)}" if market else ""))
