@@ -69,20 +69,21 @@ def show_price_chart(
         "Shade", list(SHADING), format_func=SHADING.__getitem__, key=f"{prefix}:shade"
     )
     listed = _listed_trades(k, version.ref, sources)
-    chart_slot = st.container()
-    st.caption("Trade list (newest first): pick a row to centre the chart on that trade.")
+    st.caption(
+        f"Trade list ({len(listed):,} newest, newest first): pick a row to centre the chart "
+        "below on that trade and see its numbers."
+    )
     event = st.dataframe(
         trade_list_frame(listed),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key=f"{prefix}:list",
-        height=260,
+        height=212,
         column_config=trade_money_config(currency),
     )
     picked = _picked(event, listed, prefix)
-    with chart_slot:
-        chart = _draw(k, version, prefix, sources, listed, picked, with_probability, shading)
+    chart = _draw(k, version, prefix, sources, listed, picked, with_probability, shading)
     if picked is not None and chart is not None:
         show_trade(k, version, picked, chart)
 
@@ -240,10 +241,18 @@ def _chart_caption(chart: Any, sources: list[str]) -> None:
 
 
 def show_trade(k: Any, version: Any, trade: Any, chart: Any) -> None:
-    """The picked trade's numbers and what pushed its signal (text shown as text)."""
+    """The picked trade's numbers beside what pushed its signal (text shown as text)."""
     shown = _in_window(chart, trade)
-    st.markdown("**Picked trade**")
-    st.dataframe(picked_trade_frame(shown, chart.currency), hide_index=True, key="picked_trade")
+    numbers, why_column = st.columns([2, 3])
+    numbers.markdown("**Picked trade**")
+    numbers.dataframe(
+        picked_trade_frame(shown, chart.currency), hide_index=True, key="picked_trade"
+    )
+    with why_column:
+        _signal_behind(k, version, trade)
+
+
+def _signal_behind(k: Any, version: Any, trade: Any) -> None:
     try:
         why = reads.trade_explanation(k, version.ref, trade.open_time)
     except AurumError as err:
@@ -252,8 +261,7 @@ def show_trade(k: Any, version: Any, trade: Any, chart: Any) -> None:
     signal = why.signals[0]
     st.text(
         f"The signal behind it, at the bar of {signal.bar_time[:16].replace('T', ' ')} UTC: "
-        f"{signal.side}, P(long) {signal.p_long:.2f}, P(short) {signal.p_short:.2f} "
-        f"(threshold: the version's min_confidence)."
+        f"{signal.side}, P(long) {signal.p_long:.2f}, P(short) {signal.p_short:.2f}."
     )
     if not signal.contributions:
         st.caption(why.note or "This model gives no per-signal attributions.")

@@ -12,11 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts import GREY, RED, thin
+from dashboard.charts import GOLD, GREY, RED, thin
 from engine.metrics.trading import equity_curve
 
 BAND_FILL = "rgba(138, 143, 152, 0.25)"
-HEIGHT = 320
+HEIGHT = 360
 
 
 def trust_sparkline(
@@ -42,7 +42,7 @@ def trust_sparkline(
             _band(fig, x[keep], band, keep, initial_equity, currency)
         fig.add_trace(
             go.Scatter(x=x[keep], y=equity[keep], name="live equity", mode="lines",
-                       line={"color": "#1f2430", "width": 2}),
+                       line={"color": GOLD, "width": 2}),
             row=1, col=1,
         )  # fmt: skip
         peaks = np.maximum.accumulate(np.concatenate([[initial_equity], equity]))[1:]
@@ -55,12 +55,12 @@ def trust_sparkline(
     fig.update_layout(
         height=HEIGHT,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        legend={"orientation": "h", "y": -0.28, "x": 0},
         hovermode="x unified",
     )
     fig.update_yaxes(title_text=f"equity ({currency})", tickformat=",.0f", row=1, col=1)
-    fig.update_yaxes(title_text="drawdown (% of peak)", ticksuffix=" %", row=2, col=1)
-    fig.update_xaxes(title_text="live trade close time (UTC)", row=2, col=1)
+    fig.update_yaxes(title_text="drawdown", ticksuffix=" %", row=2, col=1)
+    fig.update_xaxes(title_text="live trade close time (UTC)", title_standoff=4, row=2, col=1)
     return fig
 
 

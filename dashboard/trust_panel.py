@@ -69,29 +69,25 @@ def show_trust(k: Any, ref: str) -> None:
 
 
 def _last_signal(report: Any) -> None:
+    st.markdown("**Last signal served**")
     signal = report.last_signal
     if signal is None:
-        st.metric("Last signal served", "none recorded")
+        st.text("none recorded")
         st.caption(
             "Recorded when the trading side asks for a signal (HTTP bridge or "
             "Phase3Controller.predict_signal) on this machine."
         )
         return
-    st.metric(
-        "Last signal served",
-        f"{signal.side} · {signal.confidence:.2f}",
-        help="Side and probability of the side (P(long) for a BUY, P(short) for a SELL).",
-    )
     st.text(
+        f"{signal.side} · P(long) {signal.p_long:.2f} · P(short) {signal.p_short:.2f}\n"
         f"bar {signal.bar_time:%Y-%m-%d %H:%M} UTC · {signal.version_ref}\n"
-        f"P(long) {signal.p_long:.2f} · P(short) {signal.p_short:.2f}\n"
         f"served {age(report.checked_at - signal.served_at)} ago"
     )
 
 
 def _last_bar(report: Any) -> None:
+    st.markdown("**Newest bar stored**")
     if report.last_bar is None:
-        st.metric("Newest bar", "none stored")
+        st.text("none stored")
         return
-    st.metric("Newest bar closed", f"{age(report.last_bar_age)} ago")
-    st.caption(f"opened {report.last_bar:%Y-%m-%d %H:%M} UTC")
+    st.text(f"closed {age(report.last_bar_age)} ago\n(opened {report.last_bar:%Y-%m-%d %H:%M} UTC)")

@@ -135,8 +135,10 @@ def test_the_overview_answers_with_the_verdict(home: Path, desk: Desk):
     want = desk.trust_report(active.ref).verdict
     assert want.text in texts(at)
     assert "Can I trust the active model today?" in [s.value for s in at.subheader]
-    assert any(m.label == "Last signal served" for m in at.metric)
-    assert any(m.label == "Newest bar closed" for m in at.metric)
+    assert "**Last signal served**" in texts(at) and "**Newest bar stored**" in texts(at)
+    shown = "\n".join(t.value for t in at.text)
+    newest = desk.bars(active.symbol, active.timeframe, last=1)["time"].iloc[0]
+    assert f"(opened {newest:%Y-%m-%d %H:%M} UTC)" in shown and "none recorded" in shown
     names = [t.get("name") for c in at.get("plotly_chart")
              for t in json.loads(c.proto.spec)["data"]]  # fmt: skip
     assert "live equity" in names

@@ -149,6 +149,16 @@ def test_the_sparkline_draws_live_equity_inside_the_backtests_band():
     (upper,) = traces(fig, "90 % band")
     assert list(upper.y) == pytest.approx(list(10_000.0 + band.high))
     assert fig.layout.yaxis.title.text == "equity (USD)"
-    assert fig.layout.yaxis2.title.text == "drawdown (% of peak)"
+    assert fig.layout.yaxis2.title.text == "drawdown" and fig.layout.yaxis2.ticksuffix == " %"
     empty = trust_sparkline([], [], band=None, initial_equity=10_000.0, currency="USD")
     assert not empty.data
+
+
+def test_ages_read_as_a_trader_says_them():
+    from dashboard.trust_panel import age
+
+    assert age(timedelta(seconds=42)) == "42 s"
+    assert age(timedelta(minutes=5, seconds=10)) == "5 min"
+    assert age(timedelta(hours=3, minutes=12)) == "3 h 12 min"
+    assert age(timedelta(days=2, hours=4, minutes=1)) == "2 d 4 h"
+    assert age(None) == "—" and age(timedelta(seconds=-5)).startswith("in the future")
