@@ -113,13 +113,16 @@ def _without_lead(window: BarWindow) -> BarWindow:
 def probability_panel(
     desk: Any, ref: str | int, *, around: datetime, before: int, after: int
 ) -> ProbabilityPanel:
-    """The version's P(long) / P(short) at each bar of the window (only those are predicted;
-    the bars before it warm the features up, as `engine.shadow.paper.lead_bars` says)."""
-    from engine.shadow.paper import lead_bars
+    """The version's P(long) / P(short) at each bar of the window (only those are predicted).
+    The bars before it are serving's own window (`engine.learner.predict.serving_window`):
+    the first bar's features come from exactly the bars serving computes them on."""
+    from engine.features import FeatureSpec
+    from engine.learner.predict import serving_window
 
     info = desk.version(ref)
     if "feature_spec" not in (info.details or {}):
         raise AurumError(f"{info.ref} was not trained by a learning session: no probabilities")
+    spec = FeatureSpec.model_validate(info.details["feature_spec"])
     with desk.db.session() as s:
         window = read_window(
             s,
@@ -128,7 +131,7 @@ def probability_panel(
             around=around,
             before=before,
             after=after,
-            lead=lead_bars(info),
+            lead=serving_window(spec, str(info.details.get("timeframe", info.timeframe)))[1],
         )
     model, _ = desk.registry.load_model(info.id)
     return window_probabilities(model, info, window.with_lead(), len(window.lead))

@@ -2,8 +2,9 @@
 the window shown, worked out as serving does (the version's feature spec rebuilt on the bars, its
 class probabilities, its `min_confidence` for BUY / SELL / HOLD).
 
-Only the window's bars are predicted; the bars before it (`engine.shadow.paper.lead_bars`) only
-warm the indicators up, so a bar's probability equals the one served at that bar.
+Only the window's bars are predicted; the bars before it (serving's own window of bars) only warm
+the indicators up, so a bar's probability is the one served at that bar (recursive indicators
+such as EMAs see a little more history than serving gave them: equal within rounding).
 """
 
 from __future__ import annotations
