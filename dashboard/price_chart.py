@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -48,6 +50,18 @@ def money(value: float | None, currency: str = "USD", *, decimals: int = 2) -> s
     return f"{sign}{mark}{abs(value):,.{decimals}f}"
 
 
+def utc(times: Any) -> np.ndarray:
+    """Times as naive UTC datetime64 (the axes say UTC): Plotly copies these cheaply, where
+    timezone-aware times become arrays of objects copied one by one."""
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return np.asarray(index.tz_localize(None).as_unit("ns"))
+
+
+def _at(moment: Any) -> pd.Timestamp:
+    """One time as a naive UTC timestamp, like the traces' times."""
+    return pd.Timestamp(moment).tz_convert("UTC").tz_localize(None)
+
+
 def price_figure(
     bars: pd.DataFrame,
     trades: Mapping[str, Sequence[Any]],
@@ -72,28 +86,32 @@ def price_figure(
         vertical_spacing=0.04,
         row_heights=[0.72, 0.28] if panels == 2 else [1.0],
     )
-    fig.add_trace(_candles(bars, title), row=1, col=1)
-    for span in regimes:
-        _shade(fig, span)
-    _regime_legend(fig, regimes)
+    upper: list[go.Scatter | go.Candlestick] = [_candles(bars, title), *_regime_legend(regimes)]
     for source, listed in trades.items():
         name = (labels or {}).get(source, source)
         how = (levels or {}).get(source, "simulated")
-        for trace in trade_traces(listed, source=source, name=name, currency=currency, how=how):
-            fig.add_trace(trace, row=1, col=1)
+        upper += trade_traces(listed, source=source, name=name, currency=currency, how=how)
+    lower = probability_traces(probability) if probability is not None else []
+    fig.add_traces(  # one call: adding traces one by one copies the figure's data each time
+        [*upper, *lower], rows=[1] * len(upper) + [2] * len(lower), cols=1
+    )
+    shapes = [
+        _shade(r, REGIME_COLOURS[r.state], 0.08) for r in regimes if r.state in REGIME_COLOURS
+    ]
     if probability is not None:
-        for trace in probability_traces(probability):
-            fig.add_trace(trace, row=2, col=1)
         _probability_axis(fig, probability)
     _layout(fig, title, panels)
     if focus is not None:
-        centre_on(fig, focus, _bar_step(bars))
+        shapes.append(_shade(SimpleNamespace(start=focus.open_time, end=focus.close_time),
+                             "#d4af37", 0.18))  # fmt: skip
+        fig.update_xaxes(range=focus_range(focus, _bar_step(bars)))
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
     return fig
 
 
 def _candles(bars: pd.DataFrame, title: str) -> go.Candlestick:
     return go.Candlestick(
-        x=bars["time"],
+        x=utc(bars["time"]),
         open=bars["open"],
         high=bars["high"],
         low=bars["low"],
@@ -108,93 +126,86 @@ def _candles(bars: pd.DataFrame, title: str) -> go.Candlestick:
 def trade_traces(
     trades: Sequence[Any], *, source: str, name: str, currency: str, how: str
 ) -> list[go.Scatter]:
-    """Entry and exit markers, entry-to-exit lines (wins and losses apart) and the SL/TP segments
-    of one source's trades: a handful of traces, whatever the number of trades."""
+    """One source's trades as a handful of traces whatever their number, all in one legend
+    group (one legend entry, `name`, toggles them): entries by side and result, exits and
+    entry-to-exit lines by result, take-profit and stop-loss segments (their own legend
+    entries, saying how the levels were recomputed). Every marker property is a scalar per
+    trace, which keeps building the figure cheap."""
     if not trades:
         return []
     dash, outline = SOURCE_STYLE.get(source, OTHER_STYLE)
     group = f"trades:{source}"
-    colour = [GREEN if t.won else RED for t in trades]
-    hover = [_hover(t, name, currency) for t in trades]
-    out = [
-        go.Scatter(
-            x=[t.open_time for t in trades],
-            y=[_price(t.open_price) for t in trades],
-            mode="markers",
-            name=f"{name}: entries (▲ long, ▼ short)",
-            legendgroup=group,
-            marker={
-                "symbol": ["triangle-up" if t.side == "buy" else "triangle-down" for t in trades],
-                "size": 13,
-                "color": colour,
-                "line": {"color": outline, "width": 1.5},
-            },
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
-        ),
-        go.Scatter(
-            x=[t.close_time for t in trades],
-            y=[_price(t.close_price) for t in trades],
-            mode="markers",
-            name=f"{name}: exits",
-            legendgroup=group,
-            marker={"symbol": "x", "size": 10, "color": colour, "line": {"color": outline}},
-            customdata=hover,
-            hovertemplate="exit %{y:.2f}<br>%{customdata}<extra></extra>",
-        ),
-    ]
-    for won, label in ((True, "wins"), (False, "losses")):
+    out = [_legend_entry(name, group, outline)]
+    for side, symbol in (("buy", "triangle-up"), ("sell", "triangle-down")):
+        for won in (True, False):
+            picked = [t for t in trades if t.side == side and t.won == won]
+            out.append(_markers(picked, "open", symbol, won, outline, group, currency, name,
+                                f"{name}: {'long' if side == 'buy' else 'short'} entries, "
+                                f"{'won' if won else 'lost'}"))  # fmt: skip
+    for won in (True, False):
         picked = [t for t in trades if t.won == won]
-        if picked:
-            out.append(
-                _segments(
-                    picked,
-                    "open_price",
-                    "close_price",
-                    f"{name}: {label}",
-                    group,
-                    {"color": GREEN if won else RED, "dash": dash, "width": 1.5},
-                )
-            )
+        label = "won" if won else "lost"
+        out.append(_markers(picked, "close", "x", won, outline, group, currency, name,
+                            f"{name}: exits, {label}"))  # fmt: skip
+        line = {"color": GREEN if won else RED, "dash": dash, "width": 1.5}
+        out.append(_segments(picked, "open_price", "close_price", f"{name}: trades {label}",
+                             group, line))  # fmt: skip
     note = LEVEL_NAMES.get(how, how)
     for attr, label, col in (
         ("take_profit", "take profit", GREEN),
         ("stop_loss", "stop loss", RED),
     ):
         picked = [t for t in trades if getattr(t, attr) is not None]
-        if picked:
-            out.append(
-                _segments(
-                    picked,
-                    attr,
-                    attr,
-                    f"{name}: {label} ({note})",
-                    group,
-                    {"color": col, "dash": "dot", "width": 1},
-                )
-            )
-    return out
+        line = {"color": col, "dash": "dot", "width": 1}
+        out.append(_segments(picked, attr, attr, f"{name}: {label} ({note})", group, line, True))
+    return [trace for trace in out if trace is not None]
+
+
+def _legend_entry(name: str, group: str, outline: str) -> go.Scatter:
+    """The source's one legend entry (clicking it shows or hides all its traces)."""
+    return go.Scatter(
+        x=[None], y=[None], mode="markers", name=name, legendgroup=group, showlegend=True,
+        marker={"symbol": "triangle-up", "size": 12, "color": GREY,
+                "line": {"color": outline, "width": 1.5}},
+    )  # fmt: skip
+
+
+def _markers(
+    trades: Sequence[Any], when: str, symbol: str, won: bool, outline: str, group: str,
+    currency: str, source_name: str, name: str,
+) -> go.Scatter | None:  # fmt: skip
+    """Entry (`when` "open") or exit ("close") markers of trades with one side and result."""
+    if not trades:
+        return None
+    return go.Scatter(
+        x=utc([getattr(t, f"{when}_time") for t in trades]),
+        y=np.array([_price(getattr(t, f"{when}_price")) for t in trades], dtype=float),
+        mode="markers", name=name, legendgroup=group, showlegend=False,
+        marker={"symbol": symbol, "size": 13 if when == "open" else 10,
+                "color": GREEN if won else RED, "line": {"color": outline, "width": 1.5}},
+        customdata=np.array([_hover(t, source_name, currency) for t in trades], dtype=object),
+        hovertemplate=("" if when == "open" else "exit %{y:.2f}<br>")
+        + "%{customdata}<extra></extra>",
+    )  # fmt: skip
 
 
 def _segments(
-    trades: Sequence[Any], start: str, end: str, name: str, group: str, line: dict[str, Any]
-) -> go.Scatter:
-    """One trace of entry-to-exit segments (a gap between trades), `start`/`end` the prices."""
-    x: list[Any] = []
-    y: list[float | None] = []
-    for t in trades:
-        x += [t.open_time, t.close_time, None]
-        y += [_price(getattr(t, start)), _price(getattr(t, end)), None]
-    return go.Scatter(
-        x=x,
-        y=y,
-        mode="lines",
-        name=name,
-        legendgroup=group,
-        line=line,
-        hoverinfo="skip",
-        connectgaps=False,
+    trades: Sequence[Any], start: str, end: str, name: str, group: str, line: dict[str, Any],
+    legend: bool = False,
+) -> go.Scatter | None:  # fmt: skip
+    """One trace of entry-to-exit segments, `start`/`end` the attributes holding the prices at
+    entry and exit; a NaN price after each segment breaks the line between trades."""
+    if not trades:
+        return None
+    x = utc([v for t in trades for v in (t.open_time, t.close_time, t.close_time)])
+    y = np.array(
+        [v for t in trades for v in (_price(getattr(t, start)), _price(getattr(t, end)), None)],
+        dtype=float,
     )
+    return go.Scatter(
+        x=x, y=y, mode="lines", name=name, legendgroup=group, showlegend=legend, line=line,
+        hoverinfo="skip", connectgaps=False,
+    )  # fmt: skip
 
 
 def _price(value: float | None) -> float | None:
@@ -214,7 +225,7 @@ def probability_traces(panel: Any) -> list[go.Scatter]:
     """P(long wins) and P(short wins) at each bar (the signal is decided at the bar's close)."""
     return [
         go.Scatter(
-            x=panel.times,
+            x=utc(panel.times),
             y=panel.p_long,
             name="P(long wins)",
             mode="lines",
@@ -222,7 +233,7 @@ def probability_traces(panel: Any) -> list[go.Scatter]:
             hovertemplate="P(long) %{y:.0%}",
         ),
         go.Scatter(
-            x=panel.times,
+            x=utc(panel.times),
             y=panel.p_short,
             name="P(short wins)",
             mode="lines",
@@ -251,40 +262,27 @@ def _probability_axis(fig: go.Figure, panel: Any) -> None:
     )
 
 
-def _shade(fig: go.Figure, span: Any) -> None:
-    colour = REGIME_COLOURS.get(span.state)
-    if colour is not None:
-        fig.add_vrect(
-            x0=span.start,
-            x1=span.end,
-            fillcolor=colour,
-            opacity=0.08,
-            line_width=0,
-            layer="below",
-            row=1,
-            col=1,
-        )
+def _shade(span: Any, colour: str, opacity: float) -> dict[str, Any]:
+    """A band behind the candles (first panel) from a span's start to its end."""
+    return {
+        "type": "rect", "xref": "x", "yref": "y domain", "x0": _at(span.start),
+        "x1": _at(span.end), "y0": 0, "y1": 1, "fillcolor": colour, "opacity": opacity,
+        "line": {"width": 0}, "layer": "below",
+    }  # fmt: skip
 
 
-def _regime_legend(fig: go.Figure, regimes: Sequence[Any]) -> None:
+def _regime_legend(regimes: Sequence[Any]) -> list[go.Scatter]:
     """One legend entry per shaded state (the shapes themselves have none)."""
-    for state in sorted({s.state for s in regimes if s.state in REGIME_COLOURS}):
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=f"{state} (shaded)",
-                marker={
-                    "symbol": "square",
-                    "size": 12,
-                    "color": REGIME_COLOURS[state],
-                    "opacity": 0.3,
-                },
-            ),
-            row=1,
-            col=1,
+    return [
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=f"{state} (shaded)",
+            marker={"symbol": "square", "size": 12, "color": REGIME_COLOURS[state], "opacity": 0.3},
         )
+        for state in sorted({s.state for s in regimes if s.state in REGIME_COLOURS})
+    ]
 
 
 def _layout(fig: go.Figure, title: str, panels: int) -> None:
@@ -324,20 +322,11 @@ def _bar_step(bars: pd.DataFrame) -> timedelta:
     return pd.Series(times).diff().median().to_pytimedelta()
 
 
-def centre_on(
-    fig: go.Figure, trade: Any, step: timedelta, bars_each_side: int = FOCUS_BARS
-) -> None:
-    """Show `bars_each_side` bars around the trade (from its entry to its exit) and mark it."""
-    lo: datetime = trade.open_time - step * bars_each_side
-    hi: datetime = trade.close_time + step * bars_each_side
-    fig.update_xaxes(range=[lo, hi])
-    fig.add_vrect(
-        x0=trade.open_time,
-        x1=trade.close_time,
-        fillcolor="#d4af37",
-        opacity=0.18,
-        line_width=0,
-        layer="below",
-        row=1,
-        col=1,
-    )
+def focus_range(
+    trade: Any, step: timedelta, bars_each_side: int = FOCUS_BARS
+) -> list[pd.Timestamp]:
+    """The x range showing `bars_each_side` bars each side of a trade (entry to exit)."""
+    return [
+        _at(trade.open_time - step * bars_each_side),
+        _at(trade.close_time + step * bars_each_side),
+    ]

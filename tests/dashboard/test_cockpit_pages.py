@@ -33,6 +33,16 @@ def trace(spec: dict, name_part: str) -> dict:
     return found[0]
 
 
+def entries(spec: dict, source: str) -> list[tuple[pd.Timestamp, float]]:
+    """Every entry marker of a source (its traces split by side and result), in time order."""
+    points = []
+    for t in spec["data"]:
+        if (t.get("name") or "").startswith(f"{source}: ") and " entries, " in t["name"]:
+            times = pd.to_datetime(t["x"]).tz_localize("UTC")  # the axes hold naive UTC
+            points += list(zip(times, decoded(t["y"]), strict=True))
+    return sorted(points)
+
+
 def window_caption(at: AppTest) -> str:
     (caption,) = [c.value for c in at.caption if c.value.startswith("Window:")]
     return caption
@@ -45,15 +55,12 @@ def test_performance_draws_candles_with_the_live_trades_and_the_probabilities(
     spec = price_chart(at)
     candles = next(t for t in spec["data"] if t["type"] == "candlestick")
     assert len(decoded(candles["close"])) == 300  # one window, never the whole series
-    entries = trace(spec, "live trades: entries")
-    live = desk.trades(REF)
-    assert decoded(entries["y"]) == [t.open_price for t in _with_prices(desk, live)]
-    opened = pd.to_datetime(entries["x"], utc=True)
-    assert list(opened) == [t.open_time for t in live]
+    live = _with_prices(desk, desk.trades(REF))
+    assert entries(spec, "live trades") == [(pd.Timestamp(t.open_time), t.open_price) for t in live]
     assert trace(spec, "P(long wins)") and trace(spec, "take profit (as the signal carried")
     assert "Window: 300 bars" in window_caption(at)
     listed = frame(at, "source", "side", "entry (UTC)", "result", "ticket")
-    assert list(listed["ticket"]) == [t.ticket for t in reversed(live)]  # newest first
+    assert list(listed["ticket"]) == [t.key for t in reversed(live)]  # newest first
 
 
 def _with_prices(desk: Desk, trades: list) -> list:
@@ -70,12 +77,12 @@ def test_picking_a_trade_centres_the_chart_on_it_and_shows_its_numbers(home: Pat
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     spec = price_chart(at)
-    lo, hi = (pd.Timestamp(v) for v in spec["layout"]["xaxis"]["range"])
+    lo, hi = (pd.Timestamp(v).tz_localize("UTC") for v in spec["layout"]["xaxis"]["range"])
     assert lo < pd.Timestamp(picked.open_time) < pd.Timestamp(picked.close_time) < hi
     centre = pd.Timestamp(picked.open_time)
     assert abs((lo + (hi - lo) / 2) - centre) <= pd.Timedelta(hours=1)
     candles = next(t for t in spec["data"] if t["type"] == "candlestick")
-    times = pd.to_datetime(candles["x"], utc=True)
+    times = pd.to_datetime(candles["x"]).tz_localize("UTC")
     assert times[0] < centre < times[-1] and len(times) == 300
     numbers = dict(frame(at, "what", "value").itertuples(index=False))
     assert numbers["result after costs"] == _money(picked.net_profit)
@@ -117,8 +124,8 @@ def test_sources_can_be_overlaid_with_their_own_legend(home: Path, desk: Desk):
     groups = {t.get("legendgroup") for t in spec["data"] if t.get("legendgroup")}
     assert groups == {f"trades:{name}" for name, found in chart.trades.items() if found}
     assert "trades:backtest" in groups
-    entries = trace(spec, "backtest (out of sample): entries")
-    assert backtest.open_price in decoded(entries["y"])
+    shown = entries(spec, "backtest (out of sample)")
+    assert (pd.Timestamp(backtest.open_time), backtest.open_price) in shown
     counts = f"In this window: {len(chart.trades['live'])} live trades, "
     assert any(c.value.startswith(counts) for c in at.caption)
 
@@ -126,7 +133,7 @@ def test_sources_can_be_overlaid_with_their_own_legend(home: Path, desk: Desk):
 def test_the_models_page_draws_the_versions_price_chart(home: Path):
     at = open_page("models")
     spec = price_chart(at)
-    assert trace(spec, "live trades: entries")
+    assert entries(spec, "live trades")
 
 
 def test_the_overview_answers_with_the_verdict(home: Path, desk: Desk):

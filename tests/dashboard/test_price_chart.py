@@ -42,31 +42,42 @@ def traces(fig, name_part: str) -> list:
     return [t for t in fig.data if t.name and name_part in t.name]
 
 
+def times(values) -> list:
+    return list(pd.to_datetime(values).tz_localize("UTC"))  # the axes hold naive UTC
+
+
 def test_entry_and_exit_markers_sit_at_the_trades_prices_and_times():
     fig = price_figure(BARS, {"live": LIVE}, title="XAUUSD M5", labels={"live": "live trades"})
-    (entries,) = traces(fig, "live trades: entries")
-    assert list(pd.to_datetime(entries.x, utc=True)) == [t.open_time for t in LIVE]
-    assert list(entries.y) == [t.open_price for t in LIVE]
-    assert list(entries.marker.symbol) == ["triangle-up", "triangle-down", "triangle-down"]
-    assert list(entries.marker.color) == ["#2e9e5b", "#d0473b", "#2e9e5b"]  # win, loss, win
-    (exits,) = traces(fig, "live trades: exits")
-    assert list(pd.to_datetime(exits.x, utc=True)) == [t.close_time for t in LIVE]
-    assert list(exits.y) == [t.close_price for t in LIVE]
-    (wins,) = traces(fig, "live trades: wins")
-    assert list(wins.y) == [LIVE[0].open_price, LIVE[0].close_price, None,
-                            LIVE[2].open_price, LIVE[2].close_price, None]  # fmt: skip
-    assert "-$7.25" in entries.customdata[1]
+    (long_won,) = traces(fig, "live trades: long entries, won")
+    (short_lost,) = traces(fig, "live trades: short entries, lost")
+    (short_won,) = traces(fig, "live trades: short entries, won")
+    assert not traces(fig, "long entries, lost")  # no such trade: no empty trace
+    for trace, trade in ((long_won, LIVE[0]), (short_lost, LIVE[1]), (short_won, LIVE[2])):
+        assert times(trace.x) == [trade.open_time] and list(trace.y) == [trade.open_price]
+    assert (long_won.marker.symbol, long_won.marker.color) == ("triangle-up", "#2e9e5b")
+    assert (short_lost.marker.symbol, short_lost.marker.color) == ("triangle-down", "#d0473b")
+    (exits_won,) = traces(fig, "live trades: exits, won")
+    assert times(exits_won.x) == [LIVE[0].close_time, LIVE[2].close_time]
+    assert list(exits_won.y) == [LIVE[0].close_price, LIVE[2].close_price]
+    assert exits_won.marker.symbol == "x"
+    (wins,) = traces(fig, "live trades: trades won")
+    want = [LIVE[0].open_price, LIVE[0].close_price, None, LIVE[2].open_price,
+            LIVE[2].close_price, None]  # fmt: skip
+    assert [None if np.isnan(v) else v for v in wins.y] == want
+    assert "-$7.25" in short_lost.customdata[0]
+    legend = [t.name for t in fig.data if t.showlegend is not False and t.legendgroup]
+    assert legend[0] == "live trades"  # one entry for the source, toggling all its traces
 
 
 def test_stop_loss_and_take_profit_are_drawn_at_each_trades_levels_from_entry_to_exit():
     fig = price_figure(BARS, {"live": LIVE}, title="XAUUSD M5", levels={"live": "served"})
     (tp,) = traces(fig, "take profit (as the signal carried, recomputed)")
     (sl,) = traces(fig, "stop loss (as the signal carried, recomputed)")
-    assert list(tp.y) == [v for t in LIVE for v in (t.take_profit, t.take_profit, None)]
-    assert list(sl.y) == [v for t in LIVE for v in (t.stop_loss, t.stop_loss, None)]
-    assert list(pd.to_datetime([x for x in tp.x if x is not None], utc=True)) == [
-        v for t in LIVE for v in (t.open_time, t.close_time)
-    ]
+    assert list(tp.y[0::3]) == list(tp.y[1::3]) == [t.take_profit for t in LIVE]
+    assert list(sl.y[0::3]) == list(sl.y[1::3]) == [t.stop_loss for t in LIVE]
+    assert np.isnan(tp.y[2::3]).all()  # a gap between trades
+    assert times(tp.x[0::3]) == [t.open_time for t in LIVE]
+    assert times(tp.x[1::3]) == [t.close_time for t in LIVE]
 
 
 def test_the_window_is_all_the_candles_and_a_picked_trade_is_centred():
@@ -74,10 +85,12 @@ def test_the_window_is_all_the_candles_and_a_picked_trade_is_centred():
     (candles,) = [t for t in fig.data if t.type == "candlestick"]
     assert len(candles.x) == len(BARS) == 300
     assert list(decoded(candles.close)) == list(BARS["close"])
-    lo, hi = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    lo, hi = (pd.Timestamp(v).tz_localize("UTC") for v in fig.layout.xaxis.range)
     step = timedelta(minutes=5)
     assert lo == pd.Timestamp(LIVE[1].open_time - FOCUS_BARS * step)
     assert hi == pd.Timestamp(LIVE[1].close_time + FOCUS_BARS * step)
+    (marked,) = [s for s in fig.layout.shapes if s.fillcolor == "#d4af37"]
+    assert pd.Timestamp(marked.x0).tz_localize("UTC") == pd.Timestamp(LIVE[1].open_time)
     assert fig.layout.xaxis.rangeselector.buttons[-1].label == "window"
     assert fig.layout.dragmode == "pan"
 
@@ -87,8 +100,8 @@ def test_sources_overlaid_keep_their_own_legend_labels():
     fig = price_figure(BARS, {"live": LIVE, "backtest": BACKTEST}, title="M5", labels=labels)
     groups = {t.legendgroup for t in fig.data if t.legendgroup}
     assert groups == {"trades:live", "trades:backtest"}
-    assert traces(fig, "backtest (out of sample): entries")[0].marker.line.color != (
-        traces(fig, "live trades: entries")[0].marker.line.color
+    assert traces(fig, "backtest (out of sample): long entries")[0].marker.line.color != (
+        traces(fig, "live trades: long entries")[0].marker.line.color
     )
 
 
@@ -114,7 +127,7 @@ def test_regimes_shade_their_spans_and_normal_is_left_clear():
     ]
     fig = price_figure(BARS, {}, title="XAUUSD M5", regimes=spans)
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(shaded) == 1 and pd.Timestamp(shaded[0].x0) == pd.Timestamp(start)
+    assert len(shaded) == 1 and pd.Timestamp(shaded[0].x0).tz_localize("UTC") == start
     assert [t.name for t in fig.data if t.name and "shaded" in t.name] == ["high (shaded)"]
 
 
