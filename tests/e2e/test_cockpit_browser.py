@@ -21,7 +21,7 @@ PRICE_CHART = """() => [...document.querySelectorAll('.js-plotly-plot')]
   .filter(el => el.closest('[data-stale="true"]') === null)
   .map(el => ({
     candles: el.data.find(t => t.type === 'candlestick').x.length,
-    entries: el.data.filter(t => (t.name || '').includes(' entries, '))
+    entries: el._fullData.filter(t => (t.name || '').includes(' entries, '))  // y decoded
       .flatMap(t => Array.from(t.x, (x, i) => [String(x), t.y[i]])),
     range: el.layout.xaxis.range,
     markers: el.querySelectorAll('.scatterlayer .trace .points path').length,
@@ -67,7 +67,8 @@ def test_picking_a_trade_in_the_list_centres_the_chart_on_it(page: Page, server:
     page.mouse.click(box["x"] + 18, box["y"] + header + (rows - 1) * row_height + row_height / 2)
     page.wait_for_function(
         f"() => {{ const c = ({PRICE_CHART})(); return c.length === 1 && "
-        f"JSON.stringify(c[0].range) !== {json.dumps(json.dumps(before['range']))}; }}",
+        f"JSON.stringify(c[0].range) !== {json.dumps(json.dumps(before['range']))} && "
+        "new Date(c[0].range[1]) - new Date(c[0].range[0]) < 20 * 3600e3; }",  # not the window
         timeout=LONG,
     )
     lo, hi = (pd.Timestamp(v).tz_localize("UTC") for v in price_chart(page)["range"])
