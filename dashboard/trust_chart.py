@@ -13,10 +13,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.charts import GOLD, GREY, RED, thin
+from dashboard.price_chart import utc
 from engine.metrics.trading import equity_curve
 
 BAND_FILL = "rgba(138, 143, 152, 0.25)"
 HEIGHT = 360
+SPARK_POINTS = 1_000  # points kept per line: a sparkline this size shows no more
 
 
 def trust_sparkline(
@@ -34,10 +36,10 @@ def trust_sparkline(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.68, 0.32]
     )
     p = np.asarray(profits, dtype=float)
-    x = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    x = utc(times)  # naive UTC datetime64: serialised as one array, not 20,000 timestamps
     if p.size:
         equity = equity_curve(p, initial_equity=initial_equity)[1:]  # after each trade
-        keep = thin(len(equity), equity)
+        keep = thin(len(equity), equity, max_points=SPARK_POINTS)
         if band is not None and len(band) == p.size:
             _band(fig, x[keep], band, keep, initial_equity, currency)
         fig.add_trace(
@@ -65,7 +67,7 @@ def trust_sparkline(
 
 
 def _band(
-    fig: go.Figure, x: pd.DatetimeIndex, band: Any, keep: np.ndarray, start: float, currency: str
+    fig: go.Figure, x: np.ndarray, band: Any, keep: np.ndarray, start: float, currency: str
 ) -> None:
     """The backtest's expected equity after k trades and its band (filled between the edges)."""
     pct = f"{band.confidence:.0%}".replace("%", " %")

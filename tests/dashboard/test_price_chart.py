@@ -167,6 +167,22 @@ def test_the_sparkline_draws_live_equity_inside_the_backtests_band():
     assert not empty.data
 
 
+def test_a_long_live_record_is_thinned_and_its_times_stay_utc():
+    profits = np.tile([10.0, -6.0, 3.0, -1.0], 5_000)  # 20,000 live trades
+    times = pd.date_range("2026-03-02 08:00", periods=len(profits), freq="5min", tz="UTC")
+    band = expected_band(np.tile([12.0, -8.0], 50), len(profits))
+    fig = trust_sparkline(times, profits, band=band, initial_equity=10_000.0, currency="USD")
+    (equity,) = traces(fig, "live equity")
+    assert len(equity.x) <= 1_002  # each bucket's low and high, plus the ends
+    shown = pd.to_datetime(equity.x).tz_localize("UTC")  # the axes hold naive UTC
+    assert shown[0] == times[0] and shown[-1] == times[-1]
+    kept = times.get_indexer(shown)
+    assert (kept >= 0).all()  # every point drawn is a trade's close time
+    full = 10_000.0 + np.cumsum(profits)
+    assert list(equity.y) == pytest.approx(list(full[kept]))
+    assert max(equity.y) == pytest.approx(full.max()) and min(equity.y) == pytest.approx(full.min())
+
+
 def test_ages_read_as_a_trader_says_them():
     from dashboard.trust_panel import age
 
