@@ -281,3 +281,43 @@ def service_status(k: Key) -> Any:
     if status is None:
         return ServiceStatus(None, None, False, {}, known=False)
     return status()
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def price_chart(
+    k: Key,
+    ref: str,
+    around: datetime,
+    before: int,
+    after: int,
+    sources: tuple[str, ...],
+    shading: str | None,
+) -> Any:
+    """One window of a version's price chart (engine.chart.price_chart.PriceChart)."""
+    return _open_desk(*k).price_chart(
+        ref, around=around, before=before, after=after, sources=sources, shading=shading
+    )
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def probability_panel(k: Key, ref: str, around: datetime, before: int, after: int) -> Any:
+    """The version's probabilities over one window (loads the model: cached longer)."""
+    return _open_desk(*k).probability_panel(ref, around=around, before=before, after=after)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def chart_trades(k: Key, ref: str, source: str, limit: int = 500) -> list[Any]:
+    """The newest `limit` trades of a source, for the trade list under the price chart."""
+    return _open_desk(*k).chart_trades(ref, source, limit=limit)
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def trade_explanation(k: Key, ref: str, opened: datetime) -> Any:
+    """The signal behind the trade opened at `opened` and the features that pushed it."""
+    return _open_desk(*k).trade_explanation(ref, opened)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def trust_report(k: Key, ref: str) -> Any:
+    """The Overview's verdict on `ref` and what backs it (engine.trust.overview.TrustReport)."""
+    return _open_desk(*k).trust_report(ref)

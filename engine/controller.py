@@ -13,6 +13,8 @@ from engine.controls.serving import TradingControls
 from engine.errors import DatabaseError, DemoModelRefusedError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
+from engine.learner.served import FILE_NAME as SIGNALS_FILE
+from engine.learner.served import SignalLog
 from engine.registry.types import VersionInfo
 from engine.services import Desk
 
@@ -61,6 +63,7 @@ class Phase3Controller:
         self._services: Any = None
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.served_signals = SignalLog(self.desk.paths.models_dir / SIGNALS_FILE)
 
     # --- serving ---------------------------------------------------------------------------
     def get_active_model_for_prediction(
@@ -105,7 +108,9 @@ class Phase3Controller:
             return self._controls.apply(held_signal(served.info, bars, refusal), account)
         if served.signals is None:
             served.signals = SignalModel(served.model, served.info)
-        return self._controls.apply(served.signals.signal(bars), account)
+        signal = self._controls.apply(served.signals.signal(bars), account)
+        self.served_signals.record(served.info.lineage, signal)  # written off this path
+        return signal
 
     def serving_refusal(self, info: VersionInfo) -> str | None:
         """Why the version is not served (a DEMO one without the opt-in); the config is read

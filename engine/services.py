@@ -562,6 +562,54 @@ class Desk:
         with self.db.session() as s:
             return run_trades(s, run_id, limit=limit)
 
+    # --- the price chart and the trust panel (engine.chart, engine.trust) ---
+    def bar_window(
+        self, symbol: str, timeframe: str, around: datetime, *, before: int, after: int
+    ) -> Any:
+        """`before` bars opening at or before `around` and `after` bars after it, read by the
+        bars' primary key (`engine.chart.window.BarWindow`)."""
+        from engine.chart.window import read_window
+
+        with self.db.session() as s:
+            return read_window(
+                s, symbol=symbol, timeframe=timeframe, around=around, before=before, after=after
+            )
+
+    def price_chart(self, ref: str | int, *, around: datetime, **window: Any) -> Any:
+        """One window of a version's price chart with the trades of the chosen sources, their
+        levels and the regime spans (`engine.chart.price_chart.price_chart`)."""
+        from engine.chart.price_chart import price_chart
+
+        return price_chart(self, ref, around=around, **window)
+
+    def probability_panel(
+        self, ref: str | int, *, around: datetime, before: int, after: int
+    ) -> Any:
+        """The version's P(long) / P(short) at each bar of that window only (loads the model)."""
+        from engine.chart.price_chart import probability_panel
+
+        return probability_panel(self, ref, around=around, before=before, after=after)
+
+    def chart_trades(
+        self, ref: str | int, source: str, *, limit: int = 500, before: datetime | None = None
+    ) -> list[Any]:
+        """The newest `limit` trades of a source (`engine.chart.trades.ChartTrade`)."""
+        from engine.chart.price_chart import trade_list
+
+        return trade_list(self, ref, source, limit=limit, before=before)
+
+    def trade_explanation(self, ref: str | int, opened: datetime) -> Any:
+        """The signal behind the trade opened at `opened` and the features that pushed it."""
+        from engine.chart.price_chart import trade_explanation
+
+        return trade_explanation(self, ref, opened)
+
+    def trust_report(self, ref: str | int, *, now: datetime | None = None) -> Any:
+        """The Overview's verdict on `ref` and what backs it (`engine.trust.overview`)."""
+        from engine.trust.overview import trust_report
+
+        return trust_report(self, ref, now=now or datetime.now(UTC))
+
     # --- trades -------------------------------------------------------------------------------
     def log_trade(self, data: Mapping[str, Any], *, actor: str = "trading-side") -> LoggedTrade:
         self.require_operator("logging trades")

@@ -20,6 +20,7 @@ from dashboard.desk import (
 from dashboard.explain_panel import show_explanations
 from dashboard.frame import NO_VERSIONS, chosen_market
 from dashboard.literal import literal
+from dashboard.price_panel import show_price_chart
 from dashboard.provenance import demo_warning
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
@@ -200,6 +201,10 @@ with shown_errors():
         else "No backtest figures recorded for this version."
     )
     show_decisions(reads.promotion_decisions(k, ref))
+    show_price_chart(
+        k, v, currency=desk.config().account.currency, prefix="models",
+        default_source="live" if len(reads.live_results(k, ref)) else "backtest",
+    )  # fmt: skip
 
     history = reads.metrics_history(k, ref)
     if history:

@@ -13,6 +13,7 @@ from dashboard.literal import literal
 from dashboard.pause_panel import show_pause_switch
 from dashboard.provenance import demo_warning, origin_label
 from dashboard.tables import headline_frame
+from dashboard.trust_panel import show_trust
 from engine.alerts.delivery import masked_url, webhook_url
 from engine.metrics.catalog import CONVENTION, money
 
@@ -29,6 +30,8 @@ with shown_errors():
 
     market = chosen_market(k)
     active = reads.active_version(k, market)
+    if active is not None:
+        show_trust(k, active.ref)
     left, right = st.columns([3, 2])
     with left:
         shown = literal(market_label(market)) if market else ""

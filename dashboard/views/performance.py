@@ -11,6 +11,7 @@ from dashboard import charts, reads
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS, chosen_market, market_label
 from dashboard.literal import literal
+from dashboard.price_panel import show_price_chart
 from dashboard.provenance import demo_warning
 from dashboard.regime_tables import DIMENSIONS, by_regime_figure, regime_table
 from dashboard.shadow_tables import headline_with_shadow, shadow_trades_frame
@@ -92,6 +93,9 @@ with shown_errors():
         key=f"perf_source:{ref}",
     )
     results = {"live": live, "backtest": backtest, "shadow": paper}[source]
+    show_price_chart(
+        k, version, currency=cfg.account.currency, prefix="perf", default_source=source
+    )
     if not len(results) and source == "live":
         st.info(
             f"{literal(ref)} has no live trades yet. The trading side logs them with the model "

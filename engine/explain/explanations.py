@@ -212,3 +212,32 @@ def _signal(
         contributions=contributions,
         values={n: round(float(row[names.index(n)]), 6) for n in attr.features},
     )
+
+
+def explain_last_bar(model: Any, info: Any, bars: pd.DataFrame) -> Explanation:
+    """The signal of the last of `bars` and the features that pushed it, exactly as serving
+    builds that signal (the bars before it: at least the version's serving window), as an
+    `Explanation` with that one signal. Used for the signal bar of a trade; cheap (one row,
+    no partial dependence), so it is not cached on disk."""
+    serving = SignalModel(model, info)
+    arrays = BarArrays.from_frame(bars, last=serving.window)
+    row = latest_features(arrays, serving.spec, timeframe=serving.timeframe)
+    if not np.isfinite(row).all():
+        raise AurumError("the signal bar's features are undefined (gaps or bad bars)")
+    signal = serving.signal(arrays)
+    names = list(info.features) or feature_names(serving.spec, serving.timeframe)
+    attr = attributions(model, names, row)
+    proba = np.array([signal.p_long, signal.p_short])
+    when = signal.bar_time.isoformat()
+    return Explanation(
+        version_id=info.id,
+        version_ref=info.ref,
+        algorithm=info.algorithm,
+        bars_key=bars_key(bars.iloc[-serving.window :]),
+        last_bar=when,
+        computed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        method=attr.method,
+        output=attr.output,
+        note=attr.note,
+        signals=[_signal(0, when, signal, row[0], names, attr, proba)],
+    )
