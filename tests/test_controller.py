@@ -96,7 +96,10 @@ def served_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with on_sqlite():
         desk = fast_desk(home, n_bars=6000, momentum=0.25)
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-        assert desk.learn(actor="test").activated
+        outcome = desk.learn(actor="test")
+        assert outcome.status == "succeeded" and outcome.version_id is not None
+        if not outcome.activated:  # the first-version gates judge its edge; serving is tested here
+            desk.activate(outcome.version_id, actor="test", reason="serve the controller's model")
         desk.close()
     return home
 
