@@ -91,7 +91,7 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
             refs.append(outcome.version_ref)
     active = desk.registry.active_version()
     if refs and active is None and len(refs) > 1:  # the gates served none: history to roll back to
-        desk.activate(refs[-2], actor="demo", reason=DEMO_REASON)
+        desk.activate(refs[0], actor="demo", reason=DEMO_REASON)
         active = desk.registry.active_version()
     if refs and (active is None or active.ref != refs[-1]):
         desk.activate(refs[-1], actor="demo", reason=DEMO_REASON)
