@@ -45,6 +45,14 @@ def demo_start(n_bars: int) -> datetime:
     return start - timedelta(days=start.weekday())
 
 
+# The demo serves its newest version whatever the first-version gates decided (a model trained on
+# generated bars proves nothing, and every page marks it DEMO): a desk to look around in.
+DEMO_REASON = (
+    "demo: activated by hand to show serving and the history (the session's decision, kept in "
+    "the Learning page, judged its edge on generated bars)"
+)
+
+
 def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = None) -> DemoResult:
     """Generate bars, run three learning sessions as the data grows, activate the newest
     version (so there is history to roll back), and log the active model's live trades."""
@@ -82,8 +90,11 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
         if outcome.version_ref:
             refs.append(outcome.version_ref)
     active = desk.registry.active_version()
-    if refs and active is not None and active.ref != refs[-1]:
-        desk.activate(refs[-1], actor="demo", reason="demo: activated by hand to show the history")
+    if refs and active is None and len(refs) > 1:  # the gates served none: history to roll back to
+        desk.activate(refs[0], actor="demo", reason=DEMO_REASON)
+        active = desk.registry.active_version()
+    if refs and (active is None or active.ref != refs[-1]):
+        desk.activate(refs[-1], actor="demo", reason=DEMO_REASON)
         active = desk.registry.active_version()
     trades = 0
     if active is not None:

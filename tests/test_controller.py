@@ -17,14 +17,14 @@ import pytest
 
 from engine.errors import AurumError, NotFoundError, RegistryError
 from tests.conftest import into_test_database, on_sqlite
-from tests.learner.conftest import fast_desk
+from tests.learner.conftest import fast_desk, learn_and_serve
 
 
 @pytest.fixture
 def seeded_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "desk"
     desk = fast_desk(home, n_bars=6000, momentum=0.25)
-    desk.learn(actor="test")
+    learn_and_serve(desk)
     desk.close()
     monkeypatch.setenv("AURUM_HOME", str(home))
     return home
@@ -96,7 +96,7 @@ def served_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with on_sqlite():
         desk = fast_desk(home, n_bars=6000, momentum=0.25)
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-        assert desk.learn(actor="test").activated
+        learn_and_serve(desk)
         desk.close()
     return home
 

@@ -21,7 +21,7 @@ from engine.api.tokens import add_token
 from engine.db.schema import ModelVersion
 from engine.services import Desk
 from tests.conftest import into_test_database, on_sqlite
-from tests.learner.conftest import fast_desk
+from tests.learner.conftest import fast_desk, learn_and_serve
 from tests.templates import shared_template
 
 
@@ -75,8 +75,7 @@ def _build_served_desk(home: Path) -> None:
     with on_sqlite():
         desk = fast_desk(home, n_bars=6000, momentum=0.25)
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-        outcome = desk.learn(actor="test")
-        assert outcome.activated and outcome.version_id is not None
+        outcome = learn_and_serve(desk)
         registered_on(desk, outcome.version_id)
         desk.close()
 

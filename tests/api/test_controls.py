@@ -18,12 +18,12 @@ from tests.api.test_bridge import rates
 
 
 def trading_window(desk: Any) -> pd.DataFrame:
-    """500 stored bars whose last bar the served model answers BUY or SELL (before controls)."""
+    """800 stored bars whose last bar the served model answers BUY or SELL (before controls)."""
     history = desk.bars("XAUUSD", "M5")
     model, info = desk.registry.load_model(1)
     signals = SignalModel(model, info)
     for end in range(len(history), len(history) - 300, -1):
-        window = history.iloc[end - 500 : end].reset_index(drop=True)
+        window = history.iloc[end - 800 : end].reset_index(drop=True)
         if signals.signal(window).side != "HOLD":
             return window
     raise AssertionError("no BUY or SELL in the last 300 bars of the served desk")

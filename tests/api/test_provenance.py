@@ -40,7 +40,7 @@ def make_demo(desk: Desk, *, bars_too: bool = False) -> None:
 def test_a_signal_says_what_its_version_learnt_from(bridge: LiveBridge):
     info = bridge.desk.registry.get(1)
     client = Mt5LikeClient(bridge.url, bridge.token)
-    reply = client.signal("XAUUSD", "M5", rates(bridge.desk.bars("XAUUSD", "M5", last=600)))
+    reply = client.signal("XAUUSD", "M5", rates(bridge.desk.bars("XAUUSD", "M5", last=800)))
     assert reply.status == 200
     body = reply.body
     assert (body["demo"], body["data_origin"], body["reason"]) == (False, "imported", None)
@@ -59,7 +59,7 @@ def test_a_demo_version_answers_hold_with_the_reason_without_the_opt_in(api_desk
 
     make_demo(api_desk)
     token = add_token(api_desk, "ea-demo", actor="test").token
-    window = api_desk.bars("XAUUSD", "M5", last=600)
+    window = api_desk.bars("XAUUSD", "M5", last=800)
     with running_server(api_desk) as url:
         client = Mt5LikeClient(url, token)
         reply = client.signal("XAUUSD", "M5", rates(window))
@@ -86,7 +86,7 @@ def test_with_the_opt_in_a_demo_version_is_served_and_flagged(api_desk: Desk):
     make_demo(api_desk)
     api_desk.set_config("serving.allow_demo_models", "true", actor="test")
     token = add_token(api_desk, "ea-demo", actor="test").token
-    window = api_desk.bars("XAUUSD", "M5", last=600)
+    window = api_desk.bars("XAUUSD", "M5", last=800)
     own = Phase3Controller(desk=api_desk).predict_signal(window, symbol="XAUUSD", timeframe="M5")
     assert own.reason is None and own.demo and own.p_long + own.p_short > 0.5
     with running_server(api_desk) as url:
@@ -105,7 +105,7 @@ def test_with_the_opt_in_a_demo_version_is_served_and_flagged(api_desk: Desk):
 def test_the_controller_refuses_a_demo_model_without_the_opt_in(api_desk: Desk):
     make_demo(api_desk)
     phase3 = Phase3Controller(desk=api_desk)
-    bars = api_desk.bars("XAUUSD", "M5", last=600)
+    bars = api_desk.bars("XAUUSD", "M5", last=800)
     with pytest.raises(DemoModelRefusedError, match=r"set serving\.allow_demo_models to serve"):
         phase3.get_active_model_for_prediction()
     held = phase3.predict_signal(bars)
@@ -126,7 +126,7 @@ def test_aurum_signal_answers_hold_for_a_demo_model(
     from engine.cli.main import main
 
     make_demo(api_desk)
-    recent = api_desk.bars("XAUUSD", "M5", last=600)
+    recent = api_desk.bars("XAUUSD", "M5", last=800)
     path = tmp_path / "recent.csv"
     recent.rename(columns={"spread_points": "spread"}).to_csv(path, index=False)
     home = str(api_desk.paths.root)
@@ -150,7 +150,7 @@ def test_live_bars_never_join_a_generated_series(api_desk: Desk):
     _cut(api_desk, history, keep)
     token = add_token(api_desk, "ea-live", actor="test").token
     with running_server(api_desk) as url:
-        _post_windows(url, token, [history.iloc[len(history) - 500 :]])
+        _post_windows(url, token, [history.iloc[len(history) - 800 :]])
         client = Mt5LikeClient(url, token)
         deadline = time.monotonic() + 20
         notes: list[str] = []
@@ -176,7 +176,7 @@ def test_live_bars_beside_imported_ones_make_a_mixed_series_and_version(api_desk
     _cut(api_desk, history, keep)
     token = add_token(api_desk, "ea-mixed", actor="test").token
     with running_server(api_desk) as url:
-        _post_windows(url, token, [history.iloc[len(history) - 500 :]])
+        _post_windows(url, token, [history.iloc[len(history) - 800 :]])
         deadline = time.monotonic() + 20
         while len(api_desk.bars("XAUUSD", "M5")) < len(history) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -96,10 +96,11 @@ DRAWN = 60
 
 
 def random_bars(draw: Any, n: int) -> dict[str, list[Any]]:
-    """n bars with increasing UTC times and consistent OHLC, prices anywhere from 1e-6 to 1e9.
+    """n bars with increasing UTC times and consistent OHLC, prices anywhere from 1e-6 to 6e8
+    (a high of up to 1.5 times that stays inside the API's 1e9 bound).
     Hypothesis draws the newest `DRAWN` bars; a generator seeded by it fills the older ones in
     the same ranges (a signal needs hundreds of bars, more than Hypothesis draws at once)."""
-    price = st.floats(1e-6, 1e9, allow_nan=False, allow_infinity=False)
+    price = st.floats(1e-6, 6e8, allow_nan=False, allow_infinity=False)
     ratio = st.floats(0, 0.5, allow_nan=False)
     k = min(n, DRAWN)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -109,8 +110,8 @@ def random_bars(draw: Any, n: int) -> dict[str, list[Any]]:
         return [*filler(old).tolist(), *draw(st.lists(values, min_size=k, max_size=k))]
 
     gaps = column(st.integers(1, 86_400), lambda m: rng.integers(1, 86_401, m))
-    opens = column(price, lambda m: 10 ** rng.uniform(-6, 9, m))
-    closes = column(price, lambda m: 10 ** rng.uniform(-6, 9, m))
+    opens = column(price, lambda m: 10 ** rng.uniform(-6, 8.7, m))
+    closes = column(price, lambda m: 10 ** rng.uniform(-6, 8.7, m))
     ups = column(ratio, lambda m: rng.uniform(0, 0.5, m))
     downs = column(ratio, lambda m: rng.uniform(0, 0.5, m))
     start = 1_600_000_000

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from engine.auth import add_user
 from engine.cli.main import main
 from engine.config.schema import Phase3Config
 from engine.controls.pause import PauseEvent, PauseState
@@ -84,6 +85,7 @@ def test_pause_and_resume_are_durable_audited_alerted_and_idempotent(desk: Desk,
 def test_a_pause_needs_a_reason_and_an_operator(desk: Desk):
     with pytest.raises(AurumError, match="needs a reason"):
         desk.pause("  ", actor="olga")
+    add_user(desk, "vic", "viewer", "viewer-pass", actor="admin")
     with pytest.raises(PermissionDeniedError, match="vic is a viewer"):
         desk.acting_as("vic", "viewer").pause("mine", actor="vic")
     desk.pause("ok", actor="olga")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,17 @@ def fast_desk(root: Path, *, n_bars: int, momentum: float, seed: int = 42) -> De
     with desk.db.session(write=True) as s:
         upsert_bars(s, bars, symbol="XAUUSD", timeframe="M5")
     return desk
+
+
+def learn_and_serve(desk: Desk, actor: str = "test") -> Any:
+    """A learning session whose winner is served: activated by hand when the first-version gates
+    rejected it (tests that need a served model test serving, not the gates: tests/learner's
+    gate tests judge those). Returns the session's outcome."""
+    outcome = desk.learn(actor=actor)
+    assert outcome.status == "succeeded" and outcome.version_id is not None, outcome
+    if not outcome.activated and desk.registry.active_version() is None:
+        desk.activate(outcome.version_id, actor=actor, reason="tests: serve the session's winner")
+    return outcome
 
 
 @pytest.fixture(scope="module")

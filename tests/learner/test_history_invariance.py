@@ -66,7 +66,10 @@ class Served:
             "min_confidence": 0.4,
             "labels": {"take_profit": 1.5, "stop_loss": 1.0, "unit": "atr", "horizon": 12},
         }
-        info = SimpleNamespace(id=1, ref="XAUUSD-M5-scalper:v1", timeframe="M5", details=details)
+        info = SimpleNamespace(
+            id=1, ref="XAUUSD-M5-scalper:v1", timeframe="M5", details=details, is_demo=False,
+            data_origin="imported", trained_on=None,
+        )  # fmt: skip
         self.model = model
         self.served = SignalModel(model, info)
         self.minimum = history_bars(SPEC, "M5")

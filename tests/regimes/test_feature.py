@@ -12,7 +12,7 @@ import pytest
 from engine.features import BarArrays, FeatureSpec, build_features, latest_features
 from engine.learner.predict import SignalModel
 from engine.services import Desk
-from tests.learner.conftest import fast_desk
+from tests.learner.conftest import fast_desk, learn_and_serve
 
 REGIME = ["regime_vol", "regime_trend", "regime_atr_pct"]
 
@@ -22,7 +22,7 @@ def regime_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     desk = fast_desk(tmp_path_factory.mktemp("regime"), n_bars=5000, momentum=0.25)
     desk.set_config("features.groups", '["regime", "returns", "session"]', actor="test")
     desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
-    desk.learn(actor="test")
+    learn_and_serve(desk)
     yield desk
     desk.close()
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from engine.auth import add_user
 from engine.db.schema import ActivationEvent, Alias
 from engine.errors import DatabaseError, NotFoundError, PermissionDeniedError, RegistryError
 from engine.registry.refs import find_version, version_row
@@ -149,6 +150,7 @@ def test_cleanup_keeps_the_file_of_an_aliased_version(three: Desk):
 
 
 def test_viewers_may_not_move_aliases_export_or_import(three: Desk, tmp_path: Any):
+    add_user(three, "vic", "viewer", "viewer-pass", actor="admin")
     viewer = three.acting_as("vic", "viewer")
     with pytest.raises(PermissionDeniedError):
         viewer.set_alias(V1, "staging", actor="vic")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.auth import add_user
 from engine.errors import NotFoundError, PermissionDeniedError, RegistryError
 from engine.registry.tags import MAX_DESCRIPTION, MAX_TAG_VALUE, MAX_TAGS, parse_tag
 from engine.services import Desk
@@ -106,6 +107,7 @@ def test_untag_of_a_missing_key_and_an_unknown_version_are_refused(two: Desk):
 
 
 def test_viewers_may_not_tag_or_describe(two: Desk):
+    add_user(two, "vic", "viewer", "viewer-pass", actor="admin")
     viewer = two.acting_as("vic", "viewer")
     for act in (
         lambda: viewer.tag(V1, "a=b", actor="vic"),

@@ -75,6 +75,7 @@ def prepare(home: Path, *, n_bars: int = 6000) -> None:
     from engine.data.store import upsert_bars
     from engine.data.synthetic import generate_bars
     from engine.services import Desk, init_home
+    from tests.learner.conftest import learn_and_serve
     from tests.reliability.roles import FAST_LEARNING
 
     init_home(str(home))
@@ -88,9 +89,9 @@ def prepare(home: Path, *, n_bars: int = 6000) -> None:
                 symbol="XAUUSD",
                 timeframe="M5",
             )
-        desk.learn(actor="soak-setup")
+        learn_and_serve(desk, "soak-setup")
         desk.set_config("learning.algorithms", '["hist_gradient_boosting"]', actor="soak-setup")
-        desk.learn(actor="soak-setup")
+        learn_and_serve(desk, "soak-setup")
         desk.set_config("learning.algorithms", '["logistic_regression"]', actor="soak-setup")
         if desk.registry.active_version() is None:
             raise RuntimeError("the soak desk has no active version after its setup")
