@@ -21,7 +21,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,boost,postgres,dask,api,explain]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,boost,postgres,dask,api,explain,onnx]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
