@@ -363,6 +363,21 @@ def cmd_signal(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_export_onnx(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        done = desk.export_onnx(args.version, args.out)
+
+    def text() -> str:
+        return (
+            f"{done.ref} -> {done.onnx_path} ({done.size:,} bytes, sha256 {done.sha256})\n"
+            f"model card -> {done.card_path}\n"
+            f"input: {done.window_bars} bars (oldest first) x (time, open, high, low, close, "
+            "tick_volume, spread) as float64; see docs/ONNX.md"
+        )
+
+    _emit(args, done, text)
+
+
 def cmd_serve_api(args: argparse.Namespace) -> None:
     from engine.cli.api_commands import cmd_serve_api as run
 

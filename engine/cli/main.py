@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
+    "export-onnx": "one version as an ONNX file (raw bars in, signal out) and its model card",
     "config": "show | validate | set KEY VALUE | history | revert ID",
     "backup": "copy database, model files and config into a new folder (with checksums)",
     "restore": "replace this desk with a verified backup (services must be stopped)",
@@ -174,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     rr = p["research-report"]
     rr.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
     rr.add_argument("--out", metavar="FILE", help="default: research-<lineage>-vN.html here")
+    onnx = p["export-onnx"]
+    onnx.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    onnx.add_argument("--out", metavar="DIR", required=True, help="folder for the two files")
+    onnx.add_argument("--json", action="store_true", help="print JSON")
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from engine.errors import AurumError
+from engine.errors import NotExportableError
 from engine.features import feature_names, history_bars, stored_spec
 from engine.labels.inputs import ATR_PERIOD, POINT
 from engine.learner.signals import BUY, SELL
@@ -39,16 +39,6 @@ SIGNAL_COLUMNS = (
     "valid",  # 1 when the desk would give a signal for this window, else 0
 )
 MAX_WINDOW = 5_000  # the longest window a version may need (the bridge's MAX_BARS)
-
-
-class NotExportable(AurumError):
-    """The version has parts with no faithful graph; ``blockers`` lists them."""
-
-    def __init__(self, ref: str, blockers: list[str]) -> None:
-        self.blockers = blockers
-        super().__init__(
-            f"{ref} cannot be exported to ONNX without changing its signals: " + "; ".join(blockers)
-        )
 
 
 @dataclass(frozen=True)
@@ -84,10 +74,10 @@ def onnx_blockers(model: Any, details: Mapping[str, Any]) -> list[str]:
 
 
 def build_onnx(model: Any, details: Mapping[str, Any], *, ref: str) -> OnnxModel:
-    """The version as one graph; NotExportable (with every blocker) when it has none."""
+    """The version as one graph; NotExportableError (with every blocker) when it has none."""
     found = onnx_blockers(model, details)
     if found:
-        raise NotExportable(ref, found)
+        raise NotExportableError(ref, found)
     spec = stored_spec(details)
     timeframe = str(details["timeframe"])
     n = history_bars(spec, timeframe)

@@ -23,6 +23,8 @@ SMALL = {  # the desk's defaults, smaller so that tests stay quick
     "logistic_regression": {},
     "random_forest": {"n_estimators": 30, "n_jobs": 1},
     "hist_gradient_boosting": {"max_iter": 40},
+    "lightgbm": {"n_estimators": 60, "n_jobs": 1, "verbose": -1},  # the boost extra
+    "xgboost": {"n_estimators": 60, "n_jobs": 1},  # the boost extra
 }
 DETAILS = {
     "feature_window": FIXED_WINDOW,

@@ -11,6 +11,7 @@ import pytest
 from engine.data import generate_bars
 from engine.features import BarArrays
 from engine.labels.inputs import ATR_PERIOD
+from engine.learner.candidates import available
 from tests.onnx_export.exported import DETAILS, SMALL, Exported, export
 
 TOLERANCE = 1e-5
@@ -31,6 +32,8 @@ def bars() -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=list(SMALL))
 def exported(request: pytest.FixtureRequest, bars: pd.DataFrame) -> Exported:
+    if not available(request.param):
+        pytest.skip(f"{request.param} needs the boost extra")
     return export(bars, request.param)
 
 

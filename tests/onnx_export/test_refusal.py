@@ -9,9 +9,9 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from engine.errors import AurumError
+from engine.errors import AurumError, NotExportableError
 from engine.features import FIXED_WINDOW, FeatureSpec
-from engine.onnx_export.build import NotExportable, build_onnx, onnx_blockers
+from engine.onnx_export.build import build_onnx, onnx_blockers
 
 FIXED = {"feature_spec": FeatureSpec().model_dump(mode="json"), "feature_window": FIXED_WINDOW,
          "timeframe": "M5"}  # fmt: skip
@@ -22,7 +22,7 @@ def test_a_supported_pipeline_has_no_blockers(small_model: Any) -> None:
 
 
 def test_a_version_not_trained_by_a_session_is_refused(small_model: Any) -> None:
-    with pytest.raises(NotExportable, match="not trained by a learning session") as err:
+    with pytest.raises(NotExportableError, match="not trained by a learning session") as err:
         build_onnx(small_model, {}, ref="XAUUSD-M5-scalper:v3")
     assert isinstance(err.value, AurumError)
     assert "XAUUSD-M5-scalper:v3" in str(err.value)
@@ -32,7 +32,7 @@ def test_every_blocker_is_listed(xy: Any) -> None:
     model = Pipeline([("minmax", MinMaxScaler()), ("s", StandardScaler()),
                       ("m", KNeighborsClassifier())]).fit(*xy)  # fmt: skip
     details = {**FIXED, "labels": {"unit": "pips", "take_profit": 1, "stop_loss": 1}}
-    with pytest.raises(NotExportable) as err:
+    with pytest.raises(NotExportableError) as err:
         build_onnx(model, details, ref="XAUUSD-M5-scalper:v4")
     assert err.value.blockers == [
         "barrier unit 'pips'",
