@@ -30,20 +30,21 @@ from engine.onnx_export.series import (
 )
 
 Columns = dict[str, str]
-TWO_PI = 2.0 * np.pi  # the desk's lookup tables use (2.0 * np.pi) * k / period
 
 
 def time_of_week(g: Graph, w: Window, spec: FeatureSpec) -> Columns:
-    """Second of the day and day of the week on circles (Monday = 0)."""
+    """Second of the day and day of the week on circles (Monday = 0), gathered from the desk's
+    own tables (bit for bit its values; and onnxruntime 1.14/1.15, MetaTrader 5's, has no
+    float64 Cos kernel)."""
     secs = last(g, w.secs)
     day = g.op("Div", secs, g.const(DAY, np.int64))
-    second = g.cast(g.op("Mod", secs, g.const(DAY, np.int64)), DOUBLE)
-    angle = g.div(g.mul(second, g.num(TWO_PI)), g.num(float(DAY)))
+    second = g.op("Mod", secs, g.const(DAY, np.int64))
     dow = g.op("Mod", g.add(day, g.const(3, np.int64)), g.const(7, np.int64))
+    day_sin, day_cos = _circle(DAY)
     week_sin, week_cos = _circle(7)
     return {
-        "tod_sin": g.op("Sin", angle),
-        "tod_cos": g.op("Cos", angle),
+        "tod_sin": g.op("Gather", g.const(day_sin), second, axis=0),
+        "tod_cos": g.op("Gather", g.const(day_cos), second, axis=0),
         "dow_sin": g.op("Gather", g.const(week_sin), dow, axis=0),
         "dow_cos": g.op("Gather", g.const(week_cos), dow, axis=0),
     }

@@ -56,15 +56,21 @@ class Exported:
         proba, signal, features = (np.vstack([o[i] for o in outputs]) for i in range(3))
         return proba, signal, features
 
-    def desk_proba(self, ends: np.ndarray) -> np.ndarray:
-        """The desk's probabilities (its serving path's features and predictor, unrounded)."""
+    def desk_rows(self, ends: np.ndarray) -> np.ndarray:
+        """The desk's feature rows (its serving path) of the windows ending at ``ends``."""
         n = self.onnx.window_bars
         arrays = BarArrays.from_frame(self.bars)
-        rows = []
-        for end in ends:
-            window = BarArrays(*(getattr(arrays, c)[end - n + 1 : end + 1] for c in ARRAY_FIELDS))
-            rows.append(self.signals._predict_proba(_features(self.signals, window))[0])
-        return np.vstack(rows)
+        windows = (
+            BarArrays(*(getattr(arrays, c)[end - n + 1 : end + 1] for c in ARRAY_FIELDS))
+            for end in ends
+        )
+        return np.vstack([_features(self.signals, window) for window in windows])
+
+    def desk_proba(self, ends: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The desk's probabilities (its serving path's features and predictor, unrounded),
+        row by row as it serves them; ``rows``: the features, when already computed."""
+        rows = self.desk_rows(ends) if rows is None else rows
+        return np.vstack([self.signals._predict_proba(row[None, :]) for row in rows])
 
     def desk_features(self, end: int) -> np.ndarray:
         """The desk's feature row for the window ending at bar ``end``."""
