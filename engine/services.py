@@ -194,6 +194,15 @@ class Desk:
         model, info = self.registry.load_model(ref)
         return export_version(model, info, Path(out))
 
+    def onnx_file(self, ref: str | int) -> Any:
+        """The version's ONNX file and card in memory, for a download
+        (`engine.onnx_export.card.OnnxFile`); NotExportableError lists what blocks it."""
+        from engine.onnx_export.card import onnx_file, require_onnx_extra
+
+        require_onnx_extra()
+        model, info = self.registry.load_model(ref)
+        return onnx_file(model, info)
+
     def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
         self.require_operator("activating a model")
         return self.registry.activate(ref, actor=actor, reason=reason)

@@ -127,6 +127,10 @@ class Bridge:
         with self.desk.db.session() as s:
             return logged_versions(s, tickets)
 
+    def onnx(self, ref: str) -> Any:
+        """The version's ONNX file (`aurum export-onnx` without writing files)."""
+        return self.desk.onnx_file(int(ref) if ref.isdigit() else ref)
+
     def report(self) -> dict[str, Any]:
         """The status report (`aurum report`), built from stored state; a GET writes no file."""
         from engine.reports import build_report

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.store import write_atomically
-from engine.errors import AurumError
+from engine.errors import AurumError, ConfigError
 from engine.registry import VersionInfo
 
 CARD_FORMAT = 1
@@ -53,10 +53,32 @@ def file_stem(ref: str) -> str:
 def require_onnx_extra() -> None:
     missing = [m for m in ("onnx", "onnxruntime", "skl2onnx", "onnxmltools") if not find_spec(m)]
     if missing:
-        raise AurumError(
+        raise ConfigError(
             f"exporting to ONNX needs the `onnx` extra ({', '.join(missing)} missing): "
             "pip install -e '.[onnx]'"
         )
+
+
+@dataclass(frozen=True)
+class OnnxFile:
+    """The file's name, bytes and card, for a download (nothing written)."""
+
+    name: str
+    data: bytes
+    sha256: str
+    card: dict[str, Any]
+
+
+def onnx_file(model: Any, info: VersionInfo) -> OnnxFile:
+    """The version's graph and card in memory (NotExportableError lists what blocks it)."""
+    require_onnx_extra()
+    from engine.onnx_export.build import build_onnx, check_loads
+
+    built = build_onnx(model, info.details or {}, ref=info.ref)
+    check_loads(built.data)
+    return OnnxFile(
+        f"{file_stem(info.ref)}.onnx", built.data, built.sha256, model_card(built, info)
+    )
 
 
 def export_version(model: Any, info: VersionInfo, out: Path) -> OnnxExport:
@@ -71,8 +93,13 @@ def export_version(model: Any, info: VersionInfo, out: Path) -> OnnxExport:
     card = model_card(built, info)
     stem = file_stem(info.ref)
     onnx_path, card_path = out / f"{stem}.onnx", out / f"{stem}.card.json"
-    _write_bytes(onnx_path, built.data)
-    os.replace(write_atomically(card_path, json.dumps(card, indent=2) + "\n"), card_path)
+    card_tmp = write_atomically(card_path, json.dumps(card, indent=2) + "\n")
+    try:
+        _write_bytes(onnx_path, built.data)
+    except BaseException:
+        card_tmp.unlink(missing_ok=True)  # neither file, rather than a card without its file
+        raise
+    os.replace(card_tmp, card_path)
     return OnnxExport(
         info.ref, str(onnx_path), str(card_path), built.sha256, len(built.data), built.window_bars
     )

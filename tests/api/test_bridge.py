@@ -342,6 +342,7 @@ def test_the_openapi_document_describes_the_bridge(bridge: LiveBridge):
         "/v1/signal",
         "/v1/trades",
         "/v1/report",
+        "/v1/versions/{ref}/onnx",
     }
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     signal = doc["paths"]["/v1/signal"]["post"]

@@ -37,6 +37,7 @@ OPERATIONS = [
     ("POST", "/v1/signal"),
     ("POST", "/v1/trades"),
     ("GET", "/v1/report"),
+    ("GET", "/v1/versions/{ref}/onnx"),
 ]
 
 
