@@ -24,7 +24,7 @@ from engine.labels.inputs import ATR_PERIOD, POINT
 from engine.learner.signals import BUY, SELL
 from engine.onnx_export import estimators
 from engine.onnx_export.features import accepted, feature_row
-from engine.onnx_export.graph import DOUBLE, Graph, make_model
+from engine.onnx_export.graph import DOUBLE, MT5_OPERATORS, Graph, make_model
 from engine.onnx_export.series import COLUMNS, Window, atr, last, window_series
 
 INPUT_COLUMNS = COLUMNS
@@ -94,8 +94,13 @@ def build_onnx(model: Any, details: Mapping[str, Any], *, ref: str) -> OnnxModel
                ("features", row, len(names))]  # fmt: skip
     for name, tensor, _ in outputs:
         g.nodes.append(helper.make_node("Identity", [tensor], [name], name=f"out_{name}"))
+    g = _pruned(g, [name for name, _, _ in outputs])
+    outside = sorted({f"{n.domain or 'ai.onnx'}.{n.op_type}" for n in g.nodes
+                      if (n.domain, n.op_type) not in MT5_OPERATORS})  # fmt: skip
+    if outside:
+        raise NotExportableError(ref, [f"operators outside MetaTrader 5's runtime: {outside}"])
     proto = make_model(
-        _pruned(g, [name for name, _, _ in outputs]),
+        g,
         [helper.make_tensor_value_info("bars", TensorProto.DOUBLE, ["batch", n, 7])],
         [
             helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["batch", width])

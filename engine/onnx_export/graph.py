@@ -18,6 +18,18 @@ from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 15  # ai.onnx: MQL5's docs point at onnxruntime 1.14's kernels (opsets up to 18)
 ML_OPSET = 3  # ai.onnx.ml: TreeEnsemble with float64 thresholds (onnxruntime 1.11 and later)
+# Operators the export may use: CPU kernels of onnxruntime 1.14 (what MQL5's docs point at) for
+# the types used here, checked by running the files in onnxruntime 1.15 (see docs/ONNX.md).
+# float64 Sin/Cos are not among them (1.15 has no float64 Cos kernel).
+_CORE_OPERATORS = (
+    "Abs Add And Cast Concat CumSum Div Equal Gather Greater Identity IsInf IsNaN Less Log MatMul "
+    "Max Min Mod Mul Neg Not Or ReduceMax ReduceMin ReduceSum Reshape Sigmoid Slice Softmax Sqrt "
+    "Squeeze Sub Unsqueeze Where"
+)
+MT5_OPERATORS = frozenset(
+    {("", op) for op in _CORE_OPERATORS.split(" ")}
+    | {("ai.onnx.ml", "TreeEnsembleClassifier"), ("ai.onnx.ml", "TreeEnsembleRegressor")}
+)
 DOUBLE, INT64, BOOL, FLOAT = (
     TensorProto.DOUBLE,
     TensorProto.INT64,

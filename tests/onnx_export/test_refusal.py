@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from engine.errors import AurumError, NotExportableError
 from engine.features import FIXED_WINDOW, FeatureSpec
+from engine.onnx_export import features
 from engine.onnx_export.build import build_onnx, onnx_blockers
 
 FIXED = {"feature_spec": FeatureSpec().model_dump(mode="json"), "feature_window": FIXED_WINDOW,
@@ -49,3 +52,25 @@ def test_features_of_the_whole_history_are_refused(small_model: Any) -> None:
     del details["feature_window"]
     blockers = onnx_blockers(small_model, details)
     assert len(blockers) == 1 and "before fixed windows" in blockers[0]
+
+
+def test_a_graph_with_an_operator_outside_metatraders_runtime_is_refused(
+    small_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """onnxruntime 1.15 (MetaTrader 5 documents 1.14) has no float64 Cos: a graph needing it
+    is refused, not written."""
+    from engine.onnx_export import context
+
+    def with_cos(g: Any, w: Any, spec: Any) -> dict[str, str]:
+        angle = g.cast(context.last(g, w.secs), context.DOUBLE)
+        return {name: g.op("Cos", angle) for name in ("tod_sin", "tod_cos", "dow_sin", "dow_cos")}
+
+    monkeypatch.setitem(features.BUILDERS, "time", with_cos)
+    details = {**FIXED, "feature_spec": FeatureSpec(groups=["returns", "time"]).model_dump()}
+    x = np.random.default_rng(0).normal(size=(200, 8))
+    model = Pipeline([("s", StandardScaler()), ("m", LogisticRegression())])
+    model.fit(x, (x[:, 0] > 0).astype(int))
+    with pytest.raises(
+        NotExportableError, match=r"outside MetaTrader 5's runtime: \['ai.onnx.Cos'\]"
+    ):
+        build_onnx(model, details, ref="XAUUSD-M5-scalper:v5")
