@@ -14,6 +14,7 @@ import pandas as pd
 
 from engine.features import FIXED_WINDOW, GROUPS, BarArrays, FeatureSpec, build_features
 from engine.learner.candidates import hyperparameters, make_pipeline
+from engine.learner.ensemble import EnsembleClassifier
 from engine.learner.predict import SignalModel
 from engine.learner.signals import signals_from_proba
 from engine.onnx_export.build import INPUT_COLUMNS, OnnxModel, build_onnx
@@ -26,6 +27,7 @@ SMALL = {  # the desk's defaults, smaller so that tests stay quick
     "lightgbm": {"n_estimators": 60, "n_jobs": 1, "verbose": -1},  # the boost extra
     "xgboost": {"n_estimators": 60, "n_jobs": 1},  # the boost extra
 }
+ENSEMBLES = ("soft_vote", "stacking")
 DETAILS = {
     "feature_window": FIXED_WINDOW,
     "timeframe": "M5",
@@ -103,15 +105,31 @@ def raw_windows(bars: pd.DataFrame, ends: np.ndarray, n: int) -> np.ndarray:
     return np.stack([table[end - n + 1 : end + 1] for end in ends])
 
 
+def _fitted(algorithm: str, x: np.ndarray, y: np.ndarray) -> Any:
+    """The desk's pipeline for `algorithm`, or an ensemble (`soft_vote`, `stacking`) of logistic
+    regression and histogram gradient boosting, as a learning session builds them."""
+    if algorithm not in ENSEMBLES:
+        params = hyperparameters(algorithm, SMALL[algorithm], seed=0)
+        return make_pipeline(algorithm, params, max_features=20, seed=0).fit(x, y)
+    members = [
+        make_pipeline(a, hyperparameters(a, SMALL[a], seed=0), max_features=20, seed=0)
+        for a in ("logistic_regression", "hist_gradient_boosting")
+    ]
+    if algorithm == "soft_vote":
+        return EnsembleClassifier(members, "soft_vote").fit(x, y)
+    half = len(x) // 2  # stacking's meta-model on the members' out-of-sample probabilities
+    early = EnsembleClassifier(members, "soft_vote").fit(x[:half], y[:half])
+    oof = early.member_proba(x[half:])
+    return EnsembleClassifier(members, "stacking").fit(x, y, oof_proba=oof, oof_y=y[half:])
+
+
 def export(bars: pd.DataFrame, algorithm: str, *, fit_rows: int = 3_000) -> Exported:
     """Fit `algorithm` on the first ``fit_rows`` defined rows of ``bars`` and export it."""
     bars = bars.reset_index(drop=True)
     x = build_features(bars, SPEC, timeframe="M5").to_numpy()
     ahead = np.sign(np.diff(bars["close"].to_numpy(), n=3, append=[np.nan] * 3))
     rows = np.flatnonzero(np.isfinite(x).all(axis=1) & np.isfinite(ahead))[:fit_rows]
-    params = hyperparameters(algorithm, SMALL[algorithm], seed=0)
-    model = make_pipeline(algorithm, params, max_features=20, seed=0)
-    model.fit(x[rows], ahead[rows].astype(int))
+    model = _fitted(algorithm, x[rows], ahead[rows].astype(int))
     details = {**DETAILS, "feature_spec": SPEC.model_dump(mode="json")}
     info = SimpleNamespace(id=1, ref="XAUUSD-M5-scalper:v1", timeframe="M5", details=details)
     exported = build_onnx(model, details, ref=info.ref)

@@ -12,7 +12,7 @@ from engine.data import generate_bars
 from engine.features import BarArrays
 from engine.labels.inputs import ATR_PERIOD
 from engine.learner.candidates import available
-from tests.onnx_export.exported import DETAILS, SMALL, Exported, export
+from tests.onnx_export.exported import DETAILS, ENSEMBLES, SMALL, Exported, export
 
 TOLERANCE = 1e-5
 THRESHOLD_TIES = (
@@ -30,9 +30,9 @@ def bars() -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-@pytest.fixture(scope="module", params=list(SMALL))
+@pytest.fixture(scope="module", params=[*SMALL, *ENSEMBLES])
 def exported(request: pytest.FixtureRequest, bars: pd.DataFrame) -> Exported:
-    if not available(request.param):
+    if request.param in SMALL and not available(request.param):
         pytest.skip(f"{request.param} needs the boost extra")
     return export(bars, request.param)
 
