@@ -33,7 +33,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -qq -e ".[dev,boost,postgres,dask,$(RUN_EXTRAS)]"
+	$(BIN)/python -m pip install -qq -e ".[dev,boost,postgres,dask,onnx,$(RUN_EXTRAS)]"
 	rm -f $(VENV)/.installed-* $(VENV)/.run-*
 	touch $(STAMP) $(RUN_STAMP)
 

@@ -1,6 +1,6 @@
 """The Overview's answer to "can I trust the active model today?" (the DEMO and PAUSED banners
-top every page, from dashboard/app.py): the verdict line, live equity and drawdown against the backtest's band, the last signal
-served and the age of the newest bar."""
+top every page, from dashboard/app.py): the verdict line, live equity and drawdown against the
+backtest's band, the last signal served and the age of the newest bar."""
 
 from __future__ import annotations
 

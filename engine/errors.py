@@ -61,3 +61,14 @@ class UnsafePathError(AurumError):
 
 class AlertDeliveryError(AurumError):
     """An alert did not reach its webhook; it stays recorded with the error (handled: CLI)."""
+
+
+class NotExportableError(AurumError):
+    """A version with parts that have no faithful ONNX graph; ``blockers`` lists every one
+    (handled: CLI, export)."""
+
+    def __init__(self, ref: str, blockers: list[str]) -> None:
+        self.blockers = blockers
+        super().__init__(
+            f"{ref} cannot be exported to ONNX without changing its signals: " + "; ".join(blockers)
+        )

@@ -226,6 +226,27 @@ class Desk:
     def version(self, ref: str | int) -> VersionInfo:
         return self.registry.get(ref)
 
+    def export_onnx(self, ref: str | int, out: str) -> Any:
+        """Write the version as one ONNX graph from raw bars to its signal, with its model card,
+        into folder ``out`` (`engine.onnx_export.card.OnnxExport`); NotExportableError lists
+        what blocks a faithful graph."""
+        from pathlib import Path
+
+        from engine.onnx_export.card import export_version, require_onnx_extra
+
+        require_onnx_extra()
+        model, info = self.registry.load_model(ref)
+        return export_version(model, info, Path(out))
+
+    def onnx_file(self, ref: str | int) -> Any:
+        """The version's ONNX file and card in memory, for a download
+        (`engine.onnx_export.card.OnnxFile`); NotExportableError lists what blocks it."""
+        from engine.onnx_export.card import onnx_file, require_onnx_extra
+
+        require_onnx_extra()
+        model, info = self.registry.load_model(ref)
+        return onnx_file(model, info)
+
     def activate(self, ref: str | int, *, actor: str, reason: str = "") -> ActivationRecord:
         self.require_operator("activating a model")
         self.require_valid_config("activating a model")

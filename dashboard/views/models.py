@@ -35,6 +35,25 @@ show_flash()
 
 
 @st.dialog("Activate this version", on_dismiss=confirm.cancel)
+def onnx_offer(column: Any, ref: str) -> None:
+    """The version as one ONNX file for MetaTrader 5 (docs/ONNX.md): built on request, then
+    offered; a version with no faithful graph shows what blocks it."""
+    if column.button("Prepare ONNX file (MetaTrader 5)", key="onnx_prepare"):
+        with shown_errors():
+            st.session_state["onnx_file"] = (ref, desk.onnx_file(ref))
+    prepared = st.session_state.get("onnx_file")
+    if prepared and prepared[0] == ref:
+        column.download_button(
+            "Download ONNX file",
+            data=prepared[1].data,
+            file_name=prepared[1].name,
+            mime="application/octet-stream",
+            on_click="ignore",
+            key="onnx_download",
+            help=f"Raw bars in, signal out; sha256 {prepared[1].sha256}",
+        )
+
+
 def activate_dialog(ref: str, current: str | None) -> None:
     st.markdown(
         f"Make **{literal(ref)}** the active model (now: **{literal(current or 'none')}**). "
@@ -187,6 +206,7 @@ with shown_errors():
         "importances, the learning session's candidates and the probability of backtest "
         "overfitting. Takes a few seconds to build.",
     )
+    onnx_offer(right, ref)
 
     show_notes(desk, v, reads.alias_history(k, v.lineage))
 

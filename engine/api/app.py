@@ -255,6 +255,27 @@ def create_app(
     def report(caller: Caller) -> dict[str, Any]:
         return bridge.report()
 
+    @app.get(
+        "/v1/versions/{ref}/onnx",
+        tags=["models"],
+        summary="The version as one ONNX file: raw bars in, signal out (docs/ONNX.md)",
+        response_class=Response,
+        responses={
+            200: {"content": {"application/octet-stream": {}}, "description": "the .onnx bytes"},
+            **_REFUSALS,
+        },
+    )
+    def onnx_file(ref: Annotated[str, Path(max_length=80)], caller: Caller) -> Response:
+        found = bridge.onnx(ref)
+        return Response(
+            found.data,
+            media_type="application/octet-stream",
+            headers={
+                "Content-Disposition": f'attachment; filename="{found.name}"',
+                "X-Aurum-Sha256": found.sha256,
+            },
+        )
+
     _add_error_handlers(app)
     app.add_middleware(ContainedErrors)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

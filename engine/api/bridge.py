@@ -183,6 +183,10 @@ class Bridge:
         """One version's model card (what `aurum export` writes as model-card.json)."""
         return self.desk.model_card(ref)
 
+    def onnx(self, ref: str) -> Any:
+        """The version's ONNX file (`aurum export-onnx` without writing files)."""
+        return self.desk.onnx_file(int(ref) if ref.isdigit() else ref)
+
     def report(self) -> dict[str, Any]:
         """The status report (`aurum report`), built from stored state; a GET writes no file."""
         from engine.reports import build_report

@@ -464,6 +464,9 @@ def cmd_alias(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    if getattr(args, "onnx", False):  # `aurum export VERSION --onnx --out DIR`
+        cmd_export_onnx(args)
+        return
     from engine.cli.registry_commands import cmd_export as run
 
     run(args)
@@ -513,6 +516,21 @@ def cmd_resume(args: argparse.Namespace) -> None:
     from engine.cli.control_commands import cmd_resume as run
 
     run(args)
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> None:
+    with _desk(args) as desk:
+        done = desk.export_onnx(args.version, args.out)
+
+    def text() -> str:
+        return (
+            f"{done.ref} -> {done.onnx_path} ({done.size:,} bytes, sha256 {done.sha256})\n"
+            f"model card -> {done.card_path}\n"
+            f"input: {done.window_bars} bars (oldest first) x (time, open, high, low, close, "
+            "tick_volume, spread) as float64; see docs/ONNX.md"
+        )
+
+    _emit(args, done, text)
 
 
 def cmd_serve_api(args: argparse.Namespace) -> None:

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "history": "activation and audit events",
     "report": "the status report (also written to logs/)",
     "research-report": "one version's research report as a self-contained HTML file",
+    "export-onnx": "one version as an ONNX file (raw bars in, signal out) and its model card",
     "backtest": "replay a version over stored bars (window, series, costs), stored as a run",
     "backtests": "the stored backtest runs: window, costs, metrics, in-sample share",
     "config": "show | validate | set KEY VALUE | history | revert [ID]",
@@ -217,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli.backtest_commands import add_arguments as backtest_arguments
 
     backtest_arguments(p["backtest"], p["backtests"])
+
+    onnx = p["export-onnx"]
+    onnx.add_argument("version", metavar="VERSION", help="id (12) or lineage:vN")
+    onnx.add_argument("--out", metavar="DIR", required=True, help="folder for the two files")
+    onnx.add_argument("--json", action="store_true", help="print JSON")
     p["backup"].add_argument("dest", metavar="FOLDER", help="a new, empty folder")
     p["restore"].add_argument("src", metavar="FOLDER", help="a folder made by `aurum backup`")
     p["restore"].add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -43,6 +43,9 @@ def add_arguments(p: dict[str, argparse.ArgumentParser]) -> None:
     alias.add_argument("--reason", default="", help="why (kept in the history)")
     p["export"].add_argument("version", metavar="VERSION", help=version_help)
     p["export"].add_argument("--out", metavar="DIR", required=True, help="a new or empty folder")
+    p["export"].add_argument(
+        "--onnx", action="store_true", help="write one ONNX file for MetaTrader 5 (as export-onnx)"
+    )
     p["import-model"].add_argument("folder", metavar="DIR", help="a folder from `aurum export`")
     for name in ("tag", "untag", "describe", "alias", "export", "import-model"):
         p[name].add_argument("--json", action="store_true", help="print JSON")

@@ -359,6 +359,7 @@ def test_the_openapi_document_describes_the_bridge(bridge: LiveBridge):
         "/v1/resume",
         "/v1/versions",
         "/v1/versions/{ref}",
+        "/v1/versions/{ref}/onnx",
     }
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     signal = doc["paths"]["/v1/signal"]["post"]

@@ -41,6 +41,7 @@ OPERATIONS = [
     ("GET", "/v1/versions/{ref}"),
     ("POST", "/v1/pause"),
     ("POST", "/v1/resume"),
+    ("GET", "/v1/versions/{ref}/onnx"),
 ]
 
 

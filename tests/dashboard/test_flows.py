@@ -279,3 +279,13 @@ def test_a_real_mt5_export_is_imported_from_the_page(fresh_home: Path):
     with Desk.open(str(fresh_home)) as desk:
         (series,) = desk.bar_series()
         assert (series.symbol, series.timeframe, series.bars) == ("XAUUSD", "M5", 58_230)
+
+
+def test_the_models_page_offers_the_version_as_an_onnx_file(home: Path, desk: Desk):
+    at = models_page_on(V2)
+    assert "onnx_file" not in at.session_state  # built only when asked for
+    at.button(key="onnx_prepare").click().run()
+    assert not at.exception and not at.error
+    offered = at.session_state["onnx_file"]
+    assert offered[0] == V2 and offered[1].name == "XAUUSD-M5-scalper-v2.onnx"
+    assert len(offered[1].data) > 100_000
