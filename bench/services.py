@@ -41,7 +41,7 @@ def signal_latency(algorithm: str, calls: int) -> tuple[float, float, float]:
 
     desk = desk_with_bars(6000, algorithm)
     phase3 = Phase3Controller(str(desk.paths.root))
-    bars = desk.bars("XAUUSD", "M5", last=500)
+    bars = desk.bars("XAUUSD", "M5", last=800)  # the fixed window is 768 bars
     phase3.predict_signal(bars)  # load and cache the model
     times, cpu = [], []
     for _ in range(calls):

@@ -436,7 +436,9 @@ def cmd_research_report(args: argparse.Namespace) -> None:
 
 
 def cmd_tag(args: argparse.Namespace) -> None:
-    pass
+    from engine.cli.registry_commands import cmd_tag as run
+
+    run(args)
 
 
 def cmd_backtest(args: argparse.Namespace) -> None:
@@ -473,7 +475,9 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_import_model(args: argparse.Namespace) -> None:
-    pass
+    from engine.cli.registry_commands import cmd_import_model as run
+
+    run(args)
 
 
 def cmd_backtests(args: argparse.Namespace) -> None:

@@ -38,7 +38,8 @@ def test_leaderboard_rows_and_the_comparison_say_demo(home: Path):
     refs = ["XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1"]
     at.multiselect(key="compare_refs").set_value(refs).run()
     compared = frame(at, "metric", "better").set_index("metric")
-    assert list(compared.loc["trained on", refs]) == ["DEMO (generated)"] * 2
+    titles = [f"{ref} (backtest)" for ref in refs]  # one source per comparison, in the titles
+    assert list(compared.loc["trained on", titles]) == ["DEMO (generated)"] * 2
     assert f"**DEMO** — {', '.join(refs)}: trained on generated bars" in texts(at)
 
 

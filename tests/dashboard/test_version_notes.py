@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.desk import actor
+from dashboard.literal import literal
 from engine.services import Desk
 from tests.dashboard.conftest import open_page
 from tests.dashboard.test_flows import V1, V2, V3, messages, models_page_on
@@ -28,7 +29,7 @@ def test_an_operator_tags_describes_and_aliases_a_version(home: Path, desk: Desk
     at.text_input(key="tag_value").set_value("olga")
     at = submit(at, "Set tag")
     assert not at.exception and desk.version(V2).tags == {"reviewed": "olga"}
-    assert f"{V2}: tag set." in messages(at)
+    assert literal(f"{V2}: tag set.") in messages(at)
     at.text_area(key="description_text").set_value("Trend model.\nLondon only.")
     at = submit(at, "Save description")
     assert desk.version(V2).description == "Trend model.\nLondon only."

@@ -159,6 +159,7 @@ def test_a_promoted_winner_whose_file_was_tampered_is_not_activated(
 
     desk = fast_desk(tmp_path / "tamper", n_bars=6000, momentum=0.25)
     desk.set_config("learning.algorithms", '["logistic_regression"]', actor="test")
+    desk.set_config("selection.min_psr", "0", actor="test")  # the gates pass: the file decides
     register = ModelRegistry.register
 
     def register_then_tamper(self: Any, estimator: Any, spec: Any, **kw: Any) -> Any:

@@ -153,11 +153,12 @@ def trader(home: str, out: Path) -> None:
 
 
 def signals(home: str, out: Path) -> None:
-    """Ask the active model for a signal on the latest 500 bars, as fast as possible."""
+    """Ask the active model for a signal on the latest 800 bars (its fixed window is 768), as
+    fast as possible."""
     from engine.controller import Phase3Controller
 
     phase3 = Phase3Controller(home)
-    bars = phase3.desk.bars("XAUUSD", "M5", last=500)
+    bars = phase3.desk.bars("XAUUSD", "M5", last=800)
     served: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     phase3.predict_signal(bars)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from engine.metrics.catalog import money
 from engine.services import Desk
 from tests.dashboard.conftest import open_page
 from tests.dashboard.desks import seeded_copy
@@ -84,8 +85,8 @@ def test_performance_adds_a_shadow_column_and_charts_the_paper_trades(desk: Desk
     headline = frame(at, "metric", "shadow (paper, live bars)").set_index("metric")
     paper = desk.shadow_results(V1)
     assert headline.loc["Trades", "shadow (paper, live bars)"] == str(len(paper))
-    assert (
-        headline.loc["Net profit", "shadow (paper, live bars)"] == f"${sum(paper.net_profit):,.2f}"
+    assert headline.loc["Net profit", "shadow (paper, live bars)"] == money(
+        sum(paper.net_profit), "USD"
     )
     assert f"Shadow trading: shadow edge over {V3}:" in texts(at)
     at.radio(key=f"perf_source:{V1}").set_value("shadow").run()
