@@ -198,7 +198,7 @@ def test_performance_shows_the_backtest_trades_when_asked(home: Path, desk: Desk
     assert len(trades) == int(desk.version(ref).metrics["trades"])
     profits = [t.net_profit for t in trades]
     assert_charts_follow(at, profits, desk.config().account.initial_balance, BACKTEST)
-    assert f"{len(profits)} backtest trades (out of sample, after costs)" in texts(at)
+    assert f"{len(profits):,} backtest trades (out of sample, after costs)" in texts(at)
     at.toggle(key="perf_list").set_value(True).run()
     listed = frame(at, "ticket", "net USD")
     assert list(listed["ticket"]) == [t.ticket for t in trades][-1000:]

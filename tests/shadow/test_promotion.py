@@ -36,9 +36,14 @@ def _decisions(desk: Desk, version_id: int) -> list[tuple[str, list[str], dict]]
         return [(r.decision, json.loads(r.reasons_json), json.loads(r.evidence_json)) for r in rows]
 
 
-# On the demo's bars v2 out-trades the active v3 on paper (65 trades against 5 over their common
-# period): the challenger whose edge becomes significant.
-CHAMPION, CHALLENGER = V3, V2
+# On the demo test desk's bars v3 out-trades v1 on paper over their common period (about 200 trades
+# each: +$664 against -$107, one-sided p about 0.27): with v1 serving, v3 is the challenger whose
+# edge becomes significant at shadow.max_p_value 0.5.
+CHAMPION, CHALLENGER = V1, V3
+
+
+def _serve_champion(desk: Desk) -> None:
+    desk.activate(CHAMPION, actor="test", reason="the champion serves")
 
 
 def _hold(desk: Desk, challenger: str, champion: str) -> None:
@@ -106,6 +111,7 @@ def test_a_challenger_that_passes_the_gates_is_held_for_shadow_evidence(tmp_path
 
 
 def test_a_held_challenger_is_promoted_once_its_edge_is_significant(desk: Desk):
+    _serve_champion(desk)
     _hold(desk, CHALLENGER, CHAMPION)
     shadow_settings(desk, **{"shadow.min_trades": "2", "shadow.max_p_value": "0.5"})
     result = desk.shadow_cycle()
@@ -155,6 +161,7 @@ def test_too_few_paper_trades_keep_a_challenger_held(desk: Desk):
 
 
 def test_with_auto_switching_off_a_held_challenger_is_flagged(desk: Desk):
+    _serve_champion(desk)
     _hold(desk, CHALLENGER, CHAMPION)
     shadow_settings(
         desk,
