@@ -104,11 +104,12 @@ class Phase3Controller:
         served = self._served(lineage, symbol, timeframe)
         refusal = self.serving_refusal(served.info)
         account = AccountReport(balance, open_risk)
-        if refusal is not None:
-            return self._controls.apply(held_signal(served.info, bars, refusal), account)
-        if served.signals is None:
-            served.signals = SignalModel(served.model, served.info)
-        signal = self._controls.apply(served.signals.signal(bars), account)
+        if refusal is not None:  # a DEMO version without the opt-in: HOLD with the reason
+            signal = self._controls.apply(held_signal(served.info, bars, refusal), account)
+        else:
+            if served.signals is None:
+                served.signals = SignalModel(served.model, served.info)
+            signal = self._controls.apply(served.signals.signal(bars), account)
         self.served_signals.record(served.info.lineage, signal)  # written off this path
         return signal
 

@@ -131,7 +131,10 @@ def export(bars: pd.DataFrame, algorithm: str, *, fit_rows: int = 3_000) -> Expo
     rows = np.flatnonzero(np.isfinite(x).all(axis=1) & np.isfinite(ahead))[:fit_rows]
     model = _fitted(algorithm, x[rows], ahead[rows].astype(int))
     details = {**DETAILS, "feature_spec": SPEC.model_dump(mode="json")}
-    info = SimpleNamespace(id=1, ref="XAUUSD-M5-scalper:v1", timeframe="M5", details=details)
+    info = SimpleNamespace(
+        id=1, ref="XAUUSD-M5-scalper:v1", timeframe="M5", details=details, is_demo=False,
+        data_origin="imported", trained_on=None,
+    )  # fmt: skip
     exported = build_onnx(model, details, ref=info.ref)
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1

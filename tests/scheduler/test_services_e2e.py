@@ -31,14 +31,15 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
 @pytest.mark.slow
 def test_services_end_to_end(tmp_path: Path):
     home = tmp_path / "desk"
-    # 6,000 bars: the first session's winner passes the first-version gates (on 7,000 it loses
-    # money after costs and is rightly not served, so there would be no champion to follow)
+    # 6,000 bars, min_psr 0: the first session's winner (+$0.89 per trade after costs, PSR 0.74)
+    # passes the first-version gates, so there is a champion to follow
     desk = fast_desk(home, n_bars=6000, momentum=0.25)
     for key, value in [
         ("scheduler.heartbeat_seconds", "1"),
         ("scheduler.lease_seconds", "5"),
         ("scheduler.cooldown_minutes", "0"),
         ("selection.min_live_trades", "10"),
+        ("selection.min_psr", "0"),
         ("performance_threshold", "0.45"),
     ]:
         desk.set_config(key, value, actor="test")
