@@ -34,7 +34,6 @@ k = reads.key()
 show_flash()
 
 
-@st.dialog("Activate this version", on_dismiss=confirm.cancel)
 def onnx_offer(column: Any, ref: str) -> None:
     """The version as one ONNX file for MetaTrader 5 (docs/ONNX.md): built on request, then
     offered; a version with no faithful graph shows what blocks it."""
@@ -54,6 +53,7 @@ def onnx_offer(column: Any, ref: str) -> None:
         )
 
 
+@st.dialog("Activate this version", on_dismiss=confirm.cancel)
 def activate_dialog(ref: str, current: str | None) -> None:
     st.markdown(
         f"Make **{literal(ref)}** the active model (now: **{literal(current or 'none')}**). "
