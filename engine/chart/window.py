@@ -64,34 +64,31 @@ def read_window(
     after: int,
     lead: int = 0,
 ) -> BarWindow:
-    """`before` bars opening at or before `around` and `after` bars opening after it, plus
-    `lead` bars before those. Near the newest bar the screen is filled from earlier bars (as
-    many more before as are missing after); near the first bar it holds fewer."""
+    """`before` bars opening at or before `around` and `after` bars opening after it (fewer at
+    the ends of the series), plus `lead` bars before those."""
     if min(before, after, lead) < 0 or before + after < 1 or before + after > MAX_WINDOW:
         raise AurumError(
             f"a bar window holds 1 to {MAX_WINDOW} bars (asked: {before} before, {after} after)"
         )
     anchor = around if around.tzinfo is not None else around.replace(tzinfo=UTC)
     series = (Bar.symbol == symbol, Bar.timeframe == timeframe)
-    newer = session.execute(
-        select(*_COLUMNS).where(*series, Bar.ts > anchor).order_by(Bar.ts).limit(after + 1)
-    ).all()
-    shown_newer = newer[:after]
-    before += after - len(shown_newer)  # the series ends: fill the screen from earlier bars
     older = session.execute(
         select(*_COLUMNS)
         .where(*series, Bar.ts <= anchor)
         .order_by(Bar.ts.desc())
         .limit(before + lead + 1)
     ).all()[::-1]
+    newer = session.execute(
+        select(*_COLUMNS).where(*series, Bar.ts > anchor).order_by(Bar.ts).limit(after + 1)
+    ).all()
     earlier = len(older) > before + lead
-    shown_older = older[max(0, len(older) - before) :] if before else []
-    lead_rows = older[max(0, len(older) - before - lead) : max(0, len(older) - before)]
+    shown_older = older[len(older) - before :] if before else []
+    lead_rows = older[max(0, len(older) - before - lead) : len(older) - before]
     return BarWindow(
         symbol=symbol,
         timeframe=timeframe,
         around=anchor,
-        bars=bars_frame([*shown_older, *shown_newer]),
+        bars=bars_frame([*shown_older, *newer[:after]]),
         lead=bars_frame(lead_rows),
         earlier=earlier or (before > 0 and len(older) > before and lead == 0),
         later=len(newer) > after,
