@@ -18,6 +18,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,9 @@ def _child(op: str, home: str, out: Path) -> None:
 
     desk = Desk.open(home)
     rng = random.Random(os.getpid())
+    # trades are dated after every version's registration (earlier ones are refused as trades
+    # of a version that did not exist yet)
+    opened = max(v.created_at for v in desk.registry.list_versions()) + timedelta(minutes=1)
     out.with_suffix(".ready").touch()
     i = 0
     while True:
@@ -102,8 +106,8 @@ def _child(op: str, home: str, out: Path) -> None:
                     "side": "buy",
                     "profit": 1.0,
                     "volume": 0.01,
-                    "open_time": "2025-01-02T10:00:00+00:00",
-                    "close_time": "2025-01-02T10:05:00+00:00",
+                    "open_time": opened.isoformat(),
+                    "close_time": (opened + timedelta(minutes=5)).isoformat(),
                 },
             )
             with out.open("a", encoding="utf-8") as acks:  # acknowledged only after the commit
