@@ -14,7 +14,7 @@ from engine.data.synthetic import generate_bars
 from engine.features import FeatureSpec, inapplicable_groups
 from engine.learner.dataset import LearningError
 from engine.services import Desk, init_home
-from tests.conftest import on_postgres
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.dashboard.conftest import open_page
 
 H1_NOTE = "higher_tf: features.higher_timeframe H1 is not longer than the H1 bars"
@@ -46,7 +46,7 @@ def test_the_advice_names_a_longer_choice_when_there_is_one() -> None:
 def h1_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A desk with H1 bars that learns on H1 (the default H1 context cannot apply), trained once
     through `aurum train`."""
-    if on_postgres():  # each PostgreSQL test has its own database; this desk is shared by two
+    if POSTGRES_ADMIN_URL:  # each PostgreSQL test has its own database; this desk is shared
         pytest.skip("the feature note is the learner's: tested on the SQLite run")
     root = tmp_path_factory.mktemp("h1") / "desk"
     init_home(str(root))
