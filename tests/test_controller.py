@@ -73,7 +73,12 @@ def test_services_run_until_stopped(seeded_home: Path):
     phase3 = Phase3Controller()
     threading.Timer(3.0, phase3.stop_phase3_services).start()
     started = time.monotonic()
-    asyncio.run(phase3.start_phase3_services())
+    # A thread of its own: a browser test earlier in this worker may have left Playwright's
+    # event loop running in the main thread, where asyncio.run() refuses to start.
+    runner = threading.Thread(target=lambda: asyncio.run(phase3.start_phase3_services()))
+    runner.start()
+    runner.join(timeout=90)
+    assert not runner.is_alive(), "the services did not stop when asked"
     assert 2.5 < time.monotonic() - started < 60
     status = phase3.desk.service_status()
     assert status.holder is not None and not status.alive  # took the lease, gave it back
