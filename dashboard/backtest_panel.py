@@ -4,16 +4,20 @@ metrics. The background worker replays; this page only asks and shows."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, reads
 from dashboard.backtest_tables import run_label, runs_frame
 from dashboard.desk import actor, after_action, can_act, shown_errors
 from dashboard.literal import literal
+from dashboard.price_panel import WINDOW_BARS
 from dashboard.tables import number_formats, side_by_side
 from engine.backtest.replay import backtest_request, window_bound
+from engine.chart.trades import run_source_name
 
 POLL_SECONDS = 2
 WATCH = "watch_backtest"
@@ -105,6 +109,14 @@ def show_run(desk: Any, version: Any, run: Any) -> None:
     if not len(results):
         st.info("This run made no trade.")
         return
+    st.button(
+        f"Show run #{run.id}'s trades on the price chart",
+        key=f"bt_on_chart:{run.id}",
+        on_click=show_on_price_chart,
+        args=(version.ref, run.id, _utc(results.close_time[-1])),
+        help="Adds this run as its own trade source ('manual backtest #ID') to the price chart "
+        "above and moves the chart onto its trades.",
+    )
     initial = desk.config().account.initial_balance
     times, profits = results.close_time, results.net_profit
     equity = charts.for_source(
@@ -118,6 +130,30 @@ def show_run(desk: Any, version: Any, run: Any) -> None:
     st.plotly_chart(equity, key="bt_equity")
     drawdown = charts.drawdown_figure(times, profits, initial_equity=initial)
     st.plotly_chart(charts.for_source(drawdown, "manual backtest"), key="bt_drawdown")
+
+
+def _utc(value: Any) -> datetime:
+    stamp = pd.Timestamp(value)
+    utc = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc.to_pydatetime()
+
+
+def show_on_price_chart(ref: str, run_id: int, last_close: datetime) -> None:
+    """Button callback (runs before the page reruns, so it may set the chart's widgets): add the
+    run to the Models page's price chart sources and open the chart on the run's last trades."""
+    reads.chart_sources.clear()  # a run that just finished must be offered at once
+    prefix = f"models:{ref}"
+    chosen = list(st.session_state.get(f"{prefix}:sources") or [])
+    name = run_source_name(run_id)
+    if name not in chosen:
+        chosen.append(name)
+    st.session_state[f"{prefix}:sources"] = chosen
+    st.session_state[f"{prefix}:window"] = {  # the chart opens on the run's last trades
+        "around": last_close,
+        "before": WINDOW_BARS - WINDOW_BARS // 4,
+        "after": WINDOW_BARS // 4,
+        "focus": None,
+    }
 
 
 def show_backtests(desk: Any, version: Any) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import charts, reads
 from dashboard.price_chart import price_figure
 from dashboard.trade_tables import picked_trade_frame, trade_list_frame, trade_money_config
-from engine.chart.trades import TRADE_SOURCES
+from engine.chart.trades import trade_source
 from engine.errors import AurumError
 
 WINDOW_BARS = 300  # one screen of candles (25 hours of M5)
@@ -55,14 +55,19 @@ def show_price_chart(
     `currency` (account.currency)."""
     st.subheader(f"Price chart — {version.symbol} {version.timeframe}")
     prefix = f"{prefix}:{version.ref}"
-    names = list(TRADE_SOURCES)
+    offered = reads.chart_sources(k, version.ref)  # live, backtest, shadow, stored runs
+    names = list(offered)
     left, mid, right = st.columns([3, 1, 1])
     sources = left.multiselect(
         "Trades on the chart",
         names,
         default=[default_source if default_source in names else names[0]],
-        format_func=lambda n: TRADE_SOURCES[n].label,
+        format_func=lambda n: offered.get(n, n),
         key=f"{prefix}:sources",
+        help="Each source is drawn in its own colour and never mixed with another: live "
+        "trades, the version's out-of-sample backtest, its shadow (paper) trades, and each "
+        "stored backtest run ('manual backtest #ID', from `aurum backtest` or the Backtest "
+        "section).",
     )
     with_probability = mid.toggle("Model probability", value=True, key=f"{prefix}:proba")
     shading = right.selectbox(
@@ -146,8 +151,8 @@ def _draw(
             chart.trades,
             title=f"{version.symbol} {version.timeframe}",
             currency=chart.currency,
-            labels={n: TRADE_SOURCES[n].label for n in sources},
-            levels={n: TRADE_SOURCES[n].levels for n in sources},
+            labels={n: trade_source(n).label for n in sources},
+            levels={n: trade_source(n).levels for n in sources},
             probability=panel,
             regimes=chart.regimes,
             focus=focus,
@@ -231,12 +236,12 @@ def _chart_caption(chart: Any, sources: list[str]) -> None:
             "live trades store no levels: their dotted stop-loss and take-profit are what the "
             "version's signal carried at the bar before entry, recomputed"
         )
-    if any(TRADE_SOURCES[n].levels == "simulated" for n in sources):
+    if any(trade_source(n).levels == "simulated" for n in sources):
         notes.append(
             "simulated trades' levels are the barriers the simulation used (a short's are ask "
             "prices: bid + spread)"
         )
-    counts = ", ".join(f"{len(v)} {TRADE_SOURCES[n].label}" for n, v in chart.trades.items())
+    counts = ", ".join(f"{len(v)} {trade_source(n).label}" for n, v in chart.trades.items())
     st.caption(f"In this window: {counts or 'no trades'}. " + "; ".join(notes) + ".")
 
 

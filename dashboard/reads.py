@@ -306,6 +306,12 @@ def probability_panel(k: Key, ref: str, around: datetime, before: int, after: in
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
+def chart_sources(k: Key, ref: str) -> dict[str, str]:
+    """The trade sources a price chart of `ref` offers (name -> label), stored runs included."""
+    return _open_desk(*k).chart_sources(ref)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
 def chart_trades(k: Key, ref: str, source: str, limit: int = 500) -> list[Any]:
     """The newest `limit` trades of a source, for the trade list under the price chart."""
     return _open_desk(*k).chart_trades(ref, source, limit=limit)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.price_chart import money
-from engine.chart.trades import TRADE_SOURCES
+from engine.chart.trades import source_label
 
 PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
 MONEY_COLUMNS = ("result", "costs")
@@ -26,7 +26,7 @@ def trade_list_frame(trades: Sequence[Any]) -> pd.DataFrame:
     result and costs in the account currency, the model's confidence at entry."""
     rows = [
         {
-            "source": TRADE_SOURCES[t.source].label if t.source in TRADE_SOURCES else t.source,
+            "source": source_label(t.source),
             "side": "long" if t.side == "buy" else "short",
             "entry (UTC)": t.open_time.strftime("%Y-%m-%d %H:%M"),
             "exit (UTC)": t.close_time.strftime("%Y-%m-%d %H:%M"),
@@ -76,7 +76,7 @@ def picked_trade_frame(trade: Any, currency: str) -> pd.DataFrame:
         return "—" if number is None else f"{number:,.2f}"
 
     rows = [
-        ("source", TRADE_SOURCES[trade.source].label if trade.source in TRADE_SOURCES else ""),
+        ("source", source_label(trade.source)),
         ("side", side),
         ("entry", f"{trade.open_time:%Y-%m-%d %H:%M} UTC at {price(trade.open_price)}"),
         (

@@ -611,6 +611,27 @@ class Desk:
 
         return probability_panel(self, ref, around=around, before=before, after=after)
 
+    def chart_sources(self, ref: str | int) -> dict[str, str]:
+        """The trade sources a price chart of `ref` can show, name -> label: live, backtest (out
+        of sample) and shadow, then each of the version's finished backtest runs (`run:ID`,
+        newest first, flagged IN-SAMPLE when the run overlaps the training window)."""
+        from engine.chart.trades import TRADE_SOURCES, run_source_name
+
+        sources = {name: source.label for name, source in TRADE_SOURCES.items()}
+        for run in self.backtest_runs(ref):
+            if run.status != "succeeded":
+                continue
+            span = (
+                f"{run.first_bar:%Y-%m-%d} → {run.last_bar:%Y-%m-%d}"
+                if run.first_bar and run.last_bar
+                else "no bars"
+            )
+            flag = f", IN-SAMPLE {run.in_sample_percent:.0f} %" if run.in_sample else ""
+            sources[run_source_name(run.id)] = (
+                f"manual backtest #{run.id} ({span}, {run.trades:,} trades{flag})"
+            )
+        return sources
+
     def chart_trades(
         self, ref: str | int, source: str, *, limit: int = 500, before: datetime | None = None
     ) -> list[Any]:

@@ -1,5 +1,7 @@
-"""The trades a price chart can show, by source: one registry, so another kind of trade (a manual
-backtest run, ...) plugs in with `register_source` and every chart and trade list offers it.
+"""The trades a price chart can show, by source: one registry, so another kind of trade plugs in
+with `register_source` and every chart and trade list offers it. A stored backtest run (`aurum
+backtest`, the Models page's Backtest section) is a source of its own, named `run:ID`: its trades
+are never mixed with the version's out-of-sample, live or paper trades.
 
 Each source reads a version's trades closed in a time range (or its newest ones) through an index
 on (version, close time), as `ChartTrade`s: the same fields whatever table they come from. How
@@ -21,7 +23,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.schema import ShadowTrade, Trade
+from engine.db.schema import BacktestTrade, ShadowTrade, Trade
 from engine.errors import AurumError
 
 Levels = Literal["simulated", "served"]
@@ -85,12 +87,31 @@ def register_source(source: TradeSource) -> TradeSource:
     return source
 
 
+RUN_PREFIX = "run:"
+
+
+def run_source_name(run_id: int) -> str:
+    """The trade source of one stored backtest run."""
+    return f"{RUN_PREFIX}{run_id}"
+
+
 def trade_source(name: str) -> TradeSource:
     found = TRADE_SOURCES.get(name)
+    if found is None and name.startswith(RUN_PREFIX) and name[len(RUN_PREFIX) :].isdigit():
+        run_id = int(name[len(RUN_PREFIX) :])
+        return TradeSource(name, f"manual backtest #{run_id}", "simulated", _run_reader(run_id))
     if found is None:
-        known = ", ".join(TRADE_SOURCES)
+        known = ", ".join([*TRADE_SOURCES, f"{RUN_PREFIX}ID (a stored backtest run)"])
         raise AurumError(f"no trade source {name!r}; the sources are: {known}")
     return found
+
+
+def source_label(name: str) -> str:
+    """The legend label of a source name (the name itself when it is none)."""
+    try:
+        return trade_source(name).label
+    except AurumError:
+        return name
 
 
 def _utc(value: datetime) -> datetime:
@@ -171,6 +192,49 @@ def _read_shadow(
         )
         for r in list(session.scalars(query))[::-1]
     ]
+
+
+def _run_reader(run_id: int) -> Reader:
+    """Trades of one stored backtest run (of that version only): gross, costs and net stored."""
+    name = run_source_name(run_id)
+
+    def read(
+        session: Session,
+        version_id: int,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int | None,
+    ) -> list[ChartTrade]:
+        query = select(BacktestTrade).where(
+            BacktestTrade.run_id == run_id, BacktestTrade.version_id == version_id
+        )
+        if start is not None:
+            query = query.where(BacktestTrade.close_time >= start)
+        if end is not None:
+            query = query.where(BacktestTrade.close_time <= end)
+        query = query.order_by(BacktestTrade.close_time.desc(), BacktestTrade.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            ChartTrade(
+                source=name,
+                key=f"{name}-{r.id}",
+                side=r.side,
+                open_time=_utc(r.open_time),
+                close_time=_utc(r.close_time),
+                open_price=r.open_price,
+                close_price=r.close_price,
+                volume=None,
+                gross_profit=r.gross_profit,
+                costs=r.costs,
+                net_profit=r.profit,
+                confidence=r.confidence,
+                exit_reason=r.exit_reason,
+            )
+            for r in list(session.scalars(query))[::-1]
+        ]
+
+    return read
 
 
 register_source(TradeSource("live", "live trades", "served", _ledger_reader("live")))

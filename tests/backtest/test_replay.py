@@ -251,3 +251,34 @@ def test_a_replay_stopped_with_ctrl_c_is_closed_as_interrupted(
     [run] = demo.backtest_runs()
     assert (run.status, run.error) == ("failed", "interrupted") and run.bars > 0
     assert _count(demo, BacktestTrade) == 0
+
+
+def test_a_stored_run_is_a_price_chart_source_of_its_own(demo: Desk):
+    run = demo.backtest(backtest_request(V2, spread_points=35), actor="test")
+    assert run.trades >= 2
+    name = f"run:{run.id}"
+    offered = demo.chart_sources(V2)
+    assert list(offered)[:3] == ["live", "backtest", "shadow"]
+    assert (
+        offered[name].startswith(f"manual backtest #{run.id} (")
+        and f"{run.trades:,} trades" in offered[name]
+    )
+    assert name not in demo.chart_sources(V1)  # another version's run is not offered
+    stored = demo.backtest_run_trades(run.id)
+    listed = demo.chart_trades(V2, name, limit=1000)
+    assert [(t.open_time, t.close_time, t.side) for t in listed] == [
+        (s.open_time, s.close_time, s.side) for s in stored
+    ]
+    assert [t.net_profit for t in listed] == [s.net_profit for s in stored]
+    assert [t.costs for t in listed] == [s.costs for s in stored]
+    assert {t.source for t in listed} == {name}
+    assert demo.chart_trades(V1, name) == []  # read through its own version only
+    newest = listed[-1]
+    chart = demo.price_chart(V2, around=newest.open_time, before=100, after=20,
+                             sources=(name, "backtest"))  # fmt: skip
+    drawn = chart.trades[name]
+    assert drawn and drawn[-1].close_time == newest.close_time
+    assert drawn[-1].take_profit is not None and drawn[-1].stop_loss is not None  # simulated
+    assert all(t.source == "backtest" for t in chart.trades["backtest"])  # never mixed
+    with pytest.raises(AurumError, match="no trade source 'run:x'"):
+        demo.chart_trades(V2, "run:x")

@@ -96,3 +96,24 @@ def test_a_viewer_reads_runs_but_cannot_queue_one(home: Path, desk: Desk):
     at.selectbox(key="models_version").set_value(V2).run()
     assert not [b for b in at.button if b.key == "bt_queue"]
     assert next(d.value for d in at.dataframe if "sample" in d.value.columns)["run"].tolist() == [1]
+
+
+def test_a_stored_run_is_shown_on_the_price_chart_as_its_own_source(home: Path, desk: Desk):
+    run = desk.backtest(backtest_request(V2, spread_points=35), actor="test")
+    assert run.trades > 0
+    at = models_page_on(V2)
+    name = f"run:{run.id}"
+    sources = at.multiselect(key=f"models:{V2}:sources")
+    assert any(o.startswith(f"manual backtest #{run.id} (") for o in sources.options)  # labels
+    assert name not in sources.value
+    at.button(key=f"bt_on_chart:{run.id}").click().run()
+    assert not at.exception
+    assert name in at.multiselect(key=f"models:{V2}:sources").value
+    listed = at.dataframe(key=f"models:{V2}:list").value
+    ours = listed[listed["source"] == f"manual backtest #{run.id}"]
+    assert len(ours) == run.trades  # every trade of the run, labelled as the run's
+    newest = desk.backtest_run_trades(run.id)[-1]
+    assert f"{newest.open_time:%Y-%m-%d %H:%M}" in set(ours["entry (UTC)"])
+    chart = figure(at, "XAUUSD M5")
+    names = {trace.get("name") or "" for trace in chart["data"]}
+    assert any(f"manual backtest #{run.id}" in n for n in names)
