@@ -52,21 +52,16 @@ def test_performance_holds_a_candlestick_chart_with_trade_markers(page: Page, se
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    reason="open (issue 17): on the demo test desk of 202 live trades the click on the list's row "
-    "no longer selects it in Chromium; the same pick is proven in AppTest "
-    "(tests/dashboard/test_cockpit_pages.py::test_picking_a_trade_centres_the_chart_on_it...)",
-    strict=False,
-)
 def test_picking_a_trade_in_the_list_centres_the_chart_on_it(page: Page, server: Server):
     page.goto("/performance")
     before = price_chart(page)
     trades = live_trades(server)
-    rows = min(len(trades), 10)  # a row in view without scrolling the list (newest first)
-    oldest = trades[-rows]  # the list's row `rows`
-    grid = (
-        page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
-    )  # the trade list (after the headline table)
+    rows = min(len(trades), 3)  # a row in view without scrolling (212 px: about 5 rows)
+    oldest = trades[-rows]  # the list's row `rows` (newest first)
+    grid = page.locator(  # the trade list, by its key (Streamlit's st-key-* class, ':' -> '-')
+        '[class*="st-key-perf-"][class*="-list"] [data-testid="stDataFrame"]'
+    )
+    expect(grid).to_have_count(1, timeout=LONG)
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
