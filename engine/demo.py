@@ -19,6 +19,14 @@ SESSION_CUTS = (0.6, 0.75, 0.9)
 # The demo's generated bars carry a weak, known momentum effect (bar returns AR(1) = 0.25) so
 # the learner has something real to find; on real data only real effects count.
 DEMO_MOMENTUM = 0.25
+# `aurum demo` trains smaller, fewer candidates than a real session (issue 19: the first run in
+# about 20 s): logistic regression and histogram gradient boosting (no random forest), and the
+# feature selection's forest smaller. Still real fits, real walk-forward folds and real
+# cost-aware out-of-sample trades on the generated bars. Callers with their own fast settings
+# (the tests) pass `quick=None` and keep the desk's config.
+DEMO_LEARNING: dict[str, Any] = {
+    "algorithms": ["logistic_regression", "hist_gradient_boosting"],
+}
 # The first two sessions also try ensembles of their best candidates, so the Learning page shows
 # them; on these bars neither wins, and the champion stays a model SHAP can explain.
 DEMO_ENSEMBLES: dict[int, dict[str, Any]] = {
@@ -53,7 +61,13 @@ DEMO_REASON = (
 )
 
 
-def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = None) -> DemoResult:
+def seed_demo(
+    desk: Any,
+    *,
+    n_bars: int = 24_000,
+    progress: Progress | None = None,
+    quick: dict[str, Any] | None = DEMO_LEARNING,
+) -> DemoResult:
     """Generate bars, run three learning sessions as the data grows, activate the newest
     version (so there is history to roll back), and log the active model's live trades."""
     from engine.data.store import upsert_bars
@@ -85,7 +99,7 @@ def seed_demo(desk: Any, *, n_bars: int = 24_000, progress: Progress | None = No
             actor="demo",
             progress=sub,
             until=until,
-            learning_overrides={"n_folds": 3, **DEMO_ENSEMBLES.get(k, {})},
+            learning_overrides={"n_folds": 3, **(quick or {}), **DEMO_ENSEMBLES.get(k, {})},
         )
         if outcome.version_ref:
             refs.append(outcome.version_ref)

@@ -176,10 +176,21 @@ def _log_volatility(
     h0 = rng.normal(0.0, _VOL_OF_VOL)
     if n == 0:
         return np.zeros(0), jump
-    from scipy.signal import lfilter  # imported here: scipy costs ~0.8 s to import
+    return ar1_filter(eta, phi, phi * h0), jump
 
-    logvol, _ = lfilter([1.0], [1.0, -phi], eta, zi=[phi * h0])
-    return np.asarray(logvol), jump
+
+def ar1_filter(x: np.ndarray, phi: float, carry: float = 0.0) -> np.ndarray:
+    """y[i] = x[i] + phi * y[i-1], with phi * y[-1] = `carry`: scipy.signal.lfilter([1], [1, -phi],
+    x, zi=[carry]) bit for bit (the same two operations per value, in the same order), without
+    importing scipy.signal (about 0.8 s of the first run's CPU)."""
+    values = np.asarray(x, dtype=float).tolist()
+    out = [0.0] * len(values)
+    previous = carry
+    for i, value in enumerate(values):
+        y = previous + value
+        out[i] = y
+        previous = phi * y
+    return np.asarray(out, dtype=float)
 
 
 def _prices(
@@ -195,9 +206,7 @@ def _prices(
     n = len(sigma)
     ret = _DRIFT_M5 * tf / 300 + sigma * rng.standard_t(4, n) / math.sqrt(2.0)
     if momentum and n:
-        from scipy.signal import lfilter
-
-        ret = np.asarray(lfilter([1.0], [1.0, -momentum], ret))
+        ret = ar1_filter(ret, momentum)
     sigma_m5 = sigma / math.sqrt(tf / 300)
     ret += jump * rng.normal(0.0, _JUMP_SIZE, n) * sigma_m5
     pause = np.diff(secs, prepend=secs[:1] - tf)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,31 @@ class VotingSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self.scores_ = np.zeros(n_features)
             self.support_ = np.ones(n_features, dtype=bool)
             return self
+        if target.dtype.hasobject:  # labels the memo cannot hash by their bytes
+            self._vote(x, target, keep)
+            return self
+        key = self._memo_key(x, target)
+        with _MEMO.lock_for(key):
+            found = _MEMO.get(key)
+            if found is None:
+                self._vote(x, target, keep)
+                _MEMO.put(key, (self.support_.copy(), self.scores_.copy()))
+            else:
+                self.support_, self.scores_ = found[0].copy(), found[1].copy()
+        return self
+
+    def _memo_key(self, x: np.ndarray, y: np.ndarray) -> bytes:
+        """Every input of the vote: the rows, the labels and the parameters."""
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (x, y):
+            part = np.ascontiguousarray(part)
+            digest.update(f"{part.dtype.str}{part.shape}".encode())
+            digest.update(part.tobytes())
+        digest.update(f"{self.max_features},{self.max_samples},{self.random_state}".encode())
+        return digest.digest()
+
+    def _vote(self, x: np.ndarray, target: np.ndarray, keep: int) -> None:
+        n_features = x.shape[1]
         rng = np.random.default_rng(self.random_state)
         rows = np.arange(len(x))
         if len(rows) > self.max_samples:
@@ -50,7 +78,6 @@ class VotingSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         support[order[:keep]] = True
         self.support_ = support
         self.scores_ = votes - mean_rank / (n_features + 1)
-        return self
 
     def _scores(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         from sklearn.ensemble import ExtraTreesClassifier
@@ -80,6 +107,56 @@ class VotingSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def get_support(self) -> np.ndarray:
         check_is_fitted(self, "support_")
         return self.support_.copy()
+
+
+class _SelectionMemo:
+    """The votes of the newest fits, by their inputs. A session fits every candidate on the same
+    training folds, and selection is the first step of every pipeline, so each fold's vote is the
+    same for all candidates: computed once, copied for the others (the vote is deterministic, so
+    a copy equals a recomputation bit for bit). Threads fitting the same fold wait for one vote."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._votes: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._locks: dict[bytes, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock_for(self, key: bytes) -> threading.Lock:
+        with self._guard:
+            if len(self._locks) > 4 * self.size:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get(self, key: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._guard:
+            found = self._votes.get(key)
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._votes.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, vote: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._guard:
+            self._votes[key] = vote
+            while len(self._votes) > self.size:
+                self._votes.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._guard:
+            self._votes.clear()
+            self.hits = self.misses = 0
+
+
+_MEMO = _SelectionMemo()
+
+
+def selection_memo() -> _SelectionMemo:
+    """The process's memo of feature-selection votes (its hit and miss counts)."""
+    return _MEMO
 
 
 def _rank(scores: np.ndarray) -> np.ndarray:

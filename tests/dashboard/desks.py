@@ -64,7 +64,7 @@ def _seed_demo_desk(root: Path) -> None:
     with on_sqlite():
         empty_home(root)
         with Desk.open(str(root)) as desk:
-            seed_demo(desk, n_bars=DEMO_BARS)
+            seed_demo(desk, n_bars=DEMO_BARS, quick=None)  # FAST_LEARNING is the config
 
 
 def seeded_copy(target: Path, *, scheduler: bool = False) -> Path:

@@ -150,3 +150,29 @@ def test_invariants_hold_for_any_seed_and_timeframe(seed: int, timeframe: str, n
     assert (secs % TIMEFRAMES[timeframe] == 0).all()
     assert (np.diff(secs) > 0).all()
     assert not (frame["time"].dt.day_of_week == 5).any()
+
+
+@pytest.mark.parametrize("phi", [0.25, 0.9987, -0.3, 0.0])
+def test_the_ar1_filter_is_scipys_lfilter_bit_for_bit(phi: float):
+    from scipy.signal import lfilter
+
+    from engine.data.synthetic import ar1_filter
+
+    x = np.random.default_rng(7).normal(0.0, 1.0, 5_000)
+    expected, _ = lfilter([1.0], [1.0, -phi], x, zi=[phi * 0.7])
+    assert np.array_equal(ar1_filter(x, phi, phi * 0.7), expected)
+    assert np.array_equal(ar1_filter(x, phi), lfilter([1.0], [1.0, -phi], x))
+    assert len(ar1_filter(x[:0], phi)) == 0
+
+
+def test_generating_bars_does_not_import_scipy_signal():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from engine.data.synthetic import generate_bars; "
+        "generate_bars(start='2026-01-05', n_bars=500, seed=1, momentum=0.25); "
+        "print('scipy.signal' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -30,3 +30,30 @@ def test_signals_need_the_threshold_and_the_larger_side():
     sig = signals_from_proba(proba, np.array([-1, 0, 1]), min_confidence=0.45)
     assert list(sig.signal) == [BUY, SELL, HOLD, HOLD]
     assert list(sig.confidence) == [0.6, 0.5, 0.0, 0.0]
+
+
+def test_a_folds_vote_is_computed_once_for_every_candidate_and_equals_a_fresh_one():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.learner.feature_selection import selection_memo
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2500, 25))
+    y = np.where(x[:, 2] - x[:, 9] > 0.4, 1, np.where(x[:, 2] - x[:, 9] < -0.4, -1, 0))
+    memo = selection_memo()
+    memo.clear()
+    with ThreadPoolExecutor(3) as pool:  # three candidates fitting the same fold at once
+        fits = list(pool.map(lambda _: VotingSelector(6, random_state=3).fit(x, y), range(3)))
+    assert (memo.misses, memo.hits) == (1, 2)
+    memo.clear()
+    fresh = VotingSelector(6, random_state=3).fit(x, y)  # recomputed
+    assert memo.misses == 1 and memo.hits == 0
+    for fit in fits:
+        assert np.array_equal(fit.support_, fresh.support_)
+        assert np.array_equal(fit.scores_, fresh.scores_)
+    fits[0].support_[:] = False  # a fitted selector's arrays are its own, not the memo's
+    assert VotingSelector(6, random_state=3).fit(x, y).support_.sum() == 6
+    other_seed = VotingSelector(6, random_state=4).fit(x, y)  # another input: its own vote
+    other_rows = VotingSelector(6, random_state=3).fit(x[:-1], y[:-1])
+    assert memo.misses == 3
+    assert other_seed.support_.sum() == other_rows.support_.sum() == 6
