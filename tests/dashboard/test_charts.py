@@ -345,3 +345,13 @@ def test_trust_sparkline_has_the_starting_balance_and_one_axis_per_panel():
     assert layout_of(fig)["annotations"][0]["text"] == "starting balance €1,000.00"
     assert axes(fig, "yaxis")["yaxis"]["title"]["text"] == "equity (EUR)"
     assert no_sub_second_ticks(axes(fig, "xaxis")["xaxis2"])
+
+
+def test_the_price_chart_never_ticks_in_milliseconds():
+    from dashboard.price_chart import price_figure
+    from engine.data.synthetic import generate_bars
+
+    bars = generate_bars(start="2026-01-05", n_bars=30, seed=1)
+    fig = price_figure(bars, {}, title="XAUUSD M5")
+    formats = [stop["value"] for stop in axes(fig, "xaxis")["xaxis"]["tickformatstops"]]
+    assert formats and not any("%L" in f for f in formats)  # the axis is dated by its candles
