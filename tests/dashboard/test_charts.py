@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -190,7 +191,7 @@ def test_folds_chart_shows_net_result_and_win_rate_percent():
 
 
 def test_baseline_chart_pairs_each_candidate_with_the_random_and_the_strongest_baseline():
-    cands = [
+    cands: list[dict[str, Any]] = [
         {"algorithm": "rf", "winner": True, "metrics": {"expectancy": 2.0}},
         {"algorithm": "lr", "metrics": {"expectancy": -0.5}},
     ]
