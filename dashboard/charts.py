@@ -17,6 +17,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.chart_rules import (
+    money_axis,
+    percent_axis,
+    reference_line,
+    time_axis,
+)
 from engine.features.names import SESSIONS
 from engine.learner.records import candidate_name
 from engine.metrics.breakdown import results_by_session, session_index
@@ -37,10 +43,19 @@ OUTCOME_COLOURS = {
     "succeeded": GREEN,
     "no_improvement": GOLD,
     "failed": RED,
+    "cancelled": "#b07cc6",
     "running": "#4c8bf5",
+    "cancelling": "#4c8bf5",
     "queued": GREY,
 }
 SERIES = tuple[Sequence[datetime], Sequence[float]]
+METRIC_REFERENCES = {  # (value as plotted, what it means): the line a metric is read against
+    "profit_factor": (1.0, "profit factor 1: break-even"),
+    "win_rate": (50.0, "win rate 50 %"),
+    "expectancy": (0.0, "break-even after costs"),
+    "net_profit": (0.0, "break-even"),
+    "sharpe": (0.0, "Sharpe 0"),
+}
 MAX_POINTS = 4000
 SIDE_BY_SIDE_HEIGHT = 560  # px: the distribution and the stacked session/hour panels, paired
 SOURCE_TITLES = {
@@ -136,6 +151,16 @@ def equity_figure(
     return _layout(fig, "Equity curve", "trade close time (UTC)", f"equity ({currency})")
 
 
+def equity_rules(
+    fig: go.Figure, *, initial_equity: float, currency: str, times: Sequence[datetime]
+) -> go.Figure:
+    """The account's equity chart as the Performance page draws it: the starting balance as
+    a reference line, round money ticks, UTC times (the Leaderboard's comparison keeps its own)."""
+    reference_line(fig, initial_equity, f"starting balance {money(initial_equity, currency)}")
+    money_axis(fig, currency, "equity")
+    return time_axis(fig, times, "trade close time (UTC)")
+
+
 def shadow_equity_figure(
     curves: Mapping[str, SERIES],
     *,
@@ -199,7 +224,9 @@ def drawdown_figure(
                 f"({worst.percent:.1f} % of peak)",
             )
         )
-    return _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
+    _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
+    fig.update_yaxes(ticksuffix=" %", hoverformat=".1f")
+    return time_axis(fig, list(x), "trade close time (UTC)")
 
 
 def in_sample_band(
@@ -229,16 +256,16 @@ def rolling_figure(
     Evaluated at up to `points` evenly spaced trades so long ledgers stay fast; an infinite
     profit factor (no losing trade in the window) is left as a gap.
     """
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     p = np.asarray(profits, dtype=float)
+    x: list[datetime] = []
     if p.size >= window:
         ends = np.unique(np.linspace(window, p.size, min(points, p.size - window + 1)).astype(int))
         rates = [win_rate(p[e - window : e]).rate * 100.0 for e in ends]
         factors = [profit_factor(p[e - window : e]) for e in ends]
         x = [times[e - 1] for e in ends]
         fig.add_trace(
-            go.Scatter(x=x, y=rates, name=f"win rate, last {window} trades (%)"),
-            secondary_y=False,
+            go.Scatter(x=x, y=rates, name=f"win rate, last {window} trades (%)"), row=1, col=1
         )
         fig.add_trace(
             go.Scatter(
@@ -247,12 +274,18 @@ def rolling_figure(
                 name=f"profit factor, last {window} trades",
                 line={"dash": "dot", "color": GOLD},
             ),
-            secondary_y=True,
+            row=2,
+            col=1,
         )
-    _layout(fig, f"Rolling {window}-trade win rate and profit factor", "trade close time (UTC)", "")
-    fig.update_yaxes(title_text="win rate (%)", secondary_y=False)
-    fig.update_yaxes(title_text="profit factor", secondary_y=True)
-    return fig
+    _layout(fig, f"Rolling {window}-trade win rate and profit factor", "", "")
+    fig.update_layout(height=520)
+    percent_axis(fig, "win rate", full=True, row=1, col=1)
+    reference_line(fig, 50.0, "win rate 50 %", row=1, col=1)
+    fig.update_yaxes(
+        title_text="profit factor", rangemode="tozero", hoverformat=".2f", row=2, col=1
+    )
+    reference_line(fig, 1.0, "profit factor 1: break-even", row=2, col=1)
+    return time_axis(fig, x, "trade close time (UTC)", row=2, col=1)
 
 
 def results_histogram(
@@ -265,7 +298,10 @@ def results_histogram(
     fig.add_trace(go.Histogram(x=p[p <= 0], name="losses", marker_color=RED, nbinsx=bins))
     fig.update_layout(barmode="overlay", hovermode="closest", height=SIDE_BY_SIDE_HEIGHT)
     fig.update_traces(opacity=0.8)
-    return _layout(fig, "Trade results", f"net result per trade ({currency})", "trades")
+    _layout(fig, "Trade results", f"net result per trade ({currency})", "trades")
+    fig.update_xaxes(tickformat=",.0f", hoverformat=",.2f")
+    fig.add_vline(x=0, line={"color": GREY, "dash": "dash", "width": 1})
+    return fig
 
 
 def session_of_hour(hour: int) -> str:
@@ -325,8 +361,8 @@ def by_session_figure(
         height=SIDE_BY_SIDE_HEIGHT,
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
-    fig.update_yaxes(title_text=f"net ({currency})", row=1, col=1)
-    fig.update_yaxes(title_text=f"net ({currency})", row=2, col=1)
+    money_axis(fig, currency, "net", row=1, col=1)
+    money_axis(fig, currency, "net", row=2, col=1)
     fig.update_xaxes(title_text=f"hour of trade {when} (UTC)", dtick=2, row=2, col=1)
     return fig
 
@@ -375,12 +411,14 @@ def sessions_timeline(sessions: Sequence[Any]) -> go.Figure:
             )
         )
     fig.update_layout(hovermode="closest")
-    return _layout(fig, "Learning sessions", "started (UTC)", "duration (s)")
+    _layout(fig, "Learning sessions", "started (UTC)", "duration (s)")
+    fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
+    return time_axis(fig, [s.started_at or s.created_at for s in sessions], "started (UTC)")
 
 
 def folds_figure(folds: Sequence[Mapping[str, Any]], currency: str = "USD") -> go.Figure:
     """Walk-forward folds: out-of-sample net result (after costs) and win rate (%)."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     labels = [f"fold {f['fold']}<br>{str(f['test_start'])[:10]}" for f in folds]
     nets = [float(f["net_profit"]) for f in folds]
     fig.add_trace(
@@ -390,16 +428,19 @@ def folds_figure(folds: Sequence[Mapping[str, Any]], currency: str = "USD") -> g
             name=f"net result ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in nets],
         ),
-        secondary_y=False,
+        row=1,
+        col=1,
     )
     rates = [metric_plot_value("win_rate", f.get("win_rate")) for f in folds]
     fig.add_trace(
-        go.Scatter(x=labels, y=rates, name="win rate (%)", mode="lines+markers"),
-        secondary_y=True,
+        go.Scatter(x=labels, y=rates, name="win rate (%)", mode="lines+markers"), row=2, col=1
     )
-    _layout(fig, "Walk-forward folds (out of sample, after costs)", "test window (UTC)", "")
-    fig.update_yaxes(title_text=f"net result ({currency})", secondary_y=False)
-    fig.update_yaxes(title_text="win rate (%)", secondary_y=True)
+    _layout(fig, "Walk-forward folds (out of sample, after costs)", "", "")
+    fig.update_layout(height=480)
+    money_axis(fig, currency, "net result", row=1, col=1)
+    percent_axis(fig, "win rate", full=True, row=2, col=1)
+    reference_line(fig, 50.0, "win rate 50 %", row=2, col=1)
+    fig.update_xaxes(title_text="test window (UTC)", row=2, col=1)
     return fig
 
 
@@ -429,7 +470,9 @@ def baseline_figure(candidates: Sequence[Mapping[str, Any]], currency: str = "US
         ]
     )
     fig.update_layout(barmode="group", hovermode="closest")
-    return _layout(fig, "Model vs its baselines", "candidate", f"expectancy ({currency} per trade)")
+    _layout(fig, "Model vs its baselines", "candidate", f"expectancy ({currency} per trade)")
+    fig.update_yaxes(tickformat=",.2~f", hoverformat=",.2f")
+    return reference_line(fig, 0.0, "break-even after costs")
 
 
 def importance_figure(importances: Mapping[str, float], *, top: int = 20) -> go.Figure:
@@ -483,7 +526,13 @@ def metrics_history_figure(
                     hovertemplate="%{y:.3f} (%{customdata})<extra></extra>",
                 )
             )
-    return _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric, currency))
+    _layout(fig, "Metrics history", "recorded (UTC)", metric_axis_label(metric, currency))
+    line = METRIC_REFERENCES.get(metric)
+    if line is not None:
+        reference_line(fig, *line)
+    if METRICS.get(metric) is not None and METRICS[metric].unit == "currency":
+        fig.update_yaxes(tickformat=",.0f", hoverformat=",.2f")
+    return time_axis(fig, [h["recorded_at"] for h in history], "recorded (UTC)")
 
 
 def live_shortfall(trades: int, needed: int) -> str:

@@ -33,9 +33,10 @@ def confirm_buttons(
     *,
     reason_required: bool = True,
     ask_reason: bool = True,
+    dismiss_label: str = "Cancel",
 ) -> None:
     """A reason field (unless `ask_reason` is off), then Confirm (runs `act(reason)`, which
-    returns the success message) and Cancel."""
+    returns the success message) and `dismiss_label` (closes it, nothing done)."""
     reason = (
         st.text_input(
             "Reason (recorded in the history)" if reason_required else "Note (optional)",
@@ -53,6 +54,6 @@ def confirm_buttons(
             message = act(reason.strip())
             cancel()
             after_action(message)
-    if stop.button("Cancel", key=f"{kind}_cancel"):
+    if stop.button(dismiss_label, key=f"{kind}_cancel"):
         cancel()
         st.rerun()

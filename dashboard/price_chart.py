@@ -19,6 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.chart_rules import TIME_TICKS
+
 GREEN = "#2e9e5b"
 RED = "#d0473b"
 GREY = "#8a8f98"
@@ -311,6 +313,7 @@ def _layout(fig: go.Figure, title: str, panels: int) -> None:
         row=1,
         col=1,
     )
+    fig.update_xaxes(tickformatstops=TIME_TICKS)  # zoomed in: seconds at most, never ms
     fig.update_xaxes(title_text="bar open time (UTC)", row=panels, col=1)
     fig.update_yaxes(title_text="price (bid)", hoverformat=",.2f", row=1, col=1)
 

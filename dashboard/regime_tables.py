@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.chart_rules import money_axis
 from dashboard.charts import GREEN, RED
 
 DIMENSIONS = {
@@ -47,6 +48,6 @@ def by_regime_figure(metrics: pd.DataFrame, currency: str = "USD") -> go.Figure:
         showlegend=False,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
-    fig.update_yaxes(title_text=f"net ({currency})")
+    money_axis(fig, currency, "net")
     fig.update_xaxes(title_text="regime of the last bar closed before entry")
     return fig

@@ -12,8 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.chart_rules import (
+    TIME_TICKS,
+    UTC_HOVER,
+    money_axis,
+    reference_line,
+    time_axis,
+)
 from dashboard.charts import GOLD, GREY, RED, thin
-from dashboard.price_chart import utc
+from dashboard.price_chart import money, utc
 from engine.metrics.trading import equity_curve
 
 BAND_FILL = "rgba(138, 143, 152, 0.25)"
@@ -60,9 +67,14 @@ def trust_sparkline(
         legend={"orientation": "h", "y": -0.28, "x": 0},
         hovermode="x unified",
     )
-    fig.update_yaxes(title_text=f"equity ({currency})", tickformat=",.0f", row=1, col=1)
-    fig.update_yaxes(title_text="drawdown", ticksuffix=" %", row=2, col=1)
-    fig.update_xaxes(title_text="live trade close time (UTC)", title_standoff=4, row=2, col=1)
+    money_axis(fig, currency, "equity", row=1, col=1)
+    reference_line(
+        fig, initial_equity, f"starting balance {money(initial_equity, currency)}", row=1, col=1
+    )
+    fig.update_yaxes(title_text="drawdown", ticksuffix=" %", hoverformat=".1f", row=2, col=1)
+    time_axis(fig, list(x), "live trade close time (UTC)", row=2, col=1)
+    fig.update_xaxes(hoverformat=UTC_HOVER, tickformatstops=TIME_TICKS, row=1, col=1)
+    fig.update_xaxes(title_standoff=4, row=2, col=1)
     return fig
 
 

@@ -13,6 +13,7 @@ from engine.controls.serving import TradingControls
 from engine.errors import DatabaseError, DemoModelRefusedError, NotFoundError, RegistryError
 from engine.learner.adaptive import AdaptiveLearner
 from engine.learner.candidates import single_threaded
+from engine.learner.records import ACTIVE
 from engine.learner.served import FILE_NAME as SIGNALS_FILE
 from engine.learner.served import SignalLog
 from engine.registry.types import VersionInfo
@@ -260,7 +261,7 @@ class Phase3Controller:
         one waits or runs); returns what was done, for the error message."""
         if not self.desk.config().scheduler.queue_learning_when_no_model:
             return ""
-        waiting = [s for s in self.desk.learning_sessions(5) if s.status in ("queued", "running")]
+        waiting = [s for s in self.desk.learning_sessions(5) if s.status in ACTIVE]
         if waiting:
             return f" (learning session #{waiting[0].id} is {waiting[0].status})"
         session_id = self.desk.request_learning(actor="controller", trigger="no_active_model")

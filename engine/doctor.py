@@ -282,11 +282,11 @@ def _file_finding(
 # --- learning sessions ---------------------------------------------------------------------
 def _check_sessions(desk: Any, report: DoctorReport, *, repair: bool) -> None:
     from engine.db.schema import LearningSession
-    from engine.learner.records import interrupted, mark_interrupted
+    from engine.learner.records import RUNNING, interrupted, mark_interrupted
 
     with desk.db.session() as s:
         running = s.scalars(
-            select(LearningSession.id).where(LearningSession.status == "running")
+            select(LearningSession.id).where(LearningSession.status.in_(RUNNING))
         ).all()
     stuck = interrupted(desk.db)
     if not stuck:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
+from engine.learner.records import ACTIVE
 from engine.metrics.catalog import CONVENTION
 from engine.triggers import live_performance
 
@@ -25,7 +26,7 @@ def build_report(desk: Any) -> dict[str, Any]:
     history = desk.activation_history()
     service = desk.service_status()
     sessions = desk.learning_sessions(limit=20)
-    last_done = next((s for s in sessions if s.status not in ("queued", "running")), None)
+    last_done = next((s for s in sessions if s.status not in ACTIVE), None)
     flagged = _flagged(desk)
     state = {
         "cfg": cfg,
@@ -76,7 +77,7 @@ def build_report(desk: Any) -> dict[str, Any]:
                     "story": session_story(desk, last_done),
                     "finished_at": last_done.finished_at,
                 },
-                "queued_or_running": sum(s.status in ("queued", "running") for s in sessions),
+                "queued_or_running": sum(s.status in ACTIVE for s in sessions),
                 "flagged_challengers": flagged,
             },
             "services": {

@@ -472,6 +472,14 @@ class Desk:
         self.audit(actor, "learning.request", f"#{session_id}", detail)
         return session_id
 
+    def cancel_learning(self, session_id: int, *, actor: str, reason: str = "") -> Any:
+        """Cancel a queued learning session, or stop a running one at its next fit boundary:
+        recorded as cancelled, audited, nothing registered (`records.CancelRequest`)."""
+        self.require_operator("cancelling a learning session")
+        from engine.learner import records
+
+        return records.request_cancel(self.db, session_id, actor=actor, reason=reason)
+
     def service_status(self) -> Any:
         """Who leads the background services, how fresh its heartbeat is, its next runs."""
         from engine.scheduler.lease import state

@@ -6,16 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import charts, confirm, reads
-from dashboard.desk import (
-    VIEWER_NOTE,
-    actor,
-    after_action,
-    can_act,
-    get_desk,
-    show_flash,
-    shown_errors,
-)
+from dashboard import charts, confirm, reads, session_panel
+from dashboard.desk import VIEWER_NOTE, actor, can_act, get_desk, show_flash, shown_errors
 from dashboard.frame import NEXT_STEPS
 from dashboard.literal import literal
 from dashboard.provenance import session_origin
@@ -28,11 +20,11 @@ from dashboard.tables import (
     sessions_frame,
     side_by_side,
 )
-from engine.learner.records import FINAL, candidate_name
+from engine.db.schema import utcnow
+from engine.learner.records import candidate_name
 from engine.metrics.catalog import CONVENTION
 from engine.selection import decision_basis
 
-POLL_SECONDS = 2
 st.title("Learning")
 desk = get_desk()
 k = reads.key()
@@ -47,27 +39,6 @@ def trials_note(result: dict[str, Any]) -> str:
     return f"{total} trials on the lineage" + (f" ({own} in this session)" if own else "")
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def live_progress(session_id: int) -> None:
-    """Poll the session record (never cached) until it is final, then refresh the whole page."""
-    with shown_errors():
-        s = desk.learning_session(session_id)
-        if s.status in FINAL:
-            st.session_state.pop("watch_session", None)
-            after_action(
-                f"Session #{s.id} finished: {s.status.replace('_', ' ')} — {s.error or s.message}"
-            )
-        label = s.message or s.stage
-        if s.status == "queued":
-            label = "waiting for the background worker"
-            if not getattr(reads.service_status(k), "alive", False):
-                label += " (no background service is running: start `aurum services`)"
-        st.progress(
-            min(1.0, s.percent / 100.0),
-            text=literal(f"Session #{s.id} {s.status}: {label} ({s.percent:.0f} %)"),
-        )
-
-
 def decision(s: Any, currency: str) -> None:
     """The outcome and the promotion decision with its reasons and what it compared."""
     if s.status == "succeeded":
@@ -76,8 +47,10 @@ def decision(s: Any, currency: str) -> None:
         st.warning(literal(f"No new version: {s.message}."))
     elif s.status == "failed":
         st.error(literal(f"Failed: {s.error}"))
+    elif s.status == "cancelled":
+        st.warning(literal(f"Cancelled: {s.message}"))
     else:
-        st.info(literal(f"{s.status}: {s.stage} {s.percent:.0f} %"))
+        st.info(literal(session_panel.progress_text(s, utcnow())))
     promotion = s.result.get("promotion")
     if not promotion:
         return
@@ -110,7 +83,6 @@ def retrain_dialog(what: str) -> None:
 
     def run(_: str) -> str:
         session_id = desk.request_learning(actor=actor())
-        st.session_state["watch_session"] = session_id
         return f"Session #{session_id} queued: the background worker will run it."
 
     confirm.confirm_buttons("retrain", "Retrain now", run, ask_reason=False)
@@ -133,10 +105,6 @@ with shown_errors():
     )
     if confirm.pending("retrain"):
         retrain_dialog(what)
-    pending = [s.id for s in desk.learning_sessions(5) if s.status not in FINAL]
-    watch = st.session_state.get("watch_session") or (pending[0] if pending else None)
-    if watch:
-        live_progress(int(watch))
 
     sessions = reads.learning_sessions(k, 200)
     if not sessions:
@@ -150,6 +118,7 @@ with shown_errors():
             else f"No learning sessions yet, and no {market} bars to learn from: {NEXT_STEPS}"
         )
         st.stop()
+    session_panel.follow(sessions)  # rows of the running ones; a start or an end is picked
     st.plotly_chart(charts.sessions_timeline(sessions), key="sessions_timeline")
     origins = {v.id: v.data_origin for v in reads.leaderboard(k)}
     st.dataframe(sessions_frame(sessions, origins), hide_index=True, key="sessions_table")

@@ -15,6 +15,7 @@ from dashboard.provenance import demo_warning, origin_label
 from dashboard.tables import headline_frame
 from dashboard.trust_panel import show_trust
 from engine.alerts.delivery import masked_url, webhook_url
+from engine.learner.records import ACTIVE
 from engine.metrics.catalog import CONVENTION, money
 
 st.title("Overview")
@@ -95,7 +96,7 @@ with shown_errors():
                 f"**#{last.id}** · {literal(f'{last.trigger} by {last.requested_by}')} · "
                 f"**{literal(last.status.replace('_', ' '))}**"
             )
-            if last.status in ("queued", "running"):
+            if last.status in ACTIVE:
                 st.caption(literal(last.message or last.stage))
             else:
                 st.markdown(literal(reads.session_story(k, last.id)))

@@ -149,11 +149,12 @@ with shown_errors():
     )
     if source == "live" and short:
         st.caption(f"Every chart below rests on {short}: not yet evidence.")
+    equity = charts.equity_figure(
+        {f"{ref} ({source})": (times, profits)}, initial_equity=initial, currency=currency
+    )
     st.plotly_chart(
         charts.for_source(
-            charts.equity_figure(
-                {f"{ref} ({source})": (times, profits)}, initial_equity=initial, currency=currency
-            ),
+            charts.equity_rules(equity, initial_equity=initial, currency=currency, times=times),
             source,
         ),
         key="perf_equity",

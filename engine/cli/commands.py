@@ -498,6 +498,12 @@ def cmd_sessions(args: argparse.Namespace) -> None:
     run(args)
 
 
+def cmd_cancel_session(args: argparse.Namespace) -> None:
+    from engine.cli.learning_commands import cmd_cancel_session as run
+
+    run(args)
+
+
 def cmd_session(args: argparse.Namespace) -> None:
     from engine.cli.learning_commands import cmd_session as run
 

@@ -153,6 +153,13 @@ def cmd_sessions(args: argparse.Namespace) -> None:
     _emit(args, sessions, text)
 
 
+def cmd_cancel_session(args: argparse.Namespace) -> None:
+    """Cancel a queued session now, or ask a running one to stop at its next fit boundary."""
+    with _desk(args) as desk:
+        request = desk.cancel_learning(args.session_id, actor=_actor(args), reason=args.reason)
+    _emit(args, request, request.message)
+
+
 def cmd_session(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         s = desk.learning_session(args.session_id)

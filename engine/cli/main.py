@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "train": "run one learning session now, with a progress bar",
     "sessions": "the history of learning sessions",
     "session": "one learning session: candidates, folds, baseline, outcome",
+    "cancel-session": "cancel a queued learning session, or stop a running one between fits",
     "signal": "the active model's signal for FILE's latest bar",
     "pause": "pause trading: every signal HOLD (paused, with the reason) until resumed",
     "resume": "resume trading after a pause (manual or automatic)",
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-wait", action="store_true", help="exit (code 3) when another instance holds the lease"
     )
     p["session"].add_argument("session_id", metavar="ID", type=int)
+    p["cancel-session"].add_argument("session_id", metavar="ID", type=int)
+    p["cancel-session"].add_argument("--reason", default="", help="why (kept in the audit)")
     p["dashboard"].add_argument("--port", type=int, default=8501, help="default 8501")
     p["dashboard"].add_argument(
         "--address", default="127.0.0.1", help="default 127.0.0.1 (this machine only)"
@@ -186,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         "sessions",
         "session",
+        "cancel-session",
         "signal",
         "doctor",
         "activate",

@@ -13,11 +13,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engine.audit import add_audit
 from engine.db.connection import Database
 from engine.db.schema import LearningSession, Lineage, ModelVersion, utcnow
-from engine.errors import NotFoundError
+from engine.errors import AurumError, NotFoundError
 
-FINAL = ("succeeded", "no_improvement", "failed")
+FINAL = ("succeeded", "no_improvement", "failed", "cancelled")
+# waiting or at work: "cancelling" is a running session asked to stop at its next fit boundary
+ACTIVE = ("queued", "running", "cancelling")
+RUNNING = ("running", "cancelling")
+ETA_BASIS_PERCENT = 8.0  # where the walk-forward fits begin: past it, at least one fit is done
 
 
 def candidate_name(candidate: Mapping[str, Any]) -> str:
@@ -87,6 +92,16 @@ class SessionInfo:
             return None
         end = self.finished_at or utcnow()
         return (end - self.started_at).total_seconds()
+
+    def seconds_left(self, now: datetime) -> float | None:
+        """Time a running session still needs, extrapolated from its share done since it
+        started; None until there is a basis (its first fit done) or once it has ended."""
+        if self.status not in RUNNING or self.started_at is None:
+            return None
+        elapsed = (now - self.started_at).total_seconds()
+        if self.percent <= ETA_BASIS_PERCENT or elapsed <= 0:
+            return None
+        return elapsed * (100.0 - min(self.percent, 100.0)) / self.percent
 
 
 def _info(row: LearningSession) -> SessionInfo:
@@ -209,7 +224,7 @@ def interrupted(db: Database, *, dead_holder: str | None = None) -> list[int]:
     with db.session() as s:
         rows = s.execute(
             select(LearningSession.id, LearningSession.runner).where(
-                LearningSession.status == "running"
+                LearningSession.status.in_(RUNNING)
             )
         ).all()
     if not rows:
@@ -229,15 +244,91 @@ def interrupted(db: Database, *, dead_holder: str | None = None) -> list[int]:
 
 
 def mark_interrupted(db: Database, session_ids: list[int], *, by: str) -> None:
-    """Close interrupted sessions as failed, saying so (they never finish on their own)."""
+    """Close interrupted sessions as failed, saying so (they never finish on their own); one
+    asked to cancel is closed as cancelled (it registered nothing: its process is gone)."""
     if not session_ids:
         return
     with db.session(write=True) as s:
         for row in s.scalars(
             select(LearningSession).where(
-                LearningSession.id.in_(session_ids), LearningSession.status == "running"
+                LearningSession.id.in_(session_ids), LearningSession.status.in_(RUNNING)
             )
         ):
+            if row.status == "cancelling":
+                row.status, row.finished_at = "cancelled", utcnow()
+                row.message = f"cancelled; its process stopped (closed by {by})"
+                continue
             row.status, row.finished_at = "failed", utcnow()
             row.error = row.error or "interrupted: the process running it stopped"
             row.message = f"interrupted (marked failed by {by})"
+
+
+class SessionCancelled(AurumError):
+    """A running session was asked to stop; raised at its next fit boundary, before anything is
+    registered (handled: `run_session` records it as cancelled)."""
+
+
+class SessionCancelRefused(AurumError):
+    """A cancel of a session that is already finished (its outcome stands)."""
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """What a cancel did: a queued session is cancelled at once; a running one stops at its
+    next fit boundary (status "cancelling" until then)."""
+
+    session_id: int
+    was: str
+    status: str
+
+    def message(self) -> str:
+        if self.status == "cancelled":
+            return f"Session #{self.session_id} cancelled before it started: nothing was trained."
+        return (
+            f"Session #{self.session_id} will stop after its current fit: it is recorded as "
+            "cancelled and registers nothing."
+        )
+
+
+def request_cancel(db: Database, session_id: int, *, actor: str, reason: str = "") -> CancelRequest:
+    """Cancel a queued session now, or ask a running one to stop between fits; audited in the
+    same transaction. A finished session is refused (its outcome stands)."""
+    with db.session(write=True) as s:
+        row = s.scalars(
+            select(LearningSession).where(LearningSession.id == session_id).with_for_update()
+        ).first()
+        if row is None:
+            raise NotFoundError(f"learning session #{session_id} does not exist")
+        was = row.status
+        if was not in ACTIVE:
+            raise SessionCancelRefused(
+                f"learning session #{session_id} is {was.replace('_', ' ')}: only a queued or "
+                "running session can be cancelled"
+            )
+        who = f"cancelled by {actor}" + (f": {reason}" if reason else "")
+        if was == "queued":
+            row.status, row.finished_at, row.message = "cancelled", utcnow(), who
+        elif was == "running":
+            row.status = "cancelling"
+        row.error = who
+        add_audit(s, actor, "learning.cancel", f"#{session_id}", {"was": was, "reason": reason})
+        return CancelRequest(session_id, was, row.status)
+
+
+def cancel_asked(db: Database, session_id: int) -> bool:
+    """Whether someone asked the running session to stop (read between its fits)."""
+    with db.session() as s:
+        status = s.scalar(select(LearningSession.status).where(LearningSession.id == session_id))
+    return status == "cancelling"
+
+
+def close_cancelled(db: Database, session_id: int, *, where: str, result: dict[str, Any]) -> None:
+    """Record a session that stopped on request: cancelled, with where it stopped; audited."""
+    with db.session(write=True) as s:
+        row = s.get(LearningSession, session_id)
+        if row is None:
+            raise NotFoundError(f"learning session #{session_id} does not exist")
+        row.status, row.finished_at = "cancelled", utcnow()
+        row.message = f"{row.error or 'cancelled'} (stopped {where}; nothing registered)"
+        row.result_json = json.dumps(result, default=str)
+        add_audit(s, "learner", "learning.cancelled", f"#{session_id}", {"stopped": where})

@@ -63,8 +63,13 @@ class _Tracker:
         self.timings: dict[str, float] = {}
         self._last_write = 0.0
         self._current = ""
+        self.last_percent = 0.0
 
-    def stage(self, name: str, percent: float) -> None:
+    def stage(self, name: str, percent: float, *, cancellable: bool = True) -> None:
+        """Start stage `name`; a session asked to stop stops here instead (unless the stage
+        is past the point of no return: registering)."""
+        if cancellable:
+            self.checkpoint(f"before {name}")
         now = time.perf_counter()
         if self._current:
             self.timings[self._current] = round(now - self.stage_started[self._current], 3)
@@ -73,6 +78,7 @@ class _Tracker:
         self.report(name, percent, force=True)
 
     def report(self, message: str, percent: float, *, force: bool = False) -> None:
+        self.last_percent = percent
         if self.callback:
             self.callback(message, percent)
         now = time.perf_counter()
@@ -86,8 +92,13 @@ class _Tracker:
             )
             self._last_write = now
 
+    def checkpoint(self, where: str) -> None:
+        """Stop here if someone asked this session to cancel (read from its record)."""
+        if records.cancel_asked(self.desk.db, self.session_id):
+            raise records.SessionCancelled(where)
+
     def close(self) -> None:
-        self.stage("", 1.0)
+        self.stage("", 1.0, cancellable=False)
 
 
 def run_session(
@@ -142,6 +153,13 @@ def run_session(
                 trigger=trigger,
                 config_json=config_json,
             )
+    except records.SessionCancelled as stop:
+        tracker.stage("", tracker.last_percent, cancellable=False)  # times the stage it left
+        records.close_cancelled(
+            desk.db, session_id, where=str(stop), result={"stage_seconds": tracker.timings}
+        )
+        message = f"cancelled {stop}; nothing registered"
+        return SessionOutcome(session_id, "cancelled", None, None, False, {}, message)
     except Exception as err:
         records.update(
             desk.db,
@@ -225,6 +243,7 @@ def _run(
         "oos_days": [d.date().isoformat() for d in days],
         "candidates": [candidate_summary(c, winner, days) for c in candidates],
     }
+    tracker.checkpoint("before recording the outcome")
     if winner is None:
         tracker.close()
         reason = "no candidate made enough out-of-sample trades to be ranked"
@@ -251,7 +270,7 @@ def _run(
         "reasons": decision.reasons,
         "evidence": decision.evidence,
     }
-    tracker.stage("registering the version", 0.98)
+    tracker.stage("registering the version", 0.98)  # the last point a cancel stops it
     info = _register(
         desk,
         model,
@@ -280,6 +299,7 @@ def _run(
         activated = refused is None
         outcome = outcome if activated else f"promoted, but activation refused: {refused}"
     tracker.close()
+    late = records.cancel_asked(desk.db, session_id)  # asked while it registered: too late
     summary.update(
         stage_seconds=tracker.timings,
         selected_features=selected,
@@ -293,7 +313,9 @@ def _run(
         version_id=info.id,
         result_json=summary,
         finished_at=utcnow(),
-        message=f"registered {info.ref}; {outcome}",
+        error="",
+        message=f"registered {info.ref}; {outcome}"
+        + ("; the cancel came after registration had begun" if late else ""),
     )
     metrics = {k: v for k, v in winner.metrics.items() if isinstance(v, float | int)}
     return SessionOutcome(
@@ -336,6 +358,7 @@ def _evaluate_all(
             0.08 + 0.77 * done / len(tasks),
             force=True,
         )
+        tracker.checkpoint(f"after {done}/{len(tasks)} fits")
 
     try:
         fits = run_all(

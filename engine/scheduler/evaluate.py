@@ -24,6 +24,7 @@ from engine.db.schema import (
     TriggerCheck,
     utcnow,
 )
+from engine.learner.records import ACTIVE
 from engine.triggers import (
     TriggerResult,
     change_trigger,
@@ -188,7 +189,7 @@ def _markets_and_active(desk: Any, default: Market) -> tuple[list[Market], dict[
 def _session_states(desk: Any, markets: list[Market]) -> dict[Market, _SessionState]:
     """Last session start, newest data window and whether one is queued or running, per market
     (one grouped query). With one market, every session counts for it, as before markets."""
-    waiting = case((LearningSession.status.in_(("queued", "running")), 1), else_=0)
+    waiting = case((LearningSession.status.in_(ACTIVE), 1), else_=0)
     with desk.db.session() as s:
         rows = s.execute(
             select(

@@ -110,3 +110,21 @@ def test_a_bad_file_is_refused_with_line_numbers_and_nothing_written(
 def test_train_without_bars_says_what_to_do(home: Path, capsys: pytest.CaptureFixture[str]):
     code, _, err = run(capsys, "train", "--home", str(home))
     assert code == 1 and "aurum import-bars" in err
+
+
+def test_cancel_session_cancels_a_queued_session_and_refuses_a_finished_one(
+    home: Path, capsys: pytest.CaptureFixture[str]
+):
+    h = str(home)
+    assert run(capsys, "train", "--queue", "--home", h, "--actor", "ops")[0] == 0
+    code, out, _ = run(
+        capsys, "cancel-session", "1", "--home", h, "--actor", "ops", "--reason", "typo", "--json"
+    )
+    assert code == 0
+    assert json.loads(out) == {"session_id": 1, "was": "queued", "status": "cancelled"}
+    sessions = json.loads(run(capsys, "sessions", "--home", h, "--json")[1])
+    assert [(s["id"], s["status"], s["message"]) for s in sessions] == [
+        (1, "cancelled", "cancelled by ops: typo")
+    ]
+    code, _, err = run(capsys, "cancel-session", "1", "--home", h)
+    assert code == 1 and "session #1 is cancelled" in err

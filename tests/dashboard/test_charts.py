@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -190,7 +191,7 @@ def test_folds_chart_shows_net_result_and_win_rate_percent():
 
 
 def test_baseline_chart_pairs_each_candidate_with_the_random_and_the_strongest_baseline():
-    cands = [
+    cands: list[dict[str, Any]] = [
         {"algorithm": "rf", "winner": True, "metrics": {"expectancy": 2.0}},
         {"algorithm": "lr", "metrics": {"expectancy": -0.5}},
     ]
@@ -240,3 +241,118 @@ def test_coverage_marks_days_without_bars():
     assert np.array_equal(
         np.array(bars.marker.color), np.array([charts.GOLD, charts.RED, charts.RED, charts.GOLD])
     )
+
+
+# --- chart rules: reference lines, round ticks, money, UTC times, one y-axis per panel -------
+
+
+def layout_of(fig) -> dict:
+    return fig.to_plotly_json()["layout"]
+
+
+def lines(fig) -> list[tuple[str, float]]:
+    """Each horizontal reference line as (its y-axis, its value)."""
+    return [(s["yref"], s["y0"]) for s in layout_of(fig).get("shapes", []) if s["y0"] == s["y1"]]
+
+
+def axes(fig, kind: str) -> dict[str, dict]:
+    return {k: v for k, v in layout_of(fig).items() if k.startswith(kind)}
+
+
+def one_y_axis_per_panel(fig) -> bool:
+    return not any("overlaying" in axis for axis in axes(fig, "yaxis").values())
+
+
+def no_sub_second_ticks(axis: dict) -> bool:
+    formats = [stop["value"] for stop in axis.get("tickformatstops", [])]
+    return axis.get("type") == "date" and bool(formats) and not any("%L" in f for f in formats)
+
+
+FOLDS = [
+    {"fold": 1, "test_start": "2026-01-01T00:00", "net_profit": 12.5, "win_rate": 0.5},
+    {"fold": 2, "test_start": "2026-01-08T00:00", "net_profit": -3.0, "win_rate": 0.25},
+]
+
+
+def test_rolling_has_a_panel_each_with_the_50_percent_and_the_break_even_lines():
+    fig = charts.rolling_figure(TIMES, PROFITS, window=3)
+    assert one_y_axis_per_panel(fig)
+    assert [(t.yaxis, t.name.split(",")[0]) for t in fig.data] == [
+        ("y", "win rate"),
+        ("y2", "profit factor"),
+    ]
+    assert lines(fig) == [("y", 50.0), ("y2", 1.0)]
+    rate = axes(fig, "yaxis")["yaxis"]
+    assert (rate["range"], rate["dtick"], rate["ticksuffix"]) == ([0, 100], 25, " %")
+    assert no_sub_second_ticks(axes(fig, "xaxis")["xaxis2"])
+
+
+def test_folds_show_money_and_win_rate_in_panels_of_their_own():
+    fig = charts.folds_figure(FOLDS, "EUR")
+    assert one_y_axis_per_panel(fig)
+    net, rate = axes(fig, "yaxis")["yaxis"], axes(fig, "yaxis")["yaxis2"]
+    assert (net["title"]["text"], net["tickformat"]) == ("net result (EUR)", ",.0f")
+    assert (rate["range"], rate["dtick"], rate["title"]["text"]) == ([0, 100], 25, "win rate (%)")
+    assert lines(fig) == [("y2", 50.0)]
+
+
+def test_the_baseline_chart_draws_break_even():
+    cands = [{"algorithm": "rf", "metrics": {"expectancy": 2.0, "baseline_expectancy": -1.0}}]
+    fig = charts.baseline_figure(cands, "EUR")
+    assert lines(fig) == [("y", 0.0)]
+    assert layout_of(fig)["annotations"][0]["text"] == "break-even after costs"
+
+
+def test_account_equity_starts_from_a_labelled_starting_balance_line():
+    fig = charts.equity_figure({"v1 (live)": (TIMES, PROFITS)}, initial_equity=1000.0)
+    fig = charts.equity_rules(fig, initial_equity=1000.0, currency="USD", times=TIMES)
+    assert lines(fig) == [("y", 1000.0)]
+    assert layout_of(fig)["annotations"][0]["text"] == "starting balance $1,000.00"
+    y = axes(fig, "yaxis")["yaxis"]
+    assert (y["title"]["text"], y["tickformat"]) == ("equity (USD)", ",.0f")
+    assert no_sub_second_ticks(axes(fig, "xaxis")["xaxis"])
+
+
+def test_metrics_history_recorded_milliseconds_apart_is_read_on_an_hour_wide_axis():
+    """Versions' metrics are recorded a few milliseconds apart: the axis once ticked in ms."""
+    history = [
+        {"source": "backtest", "name": "profit_factor", "value": v, "trades": 10,
+         "recorded_at": T0 + timedelta(milliseconds=ms)}
+        for v, ms in ((1.3, 0), (1.4, 5))
+    ]  # fmt: skip
+    fig = charts.metrics_history_figure(history, "profit_factor")
+    x = axes(fig, "xaxis")["xaxis"]
+    assert x["range"] == ["2026-03-02T07:30:00", "2026-03-02T08:30:00"]
+    assert no_sub_second_ticks(x) and x["hoverformat"] == "%Y-%m-%d %H:%M UTC"
+    assert lines(fig) == [("y", 1.0)]
+    rate = charts.metrics_history_figure(
+        [{**h, "name": "win_rate", "value": 0.5} for h in history], "win_rate"
+    )
+    assert lines(rate) == [("y", 50.0)]
+
+
+def test_sessions_timeline_has_a_utc_date_axis():
+    fig = charts.sessions_timeline([session(1, "succeeded", 5), session(2, "cancelled", 1)])
+    assert [t.name for t in fig.data] == ["succeeded", "cancelled"]
+    assert no_sub_second_ticks(axes(fig, "xaxis")["xaxis"])
+
+
+def test_trust_sparkline_has_the_starting_balance_and_one_axis_per_panel():
+    from dashboard.trust_chart import trust_sparkline
+
+    fig = trust_sparkline(TIMES, PROFITS, band=None, initial_equity=1000.0, currency="EUR")
+    assert one_y_axis_per_panel(fig)
+    assert lines(fig) == [("y", 1000.0)]
+    assert layout_of(fig)["annotations"][0]["text"] == "starting balance €1,000.00"
+    assert axes(fig, "yaxis")["yaxis"]["title"]["text"] == "equity (EUR)"
+    assert no_sub_second_ticks(axes(fig, "xaxis")["xaxis2"])
+
+
+def test_the_price_chart_never_ticks_in_milliseconds():
+    from dashboard.price_chart import price_figure
+    from engine.data.synthetic import generate_bars
+
+    bars = generate_bars(start="2026-01-05", n_bars=30, seed=1)
+    fig = price_figure(bars, {}, title="XAUUSD M5")
+    formats = [stop["value"] for stop in axes(fig, "xaxis")["xaxis"]["tickformatstops"]]
+    assert formats and not any("%L" in f for f in formats)  # the axis is dated by its candles
