@@ -155,3 +155,19 @@ def test_inconsistent_risk_keys_are_refused_naming_them(values: dict, message: s
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         validate({"risk": values}, source="test")
     assert Phase3Config().risk.sizing == "fixed_lots"  # the default trades what backtests do
+
+
+def test_money_in_the_reasons_is_in_the_account_currency():
+    risk = PERCENT.model_copy(update={"max_open_risk_percent": 2.0})
+    got = position_size(
+        stop_distance=3.20,
+        balance=Balance(10_000.0, "reported"),
+        open_risk=150.0,
+        risk=risk,
+        costs=NO_COSTS,
+        currency="EUR",
+    )
+    assert got.note == (
+        "1% of balance €10,000.00 (reported) = €100.00 at €320.00 per lot; cut to the €50.00 "
+        "left under risk.max_open_risk_percent → 0.15 lots"
+    )
