@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
-from engine.metrics.catalog import CONVENTION, METRICS
+from engine.metrics.catalog import BASELINE_UNITS, CONVENTION, METRICS, unit_of
 from engine.triggers import live_performance
 
 
@@ -94,11 +94,8 @@ def build_report(desk: Any) -> dict[str, Any]:
     )
 
 
-MONEY_FIGURES = frozenset(
-    {"baseline_expectancy", "baseline_net_profit", "strongest_baseline_expectancy"}
-    | {name for name, spec in METRICS.items() if spec.unit == "currency"}
-)
-COUNT_FIGURES = frozenset({"trades"} | {n for n, s in METRICS.items() if s.unit == "count"})
+MONEY_FIGURES = frozenset(n for n in (*METRICS, *BASELINE_UNITS) if unit_of(n) == "currency")
+COUNT_FIGURES = frozenset(n for n in METRICS if unit_of(n) == "count")
 
 
 def published(figures: Mapping[str, Any]) -> dict[str, Any]:

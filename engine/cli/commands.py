@@ -270,11 +270,12 @@ def cmd_show(args: argparse.Namespace) -> None:
         if v.description:
             lines += ["description:", *[f"  {line}" for line in v.description.splitlines()]]
         lines.append("metrics (backtest, out of sample):")
-        lines += [
-            f"  {k:<22}{fmt_dsr(v.metrics) if k == 'dsr' else fmt_metric(k, val, currency)}"
+        shown = [
+            (f"  {k}", fmt_dsr(v.metrics) if k == "dsr" else fmt_metric(k, val, currency))
             for k, val in v.metrics.items()
             if k != "dsr_trials"
         ]
+        lines.append(pairs(shown))
         for d in decisions:
             lines.append(f"decision #{d.id}: {d.decision} — compared {d.basis}")
             lines += [f"  - {r}" for r in d.reasons]

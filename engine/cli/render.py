@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.metrics.catalog import METRICS, money
+from engine.metrics.catalog import money, unit_of
 
 
 def fmt_metric(name: str, value: float | None, currency: str = "USD") -> str:
@@ -17,7 +17,7 @@ def fmt_metric(name: str, value: float | None, currency: str = "USD") -> str:
         return "—"
     if isinstance(value, float) and math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    unit = METRICS[name].unit if name in METRICS else ""
+    unit = unit_of(name)
     if unit in {"fraction", "probability"}:
         return f"{value * 100:.1f} %"
     if unit == "percent":

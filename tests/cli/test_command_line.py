@@ -232,7 +232,10 @@ def test_config_set_reports_the_change_as_json(home: Path, capsys: pytest.Captur
 @pytest.fixture
 def served(home: Path, small_model: object) -> Path:
     with Desk.open(str(home)) as desk:
-        desk.registry.register(small_model, spec(expectancy=-3.4567, net_profit=-1234.5678))
+        desk.registry.register(
+            small_model,
+            spec(expectancy=-3.4567, net_profit=-1234.5678, baseline_net_profit=-2086.054),
+        )
         desk.registry.activate(1, actor="test", reason="report")
     return home
 
@@ -250,6 +253,13 @@ def test_money_is_signed_before_the_currency_symbol(
     h = str(served)
     code, out, _ = run(capsys, "models", "--home", h)
     assert code == 0 and "-$3.46" in out and "$-" not in out
+    code, out, _ = run(capsys, "show", "1", "--home", h)
+    shown = out[out.index("metrics (backtest") :].splitlines()[1:4]
+    assert shown == [
+        "  expectancy           -$3.46",
+        "  net_profit           -$1,234.57",
+        "  baseline_net_profit  -$2,086.05",  # a baseline's money is money too
+    ]
     assert run(capsys, "config", "set", "account.currency", "EUR", "--home", h)[0] == 0
     code, out, _ = run(capsys, "models", "--home", h)
     assert "-€3.46" in out and "€-" not in out and "$" not in out.split("Money in")[0]
