@@ -4,6 +4,8 @@ Returned as JSON-ready data and written to logs/phase3_report_<UTC time>.json.""
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from sqlalchemy import select
 
 from engine.jsonable import to_jsonable
 from engine.learner.records import ACTIVE
-from engine.metrics.catalog import CONVENTION
+from engine.metrics.catalog import BASELINE_UNITS, CONVENTION, METRICS, unit_of
 from engine.triggers import live_performance
 
 
@@ -57,9 +59,9 @@ def build_report(desk: Any) -> dict[str, Any]:
                 "algorithm": active.algorithm,
                 "status": active.status,
                 "trained_to": active.train_end,
-                "backtest": active.metrics,
-                "live": live,
-                "live_by_session": _by_session(desk, active.id),
+                "backtest": published(active.metrics),
+                "live": published(live),
+                "live_by_session": [published(r) for r in _by_session(desk, active.id)],
             },
             "model_registry": {
                 "versions": counts["versions"],
@@ -91,6 +93,26 @@ def build_report(desk: Any) -> dict[str, Any]:
             "conventions": f"{CONVENTION}; money in {cfg.account.currency}; times UTC",
         }
     )
+
+
+MONEY_FIGURES = frozenset(n for n in (*METRICS, *BASELINE_UNITS) if unit_of(n) == "currency")
+COUNT_FIGURES = frozenset(n for n in METRICS if unit_of(n) == "count")
+
+
+def published(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """Figures as the report shows them: money rounded to cents, counts as whole numbers,
+    the rest as computed (infinite and unknown values stay as they are)."""
+    out = dict(figures)
+    for name, value in figures.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not math.isfinite(value):
+            continue
+        if name in MONEY_FIGURES:
+            out[name] = round(float(value), 2) + 0.0  # never -0.0
+        elif name in COUNT_FIGURES:
+            out[name] = int(value)
+    return out
 
 
 def session_story(desk: Any, session: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from engine.cli.commands import _desk, _progress
 from engine.cli.main import _actor, _emit
 from engine.cli.render import fmt_metric, table
+from engine.metrics.catalog import money
 
 HEADLINE = (
     "trades",
@@ -75,9 +76,10 @@ def cmd_backtest(args: argparse.Namespace) -> None:
             _emit(args, {"id": run_id, "status": "queued"}, lambda: _queued(run_id, leader))
             return
         run = desk.backtest(request, actor=_actor(args), progress=_progress)
+        currency = desk.config().account.currency
     if run.warning and args.json:  # said in the text itself otherwise
         print(f"WARNING: {run.warning}", file=sys.stderr)
-    _emit(args, run, lambda: "\n".join(run_lines(run)))
+    _emit(args, run, lambda: "\n".join(run_lines(run, currency)))
 
 
 def _queued(run_id: int, leader: str | None) -> str:
@@ -88,19 +90,20 @@ def _queued(run_id: int, leader: str | None) -> str:
     )
 
 
-def run_lines(run: Any) -> list[str]:
-    """One run in words: what was replayed, with which costs, its metrics, the in-sample flag."""
+def run_lines(run: Any, currency: str = "USD") -> list[str]:
+    """One run in words: what was replayed, with which costs, its metrics, the in-sample flag
+    (money in `currency`, account.currency)."""
     first = f"{run.first_bar:%Y-%m-%d %H:%M}" if run.first_bar else "?"
     last = f"{run.last_bar:%Y-%m-%d %H:%M}" if run.last_bar else "?"
     lines = [
         f"backtest run #{run.id}: {run.version_ref} on {run.symbol} {run.timeframe}, "
         f"{first} → {last} UTC ({run.bars:,} bars): {run.status} — {run.error or run.message}",
-        "costs: " + cost_words(run.costs, run.overrides),
+        "costs: " + cost_words(run.costs, run.overrides, currency),
     ]
     if run.warning:
         lines.insert(0, f"!!! {run.warning}")
     if run.status == "succeeded":
-        values = [fmt_metric(k, run.metrics.get(k)) for k in HEADLINE]
+        values = [fmt_metric(k, run.metrics.get(k), currency) for k in HEADLINE]
         lines.append(
             table(
                 ["trades", "net", "win rate", "PF", "expect.", "Sharpe", "max DD %", "PSR"],
@@ -116,7 +119,7 @@ def run_lines(run: Any) -> list[str]:
     return lines
 
 
-def cost_words(costs: dict[str, float], overrides: dict[str, float]) -> str:
+def cost_words(costs: dict[str, float], overrides: dict[str, float], currency: str = "USD") -> str:
     """The costs a run paid, saying which were changed for it."""
     spread = (
         f"{overrides['spread_points']:g} points on every trade (changed)"
@@ -126,7 +129,8 @@ def cost_words(costs: dict[str, float], overrides: dict[str, float]) -> str:
     changed = {k: " (changed)" if k in overrides else "" for k in costs}
     return (
         f"spread {spread}, slippage {costs.get('slippage_points', 0):g} points per fill"
-        f"{changed.get('slippage_points', '')}, commission ${costs.get('commission_per_lot', 0):g}"
+        f"{changed.get('slippage_points', '')}, commission "
+        f"{money(costs.get('commission_per_lot', 0), currency)}"
         f" per lot{changed.get('commission_per_lot', '')}, {costs.get('lot_size', 0):g} lot"
     )
 
@@ -134,6 +138,7 @@ def cost_words(costs: dict[str, float], overrides: dict[str, float]) -> str:
 def cmd_backtests(args: argparse.Namespace) -> None:
     with _desk(args) as desk:
         runs = desk.backtest_runs(args.version, limit=args.limit)
+        currency = desk.config().account.currency
 
     def text() -> str:
         if not runs:
@@ -148,7 +153,7 @@ def cmd_backtests(args: argparse.Namespace) -> None:
                 else "—",
                 r.status if r.finished else f"{r.status} {r.percent:.0f} %",
                 r.trades if r.status == "succeeded" else "—",
-                fmt_metric("net_profit", r.metrics.get("net_profit")),
+                fmt_metric("net_profit", r.metrics.get("net_profit"), currency),
                 fmt_metric("sharpe", r.metrics.get("sharpe")),
                 f"IN-SAMPLE {r.in_sample_percent:.1f} %" if r.in_sample else "out of sample",
                 ", ".join(f"{k} {v:g}" for k, v in r.overrides.items()) or "desk costs",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.cli.main import _actor, _emit
-from engine.cli.render import fmt_dsr, fmt_metric, table
+from engine.cli.render import fmt_dsr, fmt_metric, pairs, table
 from engine.services import Desk, init_home
 
 LEADERBOARD_METRICS = (
@@ -270,11 +270,12 @@ def cmd_show(args: argparse.Namespace) -> None:
         if v.description:
             lines += ["description:", *[f"  {line}" for line in v.description.splitlines()]]
         lines.append("metrics (backtest, out of sample):")
-        lines += [
-            f"  {k:<22}{fmt_dsr(v.metrics) if k == 'dsr' else fmt_metric(k, val, currency)}"
+        shown = [
+            (f"  {k}", fmt_dsr(v.metrics) if k == "dsr" else fmt_metric(k, val, currency))
             for k, val in v.metrics.items()
             if k != "dsr_trials"
         ]
+        lines.append(pairs(shown))
         for d in decisions:
             lines.append(f"decision #{d.id}: {d.decision} — compared {d.basis}")
             lines += [f"  - {r}" for r in d.reasons]
@@ -395,21 +396,22 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     def text() -> str:
         status = report["phase3_status"]
-        lines = [
-            f"active model            {status['active_model'] or 'none'}",
-            f"versions                {status['registered_versions']}",
-            f"trades logged           {status['logged_trades']}",
+        rows: list[tuple[str, str]] = [
+            ("active model", status["active_model"] or "none"),
+            ("versions", str(status["registered_versions"])),
+            ("trades logged", str(status["logged_trades"])),
         ]
         live = (report.get("active_model") or {}).get("live") or {}
         for key in LEADERBOARD_METRICS:
             if key in live:
                 value = float("inf") if live[key] == "inf" else live[key]
-                lines.append(f"live {key:<18}{fmt_metric(key, value, currency)}")
+                rows.append((f"live {key}", fmt_metric(key, value, currency)))
         if live:
-            lines.append(f"live {'dsr':<18}{fmt_dsr(live)}")
+            rows.append(("live dsr", fmt_dsr(live)))
         story = ((report.get("adaptive_learning") or {}).get("last_session") or {}).get("story")
         if story:
-            lines.append(f"last session            {story}")
+            rows.append(("last session", story))
+        lines = [pairs(rows)]
         lines += [f"- {r}" for r in report["recommendations"]] + [f"written to {path}"]
         lines.append(report["conventions"])
         return "\n".join(lines)
@@ -580,8 +582,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def cmd_dashboard(args: argparse.Namespace) -> None:
     """Run `streamlit run dashboard/app.py`; the app hosts the services when none is running."""
     import os
-    import subprocess
 
+    from engine.cli.child_server import run_child
     from engine.home import PROJECT_ROOT, resolve_home
 
     app = PROJECT_ROOT / "dashboard" / "app.py"
@@ -613,10 +615,7 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
         "--browser.gatherUsageStats=false",
         "--client.toolbarMode=viewer",
     ]
-    try:
-        code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)
-    except KeyboardInterrupt:
-        code = 0
+    code = run_child(command, env=env, cwd=PROJECT_ROOT)
     if code:
         raise SystemExit(code)
 

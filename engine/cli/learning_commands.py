@@ -183,17 +183,46 @@ def cmd_session(args: argparse.Namespace) -> None:
     _emit(args, s, text)
 
 
+MT5_CLOCK_WARNING = (
+    "{file} is an MT5 export read without --tz: its times were taken as UTC, but MT5 writes "
+    "the broker's server time (often NY+7, i.e. UTC+2 in winter and UTC+3 in summer), so the "
+    "bar time and the time-of-day features may be hours off. Give --tz (e.g. --tz NY+7; "
+    "docs/TIME_ZONES.md says how to tell)."
+)
+
+
 def cmd_signal(args: argparse.Namespace) -> None:
+    import sys
+    from dataclasses import asdict
+
     from engine.controls.serving import account_report
     from engine.data.importers import read_bars
+    from engine.metrics.catalog import money
 
     account = account_report(args.balance, args.open_risk)
     with _desk(args) as desk:
         timeframe = args.timeframe or desk.config().learning.timeframe
-        bars = read_bars(
-            args.file, timeframe=timeframe, fmt=args.fmt, tz=args.tz, ambiguous=args.ambiguous
-        ).frame
-        signal = desk.signal(bars, lineage=args.lineage, account=account)
+        parsed = read_bars(
+            args.file,
+            timeframe=timeframe,
+            fmt=args.fmt,
+            tz=args.tz or "UTC",
+            ambiguous=args.ambiguous,
+        )
+        signal = desk.signal(parsed.frame, lineage=args.lineage, account=account)
+        version = desk.registry.get(signal.version_id)
+        currency = desk.config().account.currency
+    warning = (
+        MT5_CLOCK_WARNING.format(file=args.file)
+        if parsed.source_format == "mt5" and args.tz is None
+        else None
+    )
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr)
+
+    def data() -> dict[str, Any]:
+        where = {"lineage": version.lineage, "symbol": version.symbol, "timeframe": timeframe}
+        return {**where, **asdict(signal), "time_zone": args.tz or "UTC", "warning": warning}
 
     def text() -> str:
         levels = ""
@@ -207,7 +236,7 @@ def cmd_signal(args: argparse.Namespace) -> None:
             )
         size = ""
         if signal.lots:
-            at_risk = "unknown" if signal.risk_money is None else f"{signal.risk_money:,.2f}"
+            at_risk = "unknown" if signal.risk_money is None else money(signal.risk_money, currency)
             size = f"  {signal.lots:g} lots, {at_risk} at risk"
         return (
             f"{signal.side} {signal.confidence * 100:.1f} % (long {signal.p_long:.3f}, short "
@@ -218,7 +247,7 @@ def cmd_signal(args: argparse.Namespace) -> None:
             + sizing
         )
 
-    _emit(args, signal, text)
+    _emit(args, data, text)
 
 
 def version_detail_lines(details: dict[str, Any], currency: str = "USD") -> list[str]:

@@ -88,11 +88,41 @@ def _emit(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
         print(text())
 
 
+COMMON_OPTIONS = ("home", "actor")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    """--home and --actor, taken before or after the command name (`aurum --home D models`
+    = `aurum models --home D`). Their default is SUPPRESS so that a subcommand's parser, which
+    argparse runs after the main one, does not overwrite a value given earlier with None;
+    `main` fills in None for options not given anywhere."""
+    parser.add_argument(
+        "--home",
+        default=argparse.SUPPRESS,
+        help="folder for database, models, config, logs (or AURUM_HOME)",
+    )
+    parser.add_argument(
+        "--actor",
+        default=argparse.SUPPRESS,
+        help="name recorded in the audit trail (default cli:<user>)",
+    )
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line; --home/--actor given at any level (the last one wins)."""
+    args = build_parser().parse_args(argv)
+    for name in COMMON_OPTIONS:
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aurum", description="Aurum: the XAUUSD model desk.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", help="folder for database, models, config, logs (or AURUM_HOME)")
-    common.add_argument("--actor", help="name recorded in the audit trail (default cli:<user>)")
+    _add_common(common)
+    parser = argparse.ArgumentParser(
+        prog="aurum", description="Aurum: the XAUUSD model desk.", parents=[common]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p: dict[str, argparse.ArgumentParser] = {
         name: sub.add_parser(name, help=help_, description=help_, parents=[common])
@@ -164,7 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     sig.add_argument("file", metavar="FILE", help="recent bars (MT5 export or CSV)")
     sig.add_argument("--timeframe", help="the file's timeframe (default: learning.timeframe)")
     sig.add_argument("--format", dest="fmt", choices=["mt5", "csv"], help="default: detect")
-    sig.add_argument("--tz", default="UTC", help=TZ_HELP)
+    sig.add_argument(
+        "--tz",
+        help=TZ_HELP + " (an MT5 file read without it is warned about: MT5 writes server time)",
+    )
     sig.add_argument("--ambiguous", choices=["earlier", "later"], help=AMBIGUOUS_HELP)
     sig.add_argument("--lineage", help="which lineage's active model (if several)")
     sig.add_argument(
@@ -289,13 +322,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BROKEN_PIPE_EXIT = 141
+"""The exit code of a command whose reader went away (`aurum models | head`): 128 + SIGPIPE,
+what the shell reports for `cat` or `git log` cut short the same way."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     from engine.cli import commands
 
     handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
     try:
         handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        return _reader_gone()
     except AurumError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -303,6 +344,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _reader_gone() -> int:
+    """Stop quietly when the reader of stdout closed it (`| head`): what is still buffered has
+    nowhere to go, so stdout is pointed at /dev/null before Python flushes it at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a file descriptor (captured in tests): nothing is flushed at exit
+    finally:
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.metrics.catalog import METRICS, money
+from engine.metrics.catalog import money, unit_of
 
 
 def fmt_metric(name: str, value: float | None, currency: str = "USD") -> str:
@@ -16,7 +17,7 @@ def fmt_metric(name: str, value: float | None, currency: str = "USD") -> str:
         return "—"
     if isinstance(value, float) and math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    unit = METRICS[name].unit if name in METRICS else ""
+    unit = unit_of(name)
     if unit in {"fraction", "probability"}:
         return f"{value * 100:.1f} %"
     if unit == "percent":
@@ -47,4 +48,18 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def pairs(rows: Sequence[tuple[str, str]], *, width: int = 100) -> str:
+    """`label  value` lines with every value starting in the same column; a long value is
+    wrapped to `width` columns, its further lines starting in that column too."""
+    column = max((len(label) for label, _ in rows), default=0) + 2
+    lines = []
+    for label, value in rows:
+        wrapped = textwrap.wrap(
+            value, max(width - column, 20), break_long_words=False, break_on_hyphens=False
+        ) or [""]
+        lines.append(f"{label:<{column}}{wrapped[0]}".rstrip())
+        lines += [" " * column + more for more in wrapped[1:]]
     return "\n".join(lines)

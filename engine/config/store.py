@@ -106,7 +106,7 @@ def set_key(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
         if not isinstance(node_known, dict) or part not in node_known:
             raise ConfigError(f"unknown config key {dotted!r}: `aurum config show` lists every key")
         node_known = node_known[part]
-    if isinstance(node_known, dict):
+    if isinstance(node_known, dict) and len(parts) == 1:  # a dict inside a section is a value
         raise ConfigError(f"{dotted!r} is a section; set one of its keys, e.g. {dotted}.<key>")
     updated = json.loads(json.dumps(data))
     node = updated

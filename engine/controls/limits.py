@@ -19,6 +19,7 @@ from engine.config.schema import Phase3Config
 from engine.controls.pause import PauseState
 from engine.db.connection import Database
 from engine.db.schema import Trade
+from engine.metrics.catalog import money
 
 DAILY_LOSS = "daily_loss_limit"
 DRAWDOWN = "max_drawdown_pct"
@@ -55,8 +56,8 @@ def daily_loss_breach(loss: float, limit: float, day: str, currency: str) -> Lim
         DAILY_LOSS,
         round(loss, 2),
         limit,
-        f"daily loss limit: live trades closed on {day} (UTC) lost {loss:,.2f} {currency}, "
-        f"limit {limit:,.2f} (risk.daily_loss_limit)",
+        f"daily loss limit: live trades closed on {day} (UTC) lost {money(loss, currency)}, "
+        f"limit {money(limit, currency)} (risk.daily_loss_limit)",
     )
 
 
@@ -72,8 +73,8 @@ def drawdown_breach(
         DRAWDOWN,
         round(pct, 4),
         limit_pct,
-        f"maximum drawdown: live equity {now:,.2f} {currency} is {pct:.2f}% below its peak "
-        f"{peak:,.2f}, limit {limit_pct:g}% (risk.max_drawdown_pct)",
+        f"maximum drawdown: live equity {money(now, currency)} is {pct:.2f}% below its peak "
+        f"{money(peak, currency)}, limit {limit_pct:g}% (risk.max_drawdown_pct)",
     )
 
 

@@ -49,6 +49,7 @@ class ControlSettings:
     risk: RiskConfig
     costs: CostsConfig
     initial_balance: float
+    currency: str = "USD"  # account.currency: how money in the sizing reasons is written
 
 
 def controlled_signal(
@@ -77,6 +78,7 @@ def controlled_signal(
         open_risk=account.open_risk,
         risk=settings.risk,
         costs=settings.costs,
+        currency=settings.currency,
     )
     if size.hold:
         return _held(signal, f"{signal.side} held: {size.note.removeprefix('HOLD: ')}")
@@ -117,7 +119,9 @@ class TradingControls:
         if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
         cfg = self.desk.config()
-        settings = ControlSettings(cfg.risk, cfg.costs, cfg.account.initial_balance)
+        settings = ControlSettings(
+            cfg.risk, cfg.costs, cfg.account.initial_balance, cfg.account.currency
+        )
         self._cached = (stamp, settings)
         return settings
 

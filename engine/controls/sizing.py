@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from engine.backtest.costs import POINT
 from engine.config.risk import RiskConfig
 from engine.config.schema import CostsConfig
+from engine.metrics.catalog import money
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ def position_size(
     open_risk: float | None,
     risk: RiskConfig,
     costs: CostsConfig,
+    currency: str = "USD",
 ) -> PositionSize:
-    """The size of one BUY/SELL signal under the `risk` section (see the module docstring)."""
+    """The size of one BUY/SELL signal under the `risk` section (see the module docstring);
+    money in the reasons is written in `currency` (account.currency)."""
     if stop_distance is None or not math.isfinite(stop_distance) or stop_distance <= 0:
         if risk.sizing == "risk_percent" or risk.max_open_risk_percent > 0:
             return _hold("the signal has no stop-loss, so its risk cannot be sized")
@@ -69,16 +72,16 @@ def position_size(
         budget = balance.amount * risk.risk_percent / 100
         wanted = budget / per_lot
         why = (
-            f"{risk.risk_percent:g}% of balance {balance.amount:,.2f} ({balance.source}) = "
-            f"{budget:,.2f} at {per_lot:,.2f} per lot"
+            f"{risk.risk_percent:g}% of balance {money(balance.amount, currency)} "
+            f"({balance.source}) = {money(budget, currency)} at {money(per_lot, currency)} per lot"
         )
     if risk.max_open_risk_percent > 0:
-        room = _open_risk_room(balance, open_risk, risk)
+        room = _open_risk_room(balance, open_risk, risk, currency)
         if isinstance(room, str):
             return _hold(room)
         if room / per_lot < wanted:
             wanted = room / per_lot
-            why += f"; cut to the {room:,.2f} left under risk.max_open_risk_percent"
+            why += f"; cut to the {money(room, currency)} left under risk.max_open_risk_percent"
     if wanted > risk.max_lots:
         wanted, why = risk.max_lots, why + f"; capped at risk.max_lots {risk.max_lots:g}"
     lots = round_down(wanted, risk.lot_step)
@@ -89,7 +92,9 @@ def position_size(
     return PositionSize(lots, round(lots * per_lot, 2), f"{why} → {lots:g} lots")
 
 
-def _open_risk_room(balance: Balance, open_risk: float | None, risk: RiskConfig) -> float | str:
+def _open_risk_room(
+    balance: Balance, open_risk: float | None, risk: RiskConfig, currency: str
+) -> float | str:
     """Money a new position may still put at risk, or why there is none."""
     if open_risk is None:
         return (
@@ -100,8 +105,9 @@ def _open_risk_room(balance: Balance, open_risk: float | None, risk: RiskConfig)
     room = cap - open_risk
     if room <= 0:
         return (
-            f"open risk {open_risk:,.2f} already uses the limit {cap:,.2f} "
-            f"(risk.max_open_risk_percent {risk.max_open_risk_percent:g}% of {balance.amount:,.2f})"
+            f"open risk {money(open_risk, currency)} already uses the limit "
+            f"{money(cap, currency)} (risk.max_open_risk_percent "
+            f"{risk.max_open_risk_percent:g}% of {money(balance.amount, currency)})"
         )
     return room
 

@@ -90,6 +90,20 @@ _SPECS = (
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
 """Every metric name in `MetricsSummary.as_dict()`, in the same order."""
 
+BASELINE_UNITS = {
+    "baseline_expectancy": "currency",
+    "baseline_net_profit": "currency",
+    "strongest_baseline_expectancy": "currency",
+    "beats_baseline_share": "fraction",
+}
+"""Units of the no-skill baseline figures a session's candidates carry beside the catalogue's
+metrics (`engine.learner.report.baseline_metrics`)."""
+
+
+def unit_of(name: str) -> str:
+    """The unit of a metric or baseline figure ("currency", "count", ...), "" when unknown."""
+    return METRICS[name].unit if name in METRICS else BASELINE_UNITS.get(name, "")
+
 
 def is_better(name: str, a: float, b: float) -> bool:
     """True when value `a` is strictly better than `b` for metric `name`.

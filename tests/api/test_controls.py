@@ -113,12 +113,12 @@ def test_signals_are_sized_on_the_reported_balance_at_their_own_stop(bridge: Liv
     assert got["side"] in ("BUY", "SELL") and got["stop_distance"] > 0
     want = lots_by_hand(200.0, got["stop_distance"])  # 0.5 % of 40,000
     assert (got["lots"], got["risk_money"]) == want and want[0] >= 0.01
-    assert "0.5% of balance 40,000.00 (reported)" in got["sizing"]
+    assert "0.5% of balance $40,000.00 (reported)" in got["sizing"]
 
     body["account"] = {"balance": 100.0}  # 0.50 of risk: below one minimum lot
     small = client.call("POST", "/v1/signal", body).body
     assert (small["side"], small["lots"], small["paused"]) == ("HOLD", 0.0, False)
-    assert small["sizing"].startswith(f"{got['side']} held: 0.5% of balance 100.00")
+    assert small["sizing"].startswith(f"{got['side']} held: 0.5% of balance $100.00")
     assert small["sizing"].endswith("below the minimum risk.min_lots 0.01")
 
     del body["account"]  # no balance sent: account.initial_balance (10,000)
@@ -179,8 +179,8 @@ def test_trades_logged_over_http_trip_the_daily_loss_limit(
     held = client.signal("XAUUSD", "M5", window).body
     assert (held["side"], held["paused"]) == ("HOLD", True)
     assert held["pause_reason"] == (
-        "daily loss limit: live trades closed on 2026-03-02 (UTC) lost 261.40 USD, "
-        "limit 250.00 (risk.daily_loss_limit)"
+        "daily loss limit: live trades closed on 2026-03-02 (UTC) lost $261.40, "
+        "limit $250.00 (risk.daily_loss_limit)"
     )
     pause_now = client.active().body["pause"]
     assert (pause_now["rule"], pause_now["figure"], pause_now["limit"]) == (

@@ -70,8 +70,8 @@ def test_the_daily_loss_limit_pauses_naming_the_figure(desk: Desk):
         500.0,
     )
     assert event.reason == (
-        "daily loss limit: live trades closed on 2026-03-02 (UTC) lost 510.00 USD, "
-        "limit 500.00 (risk.daily_loss_limit)"
+        "daily loss limit: live trades closed on 2026-03-02 (UTC) lost $510.00, "
+        "limit $500.00 (risk.daily_loss_limit)"
     )
     (alert,) = desk.alerts()
     assert (alert.rule, alert.severity, alert.detail["figure"]) == ("pause", "critical", 510.0)
@@ -100,7 +100,7 @@ def test_the_drawdown_limit_pauses_from_the_peak(desk: Desk):
     event = desk.pause_state().event
     assert (event.rule, event.figure, event.threshold) == ("max_drawdown_pct", 5.4545, 5.0)
     assert event.reason == (
-        "maximum drawdown: live equity 10,400.00 USD is 5.45% below its peak 11,000.00, "
+        "maximum drawdown: live equity $10,400.00 is 5.45% below its peak $11,000.00, "
         "limit 5% (risk.max_drawdown_pct)"
     )
     desk.resume("accepted", actor="olga")  # 10,400 is the new peak

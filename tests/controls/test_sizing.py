@@ -37,7 +37,9 @@ def size(
 def test_one_percent_of_ten_thousand_at_a_320_dollar_lot_is_031_lots():
     got = size()  # 100 / (3.20 x 100 oz) = 0.3125 lots, rounded down to the 0.01 step
     assert (got.lots, got.risk_money, got.hold) == (0.31, 99.2, False)
-    assert got.note == ("1% of balance 10,000.00 (reported) = 100.00 at 320.00 per lot → 0.31 lots")
+    assert got.note == (
+        "1% of balance $10,000.00 (reported) = $100.00 at $320.00 per lot → 0.31 lots"
+    )
 
 
 def test_the_risk_per_lot_includes_slippage_both_ways_and_commission():
@@ -94,7 +96,7 @@ def test_exactly_the_minimum_lot_trades_and_just_below_it_is_hold():
     below = size(balance=300.0)  # 3.00 / 320 = 0.0094 lots
     assert (below.lots, below.risk_money, below.hold) == (0.0, 0.0, True)
     assert below.note == (
-        "HOLD: 1% of balance 300.00 (reported) = 3.00 at 320.00 per lot gives 0.0094 lots, "
+        "HOLD: 1% of balance $300.00 (reported) = $3.00 at $320.00 per lot gives 0.0094 lots, "
         "below the minimum risk.min_lots 0.01"
     )
 
@@ -109,7 +111,7 @@ def test_the_open_risk_cap_cuts_the_size_to_what_is_left():
     risk = PERCENT.model_copy(update={"max_open_risk_percent": 2.0})  # 200 of 10,000
     cut = size(risk=risk, open_risk=150.0)  # 50 left: 50 / 320 = 0.156 → 0.15
     assert (cut.lots, cut.risk_money) == (0.15, 48.0)
-    assert "cut to the 50.00 left under risk.max_open_risk_percent" in cut.note
+    assert "cut to the $50.00 left under risk.max_open_risk_percent" in cut.note
     free = size(risk=risk, open_risk=0.0)  # 200 left: the 1% budget (0.31 lots) fits
     assert free.lots == 0.31
     smallest = size(risk=risk, open_risk=196.8)  # 3.20 left: one minimum lot
@@ -118,8 +120,8 @@ def test_the_open_risk_cap_cuts_the_size_to_what_is_left():
     assert too_little.hold and "below the minimum" in too_little.note
     full = size(risk=risk, open_risk=200.0)
     assert full.hold and full.note == (
-        "HOLD: open risk 200.00 already uses the limit 200.00 "
-        "(risk.max_open_risk_percent 2% of 10,000.00)"
+        "HOLD: open risk $200.00 already uses the limit $200.00 "
+        "(risk.max_open_risk_percent 2% of $10,000.00)"
     )
     unknown = size(risk=risk, open_risk=None)
     assert unknown.hold and "account.open_risk" in unknown.note
@@ -153,3 +155,19 @@ def test_inconsistent_risk_keys_are_refused_naming_them(values: dict, message: s
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         validate({"risk": values}, source="test")
     assert Phase3Config().risk.sizing == "fixed_lots"  # the default trades what backtests do
+
+
+def test_money_in_the_reasons_is_in_the_account_currency():
+    risk = PERCENT.model_copy(update={"max_open_risk_percent": 2.0})
+    got = position_size(
+        stop_distance=3.20,
+        balance=Balance(10_000.0, "reported"),
+        open_risk=150.0,
+        risk=risk,
+        costs=NO_COSTS,
+        currency="EUR",
+    )
+    assert got.note == (
+        "1% of balance €10,000.00 (reported) = €100.00 at €320.00 per lot; cut to the €50.00 "
+        "left under risk.max_open_risk_percent → 0.15 lots"
+    )
