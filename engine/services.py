@@ -202,14 +202,18 @@ class Desk:
             self.audit(actor, "config.save", "", {"diff": change.diff, "change": change.id})
         return change
 
-    def revert_config(self, change_id: int | None, *, actor: str) -> ConfigChangeRecord | None:
+    def revert_config(
+        self, change_id: int | None, *, actor: str, note: str = ""
+    ) -> ConfigChangeRecord | None:
         """Undo change `change_id`, or (None) restore the last good configuration, even when
-        the file is unreadable."""
+        the file is unreadable; `note` (the user's why) is recorded in the change's reason."""
         self.require_operator("change the configuration")
-        change = self.config_store.revert(change_id, actor=actor)
+        change = self.config_store.revert(change_id, actor=actor, note=note)
         if change:
             target = "last good" if change_id is None else str(change_id)
-            self.audit(actor, "config.revert", target, {"diff": change.diff})
+            self.audit(
+                actor, "config.revert", target, {"diff": change.diff, "reason": change.reason}
+            )
         return change
 
     def config_history(self, limit: int = 100) -> list[ConfigChangeRecord]:

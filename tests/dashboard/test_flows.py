@@ -160,9 +160,12 @@ def test_valid_change_is_saved_recorded_and_revertible(home: Path, desk: Desk):
 
     at.selectbox(key="change_pick").set_value(change.id).run()
     at.button(key="revert_config").click().run()
+    at.text_input(key="revert_config_reason").set_value("  ten were enough ")
     at.button(key="revert_config_confirm").click().run()
     assert json.loads(file.read_text())["max_models_to_keep"] == 10
-    assert desk.config_history()[0].reason == f"revert change #{change.id}"
+    reverted = desk.config_history()[0]
+    assert reverted.reason == f"revert change #{change.id}: ten were enough"  # the note typed
+    assert desk.audit_log(1)[0].detail["reason"] == reverted.reason
     assert at.number_input(key="cfg:max_models_to_keep").value == 10
 
 
