@@ -363,8 +363,10 @@ class Desk:
         ambiguous: str | None = None,
         actor: str,
         progress: Any = None,
+        file_name: str | None = None,
     ) -> Any:
-        """Validate the whole file, then upsert it in one transaction (see engine.imports)."""
+        """Validate the whole file, then upsert it in one transaction (see engine.imports);
+        `file_name`: the name the trader gave the file, when it is kept under another."""
         self.require_operator("importing data")
         self.require_valid_config("importing data")
         from engine.imports import import_bars
@@ -379,6 +381,7 @@ class Desk:
             ambiguous=ambiguous,
             actor=actor,
             progress=progress,
+            file_name=file_name,
         )
 
     def bars(self, symbol: str, timeframe: str, *, last: int | None = None) -> Any:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import streamlit as st
 
-from dashboard import charts, reads
+from dashboard import charts, confirm, reads
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -19,7 +19,7 @@ from dashboard.desk import (
 )
 from dashboard.literal import literal
 from dashboard.tables import daily_counts
-from dashboard.uploads import save_upload
+from dashboard.uploads import as_uploaded, save_upload, shown_name
 from engine.data.importers import ParsedBars, read_bars
 from engine.data.timeframes import TIMEFRAMES
 from engine.data.zones import COMMON_CLOCKS, parse_clock
@@ -91,7 +91,8 @@ def import_bars_section() -> None:
         return
     path = save_upload(upload.name, upload.getvalue())
     fmt = None if fmt_label == "detect" else fmt_label
-    parsed = preview(str(path), timeframe, fmt, tz, policy)
+    with as_uploaded(path, upload.name):
+        parsed = preview(str(path), timeframe, fmt, tz, policy)
     frame = parsed.frame
     gaps = Counter(g.kind for g in parsed.gaps)
     st.success(
@@ -102,24 +103,27 @@ def import_bars_section() -> None:
     )
     head = frame.head(10).assign(time=frame["time"].head(10).dt.strftime("%Y-%m-%d %H:%M"))
     st.dataframe(head.rename(columns={"time": "time (UTC)"}), hide_index=True, key="bars_preview")
-    sure = st.checkbox(
+    sure = confirm.sure_box(
         literal(f"Import these {parsed.rows:,} bars as {symbol} {timeframe}"), key="bars_confirm"
     )
     if not can_act():
         st.info(VIEWER_NOTE)
     elif st.button("Import bars", type="primary", disabled=not sure, key="bars_import"):
         bar = st.progress(0.0, text="starting")
-        report = desk.import_bars(
-            str(path),
-            symbol=symbol,
-            timeframe=timeframe,
-            fmt=parsed.source_format,
-            tz=tz,
-            ambiguous=policy,
-            actor=actor(),
-            progress=lambda stage, fraction: bar.progress(min(1.0, fraction), text=stage),
-        )
+        with as_uploaded(path, upload.name):
+            report = desk.import_bars(
+                str(path),
+                symbol=symbol,
+                timeframe=timeframe,
+                fmt=parsed.source_format,
+                tz=tz,
+                ambiguous=policy,
+                actor=actor(),
+                progress=lambda stage, part: bar.progress(min(1.0, part), text=literal(stage)),
+                file_name=shown_name(upload.name),
+            )
         path.unlink(missing_ok=True)  # the upload's temporary copy
+        confirm.disarm("bars_confirm")  # the next import is confirmed again
         after_action(
             f"Imported {report.rows:,} {report.symbol} {report.timeframe} bars: "
             f"{report.new:,} new, "
@@ -176,17 +180,20 @@ def import_trades_section() -> None:
     )
     if upload is None:
         return
-    parsed = read_trade_file(save_upload(upload.name, upload.getvalue()))
+    kept = save_upload(upload.name, upload.getvalue())
+    with as_uploaded(kept, upload.name):
+        parsed = read_trade_file(kept)
     if parsed.problems:
         problems = "\n\n".join(literal(p) for p in parsed.problems[:20])
         st.error("Refused, nothing was logged:\n\n" + problems)
         return
-    sure = st.checkbox(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
+    sure = confirm.sure_box(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
     if not can_act():
         st.info(VIEWER_NOTE)
     elif st.button("Import trades", disabled=not sure, key="trades_import"):
         with st.spinner(f"Logging {len(parsed.rows)} trades in one transaction…"):
             logged = desk.log_trades(parsed.rows, actor=actor())
+        confirm.disarm("trades_confirm")
         new = sum(t.outcome == "new" for t in logged)
         after_action(f"Trades: {new} new, {len(logged) - new} already logged.")
 

@@ -222,7 +222,10 @@ def test_importing_a_bars_file_previews_then_stores_it(home: Path, desk: Desk):
     assert "Imported 300 XAUTEST M5 bars: 300 new" in messages(at)
     stored = {(s.symbol, s.timeframe): s.bars for s in desk.bar_series()}
     assert stored[("XAUTEST", "M5")] == 300
-    assert desk.audit_log(1)[0].action == "data.import_bars"
+    event = desk.audit_log(1)[0]
+    assert (event.action, event.detail["file"]) == ("data.import_bars", "export.csv")  # not a hash
+    assert at.checkbox(key="bars_confirm").value is False  # the next import is confirmed again
+    assert at.button(key="bars_import").disabled
 
 
 def test_a_bad_bars_file_is_refused_with_its_line_number(home: Path, desk: Desk):
@@ -232,6 +235,7 @@ def test_a_bad_bars_file_is_refused_with_its_line_number(home: Path, desk: Desk)
     ).run()
     refused = [e.value for e in at.error]
     assert refused and "line 6" in refused[0] and "nothing was imported" in refused[0]
+    assert refused[0].startswith("bad.csv: refused")  # the file as uploaded, not its kept copy
     assert not [b for b in at.button if b.key == "bars_import"]
     assert len(desk.bar_series()) == 1
 
@@ -256,6 +260,7 @@ def test_trade_history_import_logs_valid_files_only(home: Path, desk: Desk, brok
     at.button(key="trades_import").click().run()
     assert "Trades: 2 new, 0 already logged." in messages(at)
     assert desk.counts()["trades"] == before + 2
+    assert at.checkbox(key="trades_confirm").value is False
 
 
 REAL_MT5 = (
