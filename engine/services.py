@@ -390,6 +390,13 @@ class Desk:
         with self.db.session() as s:
             return load_bars(s, symbol=symbol, timeframe=timeframe, last=last)
 
+    def bar_times(self, symbol: str, timeframe: str, *, start: datetime, end: datetime) -> Any:
+        """Open times (UTC, in order) of the stored bars from `start` to `end`, inclusive."""
+        from engine.data.store import bar_times
+
+        with self.db.session() as s:
+            return bar_times(s, symbol=symbol, timeframe=timeframe, start=start, end=end)
+
     def bar_series(self) -> list[Any]:
         """Every stored series: count, first/last bar and origin (engine.data.store)."""
         from engine.data.store import series_info

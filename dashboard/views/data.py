@@ -8,6 +8,7 @@ from collections import Counter
 import streamlit as st
 
 from dashboard import charts, confirm, reads
+from dashboard.coverage import coverage_window
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -163,11 +164,21 @@ def coverage_section() -> None:
     pick = st.selectbox("Series", names, key="coverage_series")
     days = st.slider("Days shown", 7, 365, 60, key="coverage_days")
     s = series[names.index(pick)]
-    last = days * 86_400 // TIMEFRAMES[s.timeframe]
-    counts = daily_counts(reads.bar_times(k, s.symbol, s.timeframe, int(last)))
-    st.plotly_chart(
-        charts.coverage_figure(counts["day"], counts["bars"], title=f"{pick}: bars per day (UTC)"),
-        key="coverage_chart",
+    window = coverage_window(s.last, days)  # calendar days, whatever the bars per day
+    counts = daily_counts(reads.bar_times(k, s.symbol, s.timeframe, window.start, window.end))
+    figure = charts.coverage_figure(
+        counts["day"], counts["bars"], title=f"{pick}: bars per day (UTC)"
+    )
+    figure.update_xaxes(range=window.axis_range)  # the days chosen, bars or none
+    st.plotly_chart(figure, key="coverage_chart")
+    starts = (
+        f" The series starts on {s.first:%Y-%m-%d}: nothing is stored before."
+        if s.first > window.start
+        else ""
+    )
+    st.caption(
+        f"{days} days, {window.first_day:%Y-%m-%d} → {window.last_day:%Y-%m-%d} (UTC), ending "
+        f"on the day of the series' last bar; red marks a day without bars.{starts}"
     )
 
 
