@@ -45,8 +45,9 @@ def preview(
     return read_bars(path, timeframe=timeframe, fmt=fmt, tz=tz, ambiguous=ambiguous)
 
 
-def clock_choice(column: object) -> str:
-    """The file's clock: a common one picked from the list, or another typed and checked."""
+def clock_choice(column: object) -> str | None:
+    """The file's clock: a common one picked from the list, or another typed and checked (a
+    refusal stops the section before any preview or import); None while nothing is typed."""
     picked = column.selectbox(  # type: ignore[attr-defined]
         "Time zone of the file's times",
         [*COMMON_CLOCKS, OTHER],
@@ -60,6 +61,9 @@ def clock_choice(column: object) -> str:
             "Time zone (IANA name such as Europe/Athens, UTC+2, UTC-03:30 or NY+7)",
             key="bars_tz_other",
         )
+        if not text.strip():
+            st.info("Type the time zone of the file's times to preview and import it.")
+            return None
     clock = parse_clock(text)  # refused with examples when it is not a clock
     st.caption(f"Times read as {clock.name}: {clock.describe()}.")
     return clock.name
@@ -78,6 +82,8 @@ def import_bars_section() -> None:
     )
     fmt_label = c4.selectbox("Format", ["detect", "mt5", "csv"], key="bars_fmt")
     tz = clock_choice(c3)
+    if tz is None:
+        return
     policy = POLICIES[
         st.selectbox(
             "Local times that a DST fall-back repeats",
