@@ -30,7 +30,8 @@ def delivery_label(alert: AlertRecord) -> str:
 
 
 def alerts_frame(alerts: Sequence[AlertRecord]) -> pd.DataFrame:
-    """One row per alert, newest first as given."""
+    """One row per alert in the order given (`engine.alerts.store.recent`: newest first, those
+    raised together in the order they were raised)."""
     rows = [
         [
             f"{a.created_at:%Y-%m-%d %H:%M:%S}",

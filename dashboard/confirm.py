@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.desk import after_action, shown_errors
 
 ASK = "confirm_action"
+DISARM = "confirm_disarm"
 
 
 def ask(kind: str, **details: object) -> None:
@@ -57,3 +58,18 @@ def confirm_buttons(
     if stop.button(dismiss_label, key=f"{kind}_cancel"):
         cancel()
         st.rerun()
+
+
+def sure_box(label: str, key: str) -> bool:
+    """The "I am sure" tick that enables an action; unticked again after the action it allowed
+    (see `disarm`), so the next action needs a tick of its own."""
+    waiting = st.session_state.get(DISARM, [])
+    if key in waiting:
+        waiting.remove(key)
+        st.session_state[key] = False  # before the widget is drawn: allowed, and sent to it
+    return st.checkbox(label, key=key)
+
+
+def disarm(key: str) -> None:
+    """Untick the box `key` on the next run (a widget's value cannot change once drawn)."""
+    st.session_state.setdefault(DISARM, []).append(key)

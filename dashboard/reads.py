@@ -252,10 +252,9 @@ def bar_series(k: Key) -> list[Any]:
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)
-def bar_times(k: Key, symbol: str, timeframe: str, last: int) -> pd.Series:
-    """Open times (UTC) of the newest `last` bars of a series, for the coverage chart."""
-    frame = _open_desk(*k).bars(symbol, timeframe, last=last)
-    return frame["time"]
+def bar_times(k: Key, symbol: str, timeframe: str, start: datetime, end: datetime) -> pd.Series:
+    """Open times (UTC) of a series' bars from `start` to `end`, for the coverage chart."""
+    return _open_desk(*k).bar_times(symbol, timeframe, start=start, end=end)
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)

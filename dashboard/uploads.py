@@ -1,11 +1,16 @@
-"""Uploaded files: kept under a name we choose (content hash); the engine reads them."""
+"""Uploaded files: kept under a name we choose (content hash); the engine reads them, and what
+the trader sees names the file as they uploaded it."""
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from engine.data.errors import ECHO_CHARS, DataError
+from engine.errors import TradeError
 from engine.ledger import TradeInput
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "aurum-uploads"
@@ -25,3 +30,27 @@ def save_upload(name: str, content: bytes) -> Path:
         tmp.write_bytes(content)
         tmp.replace(path)
     return path
+
+
+def shown_name(name: str) -> str:
+    """The uploaded file's own name for messages: its last path part, cut to 80 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+    return base if len(base) <= ECHO_CHARS else base[:ECHO_CHARS] + "…"
+
+
+@contextmanager
+def as_uploaded(kept: Path, name: str) -> Iterator[None]:
+    """A refusal of the kept copy `kept` names the file as uploaded (`name`), not by its hash."""
+    try:
+        yield
+    except DataError as err:
+        if err.source != kept.name:
+            raise
+        raise DataError(
+            err.summary, err.problems, source=shown_name(name), total_problems=err.total_problems
+        ) from None
+    except TradeError as err:
+        text = str(err)
+        if not text.startswith(f"{kept.name}: ") or type(err) is not TradeError:
+            raise
+        raise TradeError(shown_name(name) + text.removeprefix(kept.name)) from None

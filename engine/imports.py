@@ -60,15 +60,19 @@ def import_bars(
     actor: str,
     ambiguous: str | None = None,
     progress: Progress | None = None,
+    file_name: str | None = None,
 ) -> ImportReport:
-    """All-or-nothing: a bad row refuses the file before anything is written."""
+    """All-or-nothing: a bad row refuses the file before anything is written. `file_name` is
+    what the trader calls the file (an upload kept under another name), shown in the progress
+    and recorded in the audit; by default the path's name."""
     step = progress or (lambda _s, _p: None)
+    name = file_name or Path(path).name
     safe_name(symbol, what="symbol")
     tf = timeframe.strip().upper()
     timeframe_seconds(tf)
     with desk.db.session() as s:  # before reading the file: a refusal costs nothing
         check_origin(s, symbol=symbol, timeframe=tf, origin="imported", home=desk.paths.root)
-    step(f"reading and validating {Path(path).name}", 0.05)
+    step(f"reading and validating {name}", 0.05)
     parsed = read_bars(path, timeframe=tf, fmt=fmt, tz=tz, ambiguous=ambiguous)
     step(f"storing {parsed.rows:,} bars", 0.6)
     times = parsed.frame["time"]
@@ -105,7 +109,7 @@ def import_bars(
         "data.import_bars",
         f"{symbol} {tf}",
         {
-            "file": Path(path).name,
+            "file": name,
             "rows": report.rows,
             "new": report.new,
             "updated": report.updated,

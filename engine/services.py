@@ -202,14 +202,18 @@ class Desk:
             self.audit(actor, "config.save", "", {"diff": change.diff, "change": change.id})
         return change
 
-    def revert_config(self, change_id: int | None, *, actor: str) -> ConfigChangeRecord | None:
+    def revert_config(
+        self, change_id: int | None, *, actor: str, note: str = ""
+    ) -> ConfigChangeRecord | None:
         """Undo change `change_id`, or (None) restore the last good configuration, even when
-        the file is unreadable."""
+        the file is unreadable; `note` (the user's why) is recorded in the change's reason."""
         self.require_operator("change the configuration")
-        change = self.config_store.revert(change_id, actor=actor)
+        change = self.config_store.revert(change_id, actor=actor, note=note)
         if change:
             target = "last good" if change_id is None else str(change_id)
-            self.audit(actor, "config.revert", target, {"diff": change.diff})
+            self.audit(
+                actor, "config.revert", target, {"diff": change.diff, "reason": change.reason}
+            )
         return change
 
     def config_history(self, limit: int = 100) -> list[ConfigChangeRecord]:
@@ -359,8 +363,10 @@ class Desk:
         ambiguous: str | None = None,
         actor: str,
         progress: Any = None,
+        file_name: str | None = None,
     ) -> Any:
-        """Validate the whole file, then upsert it in one transaction (see engine.imports)."""
+        """Validate the whole file, then upsert it in one transaction (see engine.imports);
+        `file_name`: the name the trader gave the file, when it is kept under another."""
         self.require_operator("importing data")
         self.require_valid_config("importing data")
         from engine.imports import import_bars
@@ -375,6 +381,7 @@ class Desk:
             ambiguous=ambiguous,
             actor=actor,
             progress=progress,
+            file_name=file_name,
         )
 
     def bars(self, symbol: str, timeframe: str, *, last: int | None = None) -> Any:
@@ -382,6 +389,13 @@ class Desk:
 
         with self.db.session() as s:
             return load_bars(s, symbol=symbol, timeframe=timeframe, last=last)
+
+    def bar_times(self, symbol: str, timeframe: str, *, start: datetime, end: datetime) -> Any:
+        """Open times (UTC, in order) of the stored bars from `start` to `end`, inclusive."""
+        from engine.data.store import bar_times
+
+        with self.db.session() as s:
+            return bar_times(s, symbol=symbol, timeframe=timeframe, start=start, end=end)
 
     def bar_series(self) -> list[Any]:
         """Every stored series: count, first/last bar and origin (engine.data.store)."""

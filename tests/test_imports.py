@@ -77,3 +77,27 @@ def test_partly_overlapping_reimport_counts_new_updated_and_unchanged(
     assert bars.loc[pd.Timestamp("2025-01-07 10:50", tz="UTC"), "spread_points"] == 35
     again = imported(desk, path)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 12)
+
+
+def test_the_progress_and_the_audit_name_the_file_as_the_trader_calls_it(
+    desk: Desk, tmp_path: Path
+) -> None:
+    kept = write_bars(tmp_path / "3f9c0a.csv", "2025-01-07 10:00", "2025-01-07 10:55")
+    stages: list[tuple[str, float]] = []
+    desk.import_bars(
+        str(kept),
+        symbol="XAUUSD",
+        timeframe="M5",
+        tz="UTC",
+        actor="test",
+        progress=lambda stage, part: stages.append((stage, part)),
+        file_name="broker export.csv",
+    )
+    assert stages == [
+        ("reading and validating broker export.csv", 0.05),
+        ("storing 12 bars", 0.6),
+        ("done", 1.0),
+    ]
+    assert desk.audit_log(1)[0].detail["file"] == "broker export.csv"
+    imported(desk, write_bars(tmp_path / "b.csv", "2025-01-07 11:00", "2025-01-07 11:55"))
+    assert desk.audit_log(1)[0].detail["file"] == "b.csv"  # no name given: the path's

@@ -35,8 +35,8 @@ def save_dialog(result: config_form.Check, diff: dict) -> None:
 def revert_dialog(change_id: int) -> None:
     st.markdown(f"Restore the configuration as it was **before change #{change_id}**.")
 
-    def run(_: str) -> str:
-        change = desk.revert_config(change_id, actor=actor())
+    def run(note: str) -> str:
+        change = desk.revert_config(change_id, actor=actor(), note=note)
         config_form.reset()
         return (
             f"Reverted change #{change_id} (new change #{change.id})."

@@ -7,7 +7,8 @@ from collections import Counter
 
 import streamlit as st
 
-from dashboard import charts, reads
+from dashboard import charts, confirm, reads
+from dashboard.coverage import coverage_window
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -19,7 +20,7 @@ from dashboard.desk import (
 )
 from dashboard.literal import literal
 from dashboard.tables import daily_counts
-from dashboard.uploads import save_upload
+from dashboard.uploads import as_uploaded, save_upload, shown_name
 from engine.data.importers import ParsedBars, read_bars
 from engine.data.timeframes import TIMEFRAMES
 from engine.data.zones import COMMON_CLOCKS, parse_clock
@@ -44,8 +45,9 @@ def preview(
     return read_bars(path, timeframe=timeframe, fmt=fmt, tz=tz, ambiguous=ambiguous)
 
 
-def clock_choice(column: object) -> str:
-    """The file's clock: a common one picked from the list, or another typed and checked."""
+def clock_choice(column: object) -> str | None:
+    """The file's clock: a common one picked from the list, or another typed and checked (a
+    refusal stops the section before any preview or import); None while nothing is typed."""
     picked = column.selectbox(  # type: ignore[attr-defined]
         "Time zone of the file's times",
         [*COMMON_CLOCKS, OTHER],
@@ -59,6 +61,9 @@ def clock_choice(column: object) -> str:
             "Time zone (IANA name such as Europe/Athens, UTC+2, UTC-03:30 or NY+7)",
             key="bars_tz_other",
         )
+        if not text.strip():
+            st.info("Type the time zone of the file's times to preview and import it.")
+            return None
     clock = parse_clock(text)  # refused with examples when it is not a clock
     st.caption(f"Times read as {clock.name}: {clock.describe()}.")
     return clock.name
@@ -77,6 +82,8 @@ def import_bars_section() -> None:
     )
     fmt_label = c4.selectbox("Format", ["detect", "mt5", "csv"], key="bars_fmt")
     tz = clock_choice(c3)
+    if tz is None:
+        return
     policy = POLICIES[
         st.selectbox(
             "Local times that a DST fall-back repeats",
@@ -91,7 +98,8 @@ def import_bars_section() -> None:
         return
     path = save_upload(upload.name, upload.getvalue())
     fmt = None if fmt_label == "detect" else fmt_label
-    parsed = preview(str(path), timeframe, fmt, tz, policy)
+    with as_uploaded(path, upload.name):
+        parsed = preview(str(path), timeframe, fmt, tz, policy)
     frame = parsed.frame
     gaps = Counter(g.kind for g in parsed.gaps)
     st.success(
@@ -102,24 +110,27 @@ def import_bars_section() -> None:
     )
     head = frame.head(10).assign(time=frame["time"].head(10).dt.strftime("%Y-%m-%d %H:%M"))
     st.dataframe(head.rename(columns={"time": "time (UTC)"}), hide_index=True, key="bars_preview")
-    sure = st.checkbox(
+    sure = confirm.sure_box(
         literal(f"Import these {parsed.rows:,} bars as {symbol} {timeframe}"), key="bars_confirm"
     )
     if not can_act():
         st.info(VIEWER_NOTE)
     elif st.button("Import bars", type="primary", disabled=not sure, key="bars_import"):
         bar = st.progress(0.0, text="starting")
-        report = desk.import_bars(
-            str(path),
-            symbol=symbol,
-            timeframe=timeframe,
-            fmt=parsed.source_format,
-            tz=tz,
-            ambiguous=policy,
-            actor=actor(),
-            progress=lambda stage, fraction: bar.progress(min(1.0, fraction), text=stage),
-        )
+        with as_uploaded(path, upload.name):
+            report = desk.import_bars(
+                str(path),
+                symbol=symbol,
+                timeframe=timeframe,
+                fmt=parsed.source_format,
+                tz=tz,
+                ambiguous=policy,
+                actor=actor(),
+                progress=lambda stage, part: bar.progress(min(1.0, part), text=literal(stage)),
+                file_name=shown_name(upload.name),
+            )
         path.unlink(missing_ok=True)  # the upload's temporary copy
+        confirm.disarm("bars_confirm")  # the next import is confirmed again
         after_action(
             f"Imported {report.rows:,} {report.symbol} {report.timeframe} bars: "
             f"{report.new:,} new, "
@@ -159,11 +170,21 @@ def coverage_section() -> None:
     pick = st.selectbox("Series", names, key="coverage_series")
     days = st.slider("Days shown", 7, 365, 60, key="coverage_days")
     s = series[names.index(pick)]
-    last = days * 86_400 // TIMEFRAMES[s.timeframe]
-    counts = daily_counts(reads.bar_times(k, s.symbol, s.timeframe, int(last)))
-    st.plotly_chart(
-        charts.coverage_figure(counts["day"], counts["bars"], title=f"{pick}: bars per day (UTC)"),
-        key="coverage_chart",
+    window = coverage_window(s.last, days)  # calendar days, whatever the bars per day
+    counts = daily_counts(reads.bar_times(k, s.symbol, s.timeframe, window.start, window.end))
+    figure = charts.coverage_figure(
+        counts["day"], counts["bars"], title=f"{pick}: bars per day (UTC)"
+    )
+    figure.update_xaxes(range=window.axis_range)  # the days chosen, bars or none
+    st.plotly_chart(figure, key="coverage_chart")
+    starts = (
+        f" The series starts on {s.first:%Y-%m-%d}: nothing is stored before."
+        if s.first > window.start
+        else ""
+    )
+    st.caption(
+        f"{days} days, {window.first_day:%Y-%m-%d} → {window.last_day:%Y-%m-%d} (UTC), ending "
+        f"on the day of the series' last bar; red marks a day without bars.{starts}"
     )
 
 
@@ -176,17 +197,20 @@ def import_trades_section() -> None:
     )
     if upload is None:
         return
-    parsed = read_trade_file(save_upload(upload.name, upload.getvalue()))
+    kept = save_upload(upload.name, upload.getvalue())
+    with as_uploaded(kept, upload.name):
+        parsed = read_trade_file(kept)
     if parsed.problems:
         problems = "\n\n".join(literal(p) for p in parsed.problems[:20])
         st.error("Refused, nothing was logged:\n\n" + problems)
         return
-    sure = st.checkbox(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
+    sure = confirm.sure_box(f"Log these {len(parsed.rows)} trades", key="trades_confirm")
     if not can_act():
         st.info(VIEWER_NOTE)
     elif st.button("Import trades", disabled=not sure, key="trades_import"):
         with st.spinner(f"Logging {len(parsed.rows)} trades in one transaction…"):
             logged = desk.log_trades(parsed.rows, actor=actor())
+        confirm.disarm("trades_confirm")
         new = sum(t.outcome == "new" for t in logged)
         after_action(f"Trades: {new} new, {len(logged) - new} already logged.")
 

@@ -24,6 +24,7 @@ from dashboard.price_panel import show_price_chart
 from dashboard.provenance import demo_warning
 from dashboard.tables import activations_frame, version_facts
 from dashboard.version_notes import show_notes
+from dashboard.version_tables import VERSION_ORDER, feature_use, params_frame, version_choices
 from engine.cli.render import fmt_dsr, fmt_metric
 from engine.metrics.catalog import CONVENTION, METRICS
 from engine.research.report import report_file_name
@@ -139,7 +140,8 @@ with shown_errors():
     if not board:
         st.info(NO_VERSIONS)
         st.stop()
-    refs = [v.ref for v in board]
+    refs = version_choices(board)
+    serving = {v.ref for v in board if v.is_active}
     market = chosen_market(k)  # several lineages: the chosen market's active version first
     active = reads.active_version(k, market)
     wanted = st.query_params.get("version")
@@ -148,7 +150,13 @@ with shown_errors():
         if wanted in refs
         else (refs.index(active.ref) if active and active.ref in refs else 0)
     )
-    ref = st.selectbox("Version", refs, index=default, key="models_version")
+    ref = st.selectbox(
+        f"Version ({VERSION_ORDER})",
+        refs,
+        index=default,
+        format_func=lambda r: f"{r} · active" if r in serving else r,
+        key="models_version",
+    )
     v = reads.version(k, ref)
     demo_warning(v)
     lineage = None if market is None else v.lineage  # actions act on the version's lineage
@@ -191,9 +199,17 @@ with shown_errors():
     facts = version_facts(v)
     left.dataframe(facts, hide_index=True, height=35 * (len(facts) + 1) + 3, key="facts")
     right.markdown("**Parameters**")
-    right.json(v.params, expanded=False)
-    right.markdown(f"**Features** ({len(v.features)})")
-    right.caption(literal(", ".join(v.features) or "—"))
+    params = params_frame(v.params)
+    if params.empty:
+        right.caption("None recorded: the algorithm's defaults.")
+    else:
+        right.dataframe(params, hide_index=True, key="params")
+    features = feature_use(v)
+    right.markdown(f"**{features.heading}**")
+    right.caption(literal(", ".join(features.used) or "—"))
+    if features.left_out:
+        with right.expander(f"Candidates not selected ({len(features.left_out)})"):
+            st.caption(literal(", ".join(features.left_out)))
     right.download_button(
         "Download research report",
         data=partial(desk.research_report, ref),  # built only when clicked

@@ -112,9 +112,11 @@ def raise_alerts(
 
 
 def recent(db: Any, limit: int = 50) -> list[AlertRecord]:
-    """The newest alerts first."""
+    """The newest alerts first; alerts raised at the same time (one check) in the order they
+    were raised, as the rules found them."""
     with db.session() as s:
-        rows = s.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
+        query = select(Alert).order_by(Alert.created_at.desc(), Alert.id).limit(limit)
+        rows = s.scalars(query).all()
         return [_record(r) for r in rows]
 
 

@@ -202,14 +202,18 @@ class ConfigStore:
             ).all()
             return [_to_record(r) for r in rows]
 
-    def revert(self, change_id: int | None, *, actor: str) -> ConfigChangeRecord | None:
+    def revert(
+        self, change_id: int | None, *, actor: str, note: str = ""
+    ) -> ConfigChangeRecord | None:
         """Restore the configuration as it was before change `change_id`, or (None) the last
         good one: the newest recorded configuration that validates, the defaults when none
         was recorded. Works whatever state the file is in (unreadable, invalid, missing);
-        the restore is itself a recorded change."""
+        the restore is itself a recorded change, its reason naming what was restored followed
+        by the user's `note` (if any)."""
         if change_id is None:
             cfg, source = self._last_good()
-            return self._restore(cfg, actor=actor, reason=f"revert to the last good ({source})")
+            reason = _with_note(f"revert to the last good ({source})", note)
+            return self._restore(cfg, actor=actor, reason=reason)
         db = self._require_db()
         with db.session() as s:
             row = s.get(ConfigChange, change_id)
@@ -217,7 +221,9 @@ class ConfigStore:
                 raise NotFoundError(f"config change #{change_id} does not exist")
             before = json.loads(row.before_json)
         cfg = validate(before, source=f"config change #{change_id}")
-        return self._restore(cfg, actor=actor, reason=f"revert change #{change_id}")
+        return self._restore(
+            cfg, actor=actor, reason=_with_note(f"revert change #{change_id}", note)
+        )
 
     def _last_good(self) -> tuple[Phase3Config, str]:
         with self._require_db().session() as s:
@@ -289,6 +295,12 @@ class ConfigStore:
         if self.db is None:
             raise ConfigError("config history needs the database: run `aurum init` first")
         return self.db
+
+
+def _with_note(what: str, note: str) -> str:
+    """A revert's recorded reason: what it restored, then the note the user gave."""
+    note = note.strip()
+    return f"{what}: {note}" if note else what
 
 
 def _dump(data: dict[str, Any]) -> str:

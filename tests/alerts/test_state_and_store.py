@@ -4,7 +4,7 @@ window, events once, an audit event per alert."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +129,17 @@ def test_non_finite_numbers_are_stored_as_json_can_carry_them(desk: Desk):
     )
     (alert,) = store.raise_alerts(desk.db, [odd], desk.config().alerts, utcnow(), deliverable=True)
     assert alert.detail == {"pf": "inf", "wr": None}
+
+
+def test_alerts_are_listed_newest_first_and_those_raised_together_in_their_order(desk: Desk):
+    cfg = desk.config().alerts
+    t0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+
+    def check(at: datetime, *keys: str) -> None:
+        store.raise_alerts(desk.db, [candidate(k) for k in keys], cfg, at, deliverable=False)
+
+    check(t0, "a", "b", "c")
+    check(t0 + timedelta(minutes=5), "d", "e")
+    check(t0 - timedelta(minutes=5), "f")  # a check of an earlier moment, recorded last
+    assert [a.key for a in desk.alerts()] == ["d", "e", "a", "b", "c", "f"]
+    assert [a.key for a in desk.alerts(limit=3)] == ["d", "e", "a"]

@@ -108,7 +108,23 @@ def test_a_change_is_recorded_and_can_be_reverted(desk: Desk):
     assert cfg.max_models_to_keep == 10
     assert cfg.learning.n_folds == 5  # revert restores the whole config as it was before
     assert desk.config_history()[0].actor == "carol"
+    assert desk.config_history()[0].reason == f"revert change #{change.id}"
     assert desk.set_config("max_models_to_keep", "10", actor="x") is None  # no change
+
+
+def test_a_revert_records_the_note_given_with_it(desk: Desk):
+    change = desk.set_config("max_models_to_keep", "25", actor="alice")
+    assert change is not None
+    reverted = desk.revert_config(change.id, actor="carol", note=" 25 filled the disk ")
+    assert reverted is not None
+    assert reverted.reason == f"revert change #{change.id}: 25 filled the disk"
+    assert desk.config_history()[0].reason == reverted.reason
+    latest = desk.set_config("max_models_to_keep", "30", actor="alice")
+    assert latest is not None
+    desk.paths.config_file.write_text("{oops", encoding="utf-8")
+    last_good = desk.revert_config(None, actor="carol", note="a bad hand edit")
+    assert last_good is not None
+    assert last_good.reason == f"revert to the last good (change #{latest.id}): a bad hand edit"
 
 
 def test_a_failed_save_leaves_the_old_file_and_no_record(

@@ -48,3 +48,22 @@ def test_another_clock_is_typed_and_checked(fresh_home: Path) -> None:
     assert "Times read as UTC-03:30: UTC-03:30 all year (no DST)." in shown(at)
     at.selectbox(key="bars_tz").set_value("NY+7").run()
     assert "UTC+2 in the US winter, UTC+3 in the US summer" in shown(at)
+
+
+def test_a_typed_clock_that_is_not_one_stops_the_import_before_it_starts(fresh_home: Path):
+    at = open_page("data")
+    at.selectbox(key="bars_tf").set_value("M30")
+    at.selectbox(key="bars_tz").set_value("Other (type it)").run()
+    assert not at.error  # nothing typed yet: asked for, not refused
+    assert "Type the time zone of the file's times" in shown(at)
+    at.file_uploader(key="bars_file").set_value(("fb.tsv", FILE, "text/plain")).run()
+    assert not [b for b in at.button if b.key == "bars_import"]
+    at.text_input(key="bars_tz_other").set_value("Europe/Atlantis").run()
+    (refused,) = [e.value for e in at.error]
+    assert refused.startswith("unknown time zone 'Europe/Atlantis'; use ")
+    assert not [b for b in at.button if b.key == "bars_import"]  # no preview, no import
+    at.text_input(key="bars_tz_other").set_value("UTC+2").run()
+    assert "6 valid mt5 bars, 2025-10-26 00:00 → 2025-10-26 02:30 UTC" in shown(at)
+    assert at.button(key="bars_import").disabled  # offered now, once the import is ticked
+    with Desk.open(str(fresh_home)) as desk:
+        assert desk.bar_series() == []  # nothing was written on the way

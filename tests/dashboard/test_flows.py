@@ -160,9 +160,12 @@ def test_valid_change_is_saved_recorded_and_revertible(home: Path, desk: Desk):
 
     at.selectbox(key="change_pick").set_value(change.id).run()
     at.button(key="revert_config").click().run()
+    at.text_input(key="revert_config_reason").set_value("  ten were enough ")
     at.button(key="revert_config_confirm").click().run()
     assert json.loads(file.read_text())["max_models_to_keep"] == 10
-    assert desk.config_history()[0].reason == f"revert change #{change.id}"
+    reverted = desk.config_history()[0]
+    assert reverted.reason == f"revert change #{change.id}: ten were enough"  # the note typed
+    assert desk.audit_log(1)[0].detail["reason"] == reverted.reason
     assert at.number_input(key="cfg:max_models_to_keep").value == 10
 
 
@@ -219,7 +222,10 @@ def test_importing_a_bars_file_previews_then_stores_it(home: Path, desk: Desk):
     assert "Imported 300 XAUTEST M5 bars: 300 new" in messages(at)
     stored = {(s.symbol, s.timeframe): s.bars for s in desk.bar_series()}
     assert stored[("XAUTEST", "M5")] == 300
-    assert desk.audit_log(1)[0].action == "data.import_bars"
+    event = desk.audit_log(1)[0]
+    assert (event.action, event.detail["file"]) == ("data.import_bars", "export.csv")  # not a hash
+    assert at.checkbox(key="bars_confirm").value is False  # the next import is confirmed again
+    assert at.button(key="bars_import").disabled
 
 
 def test_a_bad_bars_file_is_refused_with_its_line_number(home: Path, desk: Desk):
@@ -229,6 +235,7 @@ def test_a_bad_bars_file_is_refused_with_its_line_number(home: Path, desk: Desk)
     ).run()
     refused = [e.value for e in at.error]
     assert refused and "line 6" in refused[0] and "nothing was imported" in refused[0]
+    assert refused[0].startswith("bad.csv: refused")  # the file as uploaded, not its kept copy
     assert not [b for b in at.button if b.key == "bars_import"]
     assert len(desk.bar_series()) == 1
 
@@ -253,6 +260,7 @@ def test_trade_history_import_logs_valid_files_only(home: Path, desk: Desk, brok
     at.button(key="trades_import").click().run()
     assert "Trades: 2 new, 0 already logged." in messages(at)
     assert desk.counts()["trades"] == before + 2
+    assert at.checkbox(key="trades_confirm").value is False
 
 
 REAL_MT5 = (

@@ -3,7 +3,7 @@ state that says what to configure."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,26 @@ def test_recent_alerts_show_severity_time_message_and_delivery(fresh_home: Path,
         },
     ]
     assert "Recorded here only: alerts.webhook_url is empty" in texts(at)
+
+
+def test_alerts_raised_together_are_listed_in_the_order_they_were_raised(
+    fresh_home: Path, small_model: Any
+):
+    desk = desk_with_a_model(fresh_home, small_model)
+    cfg = desk.config().alerts
+    found = [
+        AlertCandidate("drawdown", "drawdown:v1", "critical", "first found"),
+        AlertCandidate("live_metrics", "live:v1", "warning", "second found"),
+        AlertCandidate("drift", "drift:M5", "warning", "third found"),
+    ]
+    at_nine = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+    store.raise_alerts(desk.db, found, cfg, at_nine, deliverable=False)
+    later = [AlertCandidate("promotion", "promotion:1", "info", "a later check")]
+    store.raise_alerts(desk.db, later, cfg, at_nine + timedelta(minutes=5), deliverable=False)
+    desk.close()
+    at = open_page("overview")
+    table = next(d.value for d in at.dataframe if "delivery" in d.value.columns)
+    assert list(table["message"]) == ["a later check", "first found", "second found", "third found"]
 
 
 def test_delivery_labels_say_where_each_alert_stands():
