@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/api_latency.py [--calls 2000] [--algorithm hist_gradient_boosting]
 
-Not a test: prints figures for docs/BENCHMARKS.md ("HTTP bridge latency"; target p50 ≤ 5 ms,
-p99 ≤ 20 ms). The server is `aurum serve-api` in its own process, as a trader runs it (access log
+Not a test: prints figures for docs/BENCHMARKS.md ("HTTP bridge latency"; issue 19's target at
+load ≤ 1: p50 ≤ 3 ms, p99 ≤ 15 ms, ≤ 4 ms of server CPU per call).
+The server is `aurum serve-api` in its own process, as a trader runs it (access log
 on, to a file); the client is one keep-alive HTTP/1.1 connection, as an EA's bridge holds it.
 Each call sends a different 500-bar window (oldest first, columns), so nothing is cached.
 Besides wall-clock percentiles it prints the CPU time per call of the server process and of the
