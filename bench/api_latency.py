@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/api_latency.py [--calls 2000] [--algorithm hist_gradient_boosting]
 
-Not a test: prints figures for docs/BENCHMARKS.md ("HTTP bridge latency"; target p50 ≤ 5 ms,
-p99 ≤ 20 ms). The server is `aurum serve-api` in its own process, as a trader runs it (access log
+Not a test: prints figures for docs/BENCHMARKS.md ("HTTP bridge latency"; issue 19's target at
+load ≤ 1: p50 ≤ 3 ms, p99 ≤ 15 ms, ≤ 4 ms of server CPU per call).
+The server is `aurum serve-api` in its own process, as a trader runs it (access log
 on, to a file); the client is one keep-alive HTTP/1.1 connection, as an EA's bridge holds it.
 Each call sends a different 500-bar window (oldest first, columns), so nothing is cached.
 Besides wall-clock percentiles it prints the CPU time per call of the server process and of the
@@ -38,12 +39,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def served_desk(algorithm: str) -> Any:
-    from tests.learner.conftest import fast_desk
+    from tests.learner.conftest import fast_desk, learn_and_serve
 
     desk = fast_desk(Path(tempfile.mkdtemp(prefix="aurum-bench-api-")), n_bars=6000, momentum=0.25)
     desk.set_config("learning.algorithms", f'["{algorithm}"]', actor="bench")
     desk.set_config("selection.min_trades", "1", actor="bench")
-    assert desk.learn(actor="bench").activated, "the bench desk has no active model"
+    # 500 bars serve a model whose higher timeframe is M30 (384 bars); with H1 it needs 768
+    desk.set_config("features.higher_timeframe", '"M30"', actor="bench")
+    learn_and_serve(desk, actor="bench")  # the first-version gates may refuse it: served anyway
     return desk
 
 

@@ -179,8 +179,13 @@ class Phase3Controller:
         return {row.lineage: row.version_id for row in self._active_rows()}
 
     def _active_rows(self) -> list[_Active]:
-        """The active lineages with their markets: one indexed read on a pooled DBAPI connection
-        (about 20 µs, a tenth of a SQLAlchemy round trip); it also sees other processes' moves."""
+        """The active lineages with their markets, read again once anything was committed to
+        the database (an activation or rollback by this process or another one)."""
+        return self.desk.db.unchanged_or("active-lineages", self._read_active_rows)
+
+    def _read_active_rows(self) -> list[_Active]:
+        """One indexed read on a pooled DBAPI connection (about 20 µs, a tenth of a SQLAlchemy
+        round trip)."""
         engine = self.desk.db.engine
         conn = engine.raw_connection()
         try:

@@ -7,16 +7,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.db.schema import ActivationEvent, Alias, Bar, Lineage, ModelVersion, Trade
 from engine.errors import TicketConflictError, TradeError
+
+if TYPE_CHECKING:  # numpy and pandas load with the first result series: listings need neither
+    import numpy as np
+    import pandas as pd
 
 # Bounds of every number a trade carries: beyond them a value is a mistake (or an attack), and
 # unbounded integers overflow the database's 64-bit (PostgreSQL: 32-bit) columns.
@@ -322,6 +324,9 @@ def result_series(session: Session, version_id: int, *, source: str = "live") ->
         .where(table.c.version_id == version_id, table.c.source == source)
         .order_by(table.c.close_time, table.c.id)
     )
+    import numpy as np
+    import pandas as pd
+
     rows = session.connection().execute(query).all()
     if not rows:
         return ResultSeries(np.zeros(0), pd.DatetimeIndex([], tz="UTC"))

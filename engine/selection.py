@@ -13,17 +13,15 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from engine.backtest.simulate import simulate_on
 from engine.db.schema import PromotionDecision
-from engine.learner.candidates import single_threaded
-from engine.learner.evaluate import CandidateResult, Dataset
-from engine.learner.signals import signals_from_proba
 from engine.metrics.catalog import money
-from engine.metrics.summary import summarize
+
+if TYPE_CHECKING:  # judging loads these; reading the recorded decisions (`aurum show`) does not
+    import numpy as np
+
+    from engine.learner.evaluate import CandidateResult, Dataset
 
 MIN_COMMON_BARS = 100
 BACKTEST = "backtest"
@@ -51,6 +49,8 @@ class Decision:
 
 
 def _metrics(trades: Any, cfg: Any, window: Any, n_trials: int) -> dict[str, float]:
+    from engine.metrics.summary import summarize
+
     return summarize(
         trades["net_profit"].to_numpy(float),
         list(trades["exit_time"]),
@@ -62,7 +62,11 @@ def _metrics(trades: Any, cfg: Any, window: Any, n_trials: int) -> dict[str, flo
 
 def champion_signals(champion: Any, model: Any, data: Dataset, rows: np.ndarray) -> np.ndarray:
     """The champion's signals on `rows`, from the features it was trained with."""
+    import numpy as np
+
     from engine.features import build_features, stored_spec
+    from engine.learner.candidates import single_threaded
+    from engine.learner.signals import signals_from_proba
 
     spec = stored_spec(champion.details)
     feats = build_features(data.bars, spec, timeframe=champion.timeframe).to_numpy(dtype=float)
@@ -89,6 +93,10 @@ def judge(
 ) -> Decision:
     """Compare the session's winner with the lineage's active version on common OOS bars
     (backtest with backtest); without an active version, judge it by the absolute gates."""
+    import numpy as np
+
+    from engine.backtest.simulate import simulate_on
+
     champion = desk.registry.active_version(lineage) if _lineage_exists(desk, lineage) else None
     if champion is None:
         return first_version(cfg, data, winner)

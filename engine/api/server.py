@@ -22,10 +22,20 @@ def make_server(
     docs: bool = False,
 ) -> Any:
     """A uvicorn Server for `desk` (not started): one process, one event loop; port 0 picks a
-    free port (read it from `bound_port` once started)."""
+    free port (read it from `bound_port` once started). On stop, once the last request is
+    answered, the bars still waiting to be stored are written."""
+    import asyncio
+
     import uvicorn
 
+    class BridgeServer(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            await super().shutdown(sockets=sockets)
+            if recorder is not None:
+                await asyncio.to_thread(recorder.close)
+
     app = create_app(desk, max_body_bytes=max_body_bytes, store_bars=store_bars, docs=docs)
+    recorder = app.state.recorder
     for problem in app.state.bridge.warm():
         print(f"warning: cannot serve {problem}", file=sys.stderr, flush=True)
     config = uvicorn.Config(
@@ -39,7 +49,7 @@ def make_server(
         timeout_keep_alive=30,
         lifespan="off",
     )
-    return uvicorn.Server(config)
+    return BridgeServer(config)
 
 
 def bound_port(server: Any) -> int:

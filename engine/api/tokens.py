@@ -141,6 +141,10 @@ class TokenGuard:
                 self._touched.pop(token_id, None)
 
     def _active(self) -> list[tuple[Any, ...]]:
+        """The live tokens, read again once anything was committed (a revoke: refused at once)."""
+        return self.desk.db.unchanged_or("api-tokens", self._read_active)
+
+    def _read_active(self) -> list[tuple[Any, ...]]:
         engine = self.desk.db.engine
         conn = engine.raw_connection()
         try:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from engine.cli.commands import _desk, _progress
 from engine.cli.main import _actor, _emit
 from engine.cli.render import fmt_metric, table
 from engine.metrics.catalog import money
@@ -58,6 +57,7 @@ def add_arguments(backtest: argparse.ArgumentParser, runs: argparse.ArgumentPars
 
 def cmd_backtest(args: argparse.Namespace) -> None:
     from engine.backtest.replay import backtest_request, window_bound
+    from engine.cli.commands import _desk, _progress  # the desk's modules load only here
 
     request = backtest_request(
         args.version,
@@ -136,6 +136,8 @@ def cost_words(costs: dict[str, float], overrides: dict[str, float], currency: s
 
 
 def cmd_backtests(args: argparse.Namespace) -> None:
+    from engine.cli.commands import _desk  # the desk's modules load only here
+
     with _desk(args) as desk:
         runs = desk.backtest_runs(args.version, limit=args.limit)
         currency = desk.config().account.currency

@@ -126,7 +126,10 @@ class TradingControls:
         return settings
 
     def state(self) -> PauseState:
-        return pause.current(self.desk.db)
+        """The pause switch, read again once anything was committed (a pause from any process
+        holds the next signal)."""
+        db = self.desk.db
+        return db.unchanged_or("pause-switch", lambda: pause.current(db))
 
     def apply(self, signal: Signal, account: AccountReport | None = None) -> Signal:
         return controlled_signal(

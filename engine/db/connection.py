@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DatabaseError
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -74,6 +77,9 @@ class Database:
         self._write_engine = self.engine.execution_options(aurum_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._watch: Any = None  # SQLite: a connection kept only to ask for data_version
+        self._watch_lock = threading.Lock()
+        self._reads: dict[str, tuple[int, Any]] = {}
 
     @property
     def dialect(self) -> str:
@@ -102,7 +108,45 @@ class Database:
         with _as_aurum_errors(), engine.begin() as connection:
             yield connection
 
+    def unchanged_or(self, key: str, read: Callable[[], T]) -> T:
+        """`read()`, or what it returned last time under `key` while nothing was committed to
+        the database since, by any connection of any process (SQLite's data_version: a few µs
+        instead of a pooled read; the serving path's active versions, tokens and pause switch).
+        Other databases read every time. `read` must return a value nobody changes."""
+        version = self._data_version()
+        if version is not None:
+            cached = self._reads.get(key)
+            if cached is not None and cached[0] == version:
+                return cached[1]  # type: ignore[no-any-return]
+        value = read()  # read after the version: a commit in between only re-reads next time
+        if version is not None:
+            self._reads[key] = (version, value)
+        return value
+
+    def _data_version(self) -> int | None:
+        """Changes whenever another connection commits (this one never writes)."""
+        if self.dialect != "sqlite" or ":memory:" in self.url:
+            return None
+        try:
+            with self._watch_lock:
+                if self._watch is None:
+                    watch = self.engine.raw_connection()
+                    watch.detach()  # its own, outside the pool
+                    self._watch = watch
+                cursor = self._watch.cursor()
+                cursor.execute("PRAGMA data_version")
+                version = int(cursor.fetchone()[0])
+                cursor.close()
+                return version
+        except self.engine.dialect.loaded_dbapi.Error:
+            return None  # no watch: read every time
+
     def dispose(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+            self._reads.clear()
         self.engine.dispose()
 
 

@@ -13,15 +13,12 @@ from __future__ import annotations
 import numpy as np
 import talib
 
-from engine.data.timeframes import timeframe_seconds
 from engine.features._bars import BarArrays
 from engine.features._window import ratio
-from engine.features.spec import REGIME_FEATURE_SETTINGS, FeatureSpec, higher_timeframe_for
-from engine.regimes.settings import regime_warmup
+from engine.features.spec import FeatureSpec
 
 Columns = dict[str, np.ndarray]
 POINT = 0.01
-MIN_WINDOW = 600  # round one computed a signal's features on max(2 x need, 600) bars
 
 
 def legacy_atr(bars: BarArrays, period: int) -> np.ndarray:
@@ -104,29 +101,3 @@ BUILDERS = {
     "bands": bands,
     "spread": spread,
 }
-
-
-def legacy_history(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
-    """Round one's fewest bars a signal needs, and the bars it computed the features on."""
-    atr = spec.atr_period
-    lookback = {
-        "returns": max(spec.return_lags),
-        "trend": max(max(spec.ema_periods) - 1, 2 * spec.adx_period - 1),
-        "momentum": max(
-            spec.rsi_period,
-            spec.macd_slow + spec.macd_signal - 2,
-            spec.stoch_k + 2 * spec.stoch_d - 3,
-        ),
-        "volatility": max(atr, max(spec.vol_windows)),
-        "bands": spec.bb_period - 1,
-        "range": spec.range_window - 1,
-        "spread": atr,
-        "regime": regime_warmup(REGIME_FEATURE_SETTINGS),
-    }
-    need = max((lookback.get(g, 0) for g in spec.groups), default=0)
-    higher = higher_timeframe_for(spec, timeframe)
-    if higher is not None:
-        per = timeframe_seconds(higher) // timeframe_seconds(timeframe)
-        first = max(1, spec.rsi_period, spec.htf_ema_period - 1)
-        need = max(need, per * (first + 1) - 1)
-    return need + 1, max(2 * (need + 1), MIN_WINDOW)

@@ -13,13 +13,16 @@ Simple windows (means, standard deviations) are computed on their own values, no
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
 import numpy as np
 import talib
 
-TAIL = 0.01  # weight an exponential average leaves out beyond its window
+from engine.features._decay import TAIL as TAIL  # re-exported: the indicators' own names
+from engine.features._decay import decay_span as decay_span
+from engine.features._decay import ema_alpha as ema_alpha
+from engine.features._decay import wilder_alpha as wilder_alpha
+
 _CHUNK = 8192  # rows of a sliding window computed at once (bounds the temporary block)
 
 
@@ -32,24 +35,6 @@ def sliding_window_view(x: np.ndarray, window: int) -> np.ndarray:
     )  # x must stay alive: the view holds it as its base
     view.flags.writeable = False
     return view
-
-
-@cache
-def decay_span(alpha: float) -> int:
-    """Values in the window of an exponential average with smoothing ``alpha``."""
-    if alpha >= 1.0:
-        return 1
-    return max(1, math.ceil(math.log(TAIL) / math.log1p(-alpha)))
-
-
-def ema_alpha(period: int) -> float:
-    """Smoothing of an EMA of ``period`` bars (2 / (period + 1))."""
-    return 2.0 / (period + 1)
-
-
-def wilder_alpha(period: int) -> float:
-    """Smoothing of Wilder's average of ``period`` bars (1 / period), as in RSI, ATR and ADX."""
-    return 1.0 / period
 
 
 @cache

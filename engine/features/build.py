@@ -8,9 +8,8 @@ defined. A version trained before fixed windows is rebuilt with round one's defi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ from engine.data.timeframes import timeframe_seconds
 from engine.features import _calendar, _legacy, _price
 from engine.features._bars import BarArrays
 from engine.features._higher import higher_context
+from engine.features.history import SignalHistory, signal_history, signal_window
 from engine.features.names import feature_names, group_names
 from engine.features.spec import (
     GROUPS,
@@ -26,8 +26,6 @@ from engine.features.spec import (
     FeatureSpec,
     group_history,
     higher_timeframe_for,
-    history_bars,
-    stored_spec,
 )
 from engine.regimes.detect import detect_regimes
 
@@ -98,36 +96,6 @@ def latest_features(
     reads only its own fixed window of the last bars: the same numbers, less work."""
     plan = plan or feature_plan(spec, timeframe)
     return np.array([[column[-1] for column in _columns(arrays, plan, tail=True)]])
-
-
-def signal_window(spec: FeatureSpec, timeframe: str) -> tuple[int, int]:
-    """Fewest bars a signal needs, and the last bars its features are computed on: the same
-    fixed window (so more history never changes a signal), or round one's pair for a version
-    trained before fixed windows."""
-    if not spec.fixed_window:
-        return _legacy.legacy_history(spec, timeframe)
-    need = history_bars(spec, timeframe)
-    return need, need
-
-
-@dataclass(frozen=True)
-class SignalHistory:
-    """How many bars a version's signal needs (``min_history_bars``) and reads (``bars_used``);
-    ``fixed_window`` False for a version trained before fixed windows, whose signal still
-    moves with the history sent (retrain to end that)."""
-
-    min_history_bars: int
-    bars_used: int
-    fixed_window: bool
-
-
-def signal_history(details: Mapping[str, Any], timeframe: str) -> SignalHistory | None:
-    """The history a stored version's signals need; None if it records no feature settings."""
-    if not details.get("feature_spec"):
-        return None
-    spec = stored_spec(details)
-    need, used = signal_window(spec, str(details.get("timeframe") or timeframe))
-    return SignalHistory(need, used, spec.fixed_window)
 
 
 def regime_columns(bars: BarArrays) -> Columns:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from engine.data.timeframes import timeframe_seconds
-from engine.features._window import decay_span, ema_alpha, wilder_alpha
+from engine.features._decay import decay_span, ema_alpha, wilder_alpha
 from engine.regimes.settings import RegimeSettings, regime_warmup
 
 # Written into the details of every version trained on fixed windows; a version without it was
@@ -245,7 +245,7 @@ def history_bars(spec: FeatureSpec, timeframe: str) -> int:
     many in all, and never change with more history (the minimum history a signal needs).
     For a version trained before fixed windows: the fewest bars it accepted."""
     if not spec.fixed_window:
-        from engine.features._legacy import legacy_history
+        from engine.features.history import legacy_history
 
         return legacy_history(spec, timeframe)[0]
     return max((group_history(spec, g, timeframe) for g in spec.groups), default=1)

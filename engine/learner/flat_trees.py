@@ -4,17 +4,14 @@ scikit-learn predicts a row by calling each of its n_iterations x n_classes tree
 calls for 80 iterations and three classes: most of a signal's time). Here every tree walks one
 level per numpy step and the leaf values are added in scikit-learn's order, so the probabilities
 are the same bit for bit (a test holds them equal). Anything else (other estimators, categorical
-splits, missing values) goes to the model's own `predict_proba`.
+splits, missing values) goes to the model's own `predict_proba` (engine.learner.row_proba).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-RowProba = Callable[[np.ndarray], np.ndarray]
 
 
 class FlatTrees:
@@ -50,25 +47,3 @@ class FlatTrees:
         for i, value in enumerate(self.value[node].tolist()):  # iteration by iteration
             raw[i % self.classes] += value
         return np.asarray(self.loss.predict_proba(np.array([raw])))
-
-
-def row_predictor(model: Any) -> RowProba:
-    """`model.predict_proba` for one (1, n) row, through `FlatTrees` when the model allows it."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.pipeline import Pipeline
-
-    head, last = (model[:-1], model.steps[-1][1]) if isinstance(model, Pipeline) else (None, model)
-    if not isinstance(last, HistGradientBoostingClassifier):
-        return model.predict_proba
-    try:
-        flat = FlatTrees(last)
-    except (AttributeError, KeyError, ValueError):  # another scikit-learn layout: do not guess
-        return model.predict_proba
-
-    def predict_proba(row: np.ndarray) -> np.ndarray:
-        x = np.asarray(head.transform(row) if head is not None else row, dtype=np.float64)
-        if x.shape[0] != 1 or not np.isfinite(x).all():
-            return np.asarray(model.predict_proba(row))
-        return flat.predict_proba(x[0])
-
-    return predict_proba

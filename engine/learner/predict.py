@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
-from threadpoolctl import ThreadpoolController
 
 from engine.errors import AurumError
 from engine.features import (
@@ -29,7 +27,7 @@ from engine.features import (
 from engine.features._legacy import legacy_atr
 from engine.labels import distances_from_atr, spread_from_points
 from engine.labels.inputs import ATR_PERIOD
-from engine.learner.flat_trees import row_predictor
+from engine.learner.row_proba import row_predictor
 from engine.learner.signals import BUY, SELL, signals_from_proba
 from engine.registry.types import TrainedOn, VersionInfo
 
@@ -130,10 +128,8 @@ class SignalModel:
         self.classes = np.asarray(model.classes_)
         self.labels = details.get("labels") or {}
         self.default_spread = float((details.get("costs") or {}).get("default_spread_points", 20.0))
-        self._predict_proba = row_predictor(model)
+        self._predict_proba = row_predictor(model)  # bit for bit, without per-call checks
         self._provenance = provenance(info)
-        # one bar: OpenMP threads only add wake-ups (a busy machine made HGB's p99 ~1 s)
-        self._openmp = ThreadpoolController().select(user_api="openmp")
 
     def signal(self, bars: pd.DataFrame | BarArrays) -> Signal:
         """Signal for the last of `bars` (UTC frame with the importer's columns, or arrays
@@ -156,8 +152,7 @@ class SignalModel:
             raise AurumError(
                 "the latest bar's features are undefined (gaps or bad bars); no signal"
             )
-        with sklearn.config_context(assume_finite=True), self._openmp.limit(limits=1):
-            proba = self._predict_proba(row)  # finiteness was checked just above
+        proba = self._predict_proba(row)
         sig = signals_from_proba(proba, self.classes, min_confidence=self.threshold)
         side = int(sig.signal[0])
         levels = self._levels(arrays, side)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import itertools
 import math
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when trials are made: the config's checks need only the spaces
+    import numpy as np
 
 GRID_POINTS = 3
 RANGE_KEYS = {"low", "high", "log", "integer"}
@@ -84,6 +85,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _grid_values(values: Any) -> list[Any]:
+    import numpy as np
+
     if isinstance(values, list):
         return list(values)
     low, high = float(values["low"]), float(values["high"])
@@ -109,6 +112,8 @@ def _draw(values: Any, rng: np.random.Generator) -> Any:
 
 def _plain(value: Any) -> Any:
     """JSON-friendly Python scalars (the session record stores every trial's parameters)."""
+    import numpy as np
+
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -121,6 +126,8 @@ def trial_params(
     cartesian product (evenly thinned to the budget when larger); "random" draws `budget`
     distinct points from a generator seeded by the seed and the algorithm's name.
     """
+    import numpy as np
+
     if method == "off" or not space:
         return [{}]
     names = list(space)

