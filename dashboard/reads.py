@@ -197,10 +197,12 @@ def promotion_decisions(k: Key, ref: str | None = None, limit: int = 20) -> list
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def source_figures(k: Key, source: str) -> dict[int, tuple[dict[str, Any], int]]:
-    """Every version's current `source` (backtest | live) metrics and trade count, by id."""
-    versions = _open_desk(*k).registry.list_versions(source=source)
-    return {v.id: (v.metrics, v.metrics_trades) for v in versions if v.metrics}
+def page_figures(
+    k: Key, ids: tuple[int, ...], source: str
+) -> dict[int, tuple[dict[str, Any], int]]:
+    """The current `source` (backtest | live) metrics and trade count of one leaderboard
+    page's versions only, by id."""
+    return _open_desk(*k).figures(ids, source=source)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
