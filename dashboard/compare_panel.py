@@ -4,6 +4,7 @@ version in one colour across the charts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -50,7 +51,7 @@ def show_diff(versions: list[Any]) -> None:
         st.dataframe(diff.same, hide_index=True, key="compare_same")
 
 
-def show_comparison(k: Any, shown: list[Any], board: list[Any], cfg: Any) -> None:
+def show_comparison(k: Any, shown: Sequence[Any], board: Sequence[Any], cfg: Any) -> None:
     """Pick 2 to 5 versions and one source; the table, the diff and the charts on it."""
     st.subheader("Compare versions")
     refs = st.multiselect(

@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.provenance import origin_label
 from dashboard.tables import MONEY_METRICS, number_or_none, table_number, utc_text
 from engine.cli.render import fmt_dsr
 from engine.metrics.catalog import CONVENTION
@@ -121,7 +120,7 @@ def leaderboard_frame(
         own = v.metrics or {}
         row: dict[str, Any] = {
             "version": v.ref,
-            "data": origin_label(v.data_origin),
+            "data": "DEMO" if v.data_origin == "generated" else v.data_origin,
             "source": v.metrics_source or "—",
             "trades": int(v.metrics_trades or 0),
             f"expectancy {currency}": number_or_none(own.get("expectancy")),
@@ -182,22 +181,29 @@ def leaderboard_columns(currency: str = "USD") -> dict[str, Any]:
     number, text = st.column_config.NumberColumn, st.column_config.TextColumn
     own = "of the figures this version is ranked on (its source)"
     out: dict[str, Any] = {
-        "version": text(pinned=True, width=190),
-        "data": text(pinned=True, width=120, help="What it learnt from; DEMO = generated bars"),
+        "version": text(
+            pinned=True, width=170, help="Lineage and version number (details: Models page)"
+        ),
+        "data": text(
+            pinned=True,
+            width=70,
+            help="What it learnt from: imported, live, mixed (both); DEMO = generated bars, "
+            "not market data",
+        ),
         "source": text(
             pinned=True,
             width=70,
             help="Whose figures the pinned columns hold: live once the version has "
             "selection.min_live_trades live trades, else backtest (out of sample, after costs)",
         ),
-        "trades": number(pinned=True, width=60, format="%d", help=f"Closed trades {own}"),
+        "trades": number(pinned=True, width=65, format="%d", help=f"Closed trades {own}"),
         f"expectancy {currency}": number(
             pinned=True, width=105, format="%.2f", help=f"Mean net result per trade {own}"
         ),
         "profit factor": number(
             pinned=True, width=90, format="%.2f", help=f"Gross profit / |gross loss| {own}"
         ),
-        "Sharpe": number(pinned=True, width=65, format="%.2f", help=f"{CONVENTION}; {own}"),
+        "Sharpe": number(pinned=True, width=70, format="%.2f", help=f"{CONVENTION}; {own}"),
         "DSR (trials)": text(
             pinned=True,
             width=120,

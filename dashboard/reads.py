@@ -32,9 +32,18 @@ def key() -> Key:
     return desk_key()
 
 
-@st.cache_data(ttl=SHORT, show_spinner=False)
-def leaderboard(k: Key, lineage: str | None = None) -> list[VersionInfo]:
-    return _open_desk(*k).leaderboard(lineage)
+@st.cache_resource(ttl=SHORT, max_entries=16, show_spinner=False)
+def leaderboard(k: Key, lineage: str | None = None) -> tuple[VersionInfo, ...]:
+    """Every version, ranked. Shared, not copied: `st.cache_data` would unpickle the whole
+    list on every run (0.6 s at 10,000 versions); the versions are frozen and the tuple
+    cannot be reordered in place, so no page can change what another sees. Actions clear
+    it with the data caches (`clear_shared`)."""
+    return tuple(_open_desk(*k).leaderboard(lineage))
+
+
+def clear_shared() -> None:
+    """Forget the shared reads (after an action, with `st.cache_data.clear()`)."""
+    leaderboard.clear()
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)

@@ -3,7 +3,7 @@ the champion's), and 2–5 versions compared side by side."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -73,7 +73,7 @@ def shadow_section(cfg: Any) -> None:
     )
 
 
-def show_board(shown: list[Any], ranks: Mapping[int, int], currency: str) -> None:
+def show_board(shown: Sequence[Any], ranks: Mapping[int, int], currency: str) -> None:
     """The table: all versions sorted, one page of PAGE_SIZE rows built and shown, the
     pinned columns plus the ones asked for."""
     order, flip, extra = st.columns([2, 1, 5])

@@ -46,7 +46,7 @@ def test_the_pinned_columns_hold_each_versions_own_figures_with_their_source():
     )  # fmt: skip
     assert (first["expectancy EUR"], first["profit factor"], first["Sharpe"]) == (-2.0, 0.8, -1.0)
     assert (first["DSR (trials)"], first["max DD %"]) == ("0.10 (7 trials)", 12.5)
-    assert frame.iloc[1]["data"] == "DEMO (generated)"
+    assert frame.iloc[1]["data"] == "DEMO"
     assert pd.isna(frame.iloc[1]["profit factor"])
     assert list(frame["rank"]) == [7, 9]  # the engine's places, not the page's rows
 

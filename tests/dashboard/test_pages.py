@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.literal import literal
+from dashboard.reads import clear_shared
 from engine.metrics.catalog import money
 from engine.metrics.trading import equity_curve
 from engine.selection import decision_basis
@@ -389,6 +390,7 @@ def test_the_market_selector_switches_the_active_model_shown(home: Path, desk: D
     )
     desk.activate(silver.id, actor="test")
     st.cache_data.clear()  # what an action on the dashboard does; the test acted on the desk
+    clear_shared()
 
     at = open_page("overview")
     market = at.selectbox(key="market")

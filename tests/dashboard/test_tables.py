@@ -46,7 +46,7 @@ def test_leaderboard_keeps_the_engine_order_and_shows_percentages():
         ]
     )
     assert list(frame["rank"]) == [1, 2]
-    assert list(frame["data"]) == ["imported", "DEMO (generated)"]
+    assert list(frame["data"]) == ["imported", "DEMO"]
     assert list(frame["version"]) == ["m:v2", "m:v1"]
     assert frame.loc[0, "backtest win rate %"] == pytest.approx(55.0)
     assert frame.loc[0, "backtest win rate 95 % interval"] == "40.0–70.0 %"
