@@ -45,16 +45,21 @@ SORTS: dict[str, tuple[Callable[[Any], Any], bool]] = {
 }
 
 
+PINNED_WIDTH = 734  # px: the widths below; Streamlit pins nothing past 60 % of the table
+
+
 def pinned_columns(currency: str = "USD") -> list[str]:
     """What stays on screen at 1,400 px whatever else is shown: who, what it learnt from,
-    whose figures, and the figures a trader picks a model by."""
+    whose figures, and the figures a trader picks a model by. Short titles (the help says
+    each in full): Streamlit unpins every column once the pinned ones take more than 60 % of
+    the table's width, and a 1,400 px window gives the table about 1,240 px."""
     return [
         "version",
         "data",
         "source",
         "trades",
-        f"expectancy {currency}",
-        "profit factor",
+        f"exp. {currency}",
+        "PF",
         "Sharpe",
         "DSR (trials)",
         "max DD %",
@@ -123,8 +128,8 @@ def leaderboard_frame(
             "data": "DEMO" if v.data_origin == "generated" else v.data_origin,
             "source": v.metrics_source or "—",
             "trades": int(v.metrics_trades or 0),
-            f"expectancy {currency}": number_or_none(own.get("expectancy")),
-            "profit factor": number_or_none(own.get("profit_factor")),
+            f"exp. {currency}": number_or_none(own.get("expectancy")),
+            "PF": number_or_none(own.get("profit_factor")),
             "Sharpe": number_or_none(own.get("sharpe")),
             "DSR (trials)": fmt_dsr(own) if own else "—",
             "max DD %": number_or_none(own.get("max_drawdown_pct")),
@@ -196,21 +201,27 @@ def leaderboard_columns(currency: str = "USD") -> dict[str, Any]:
             help="Whose figures the pinned columns hold: live once the version has "
             "selection.min_live_trades live trades, else backtest (out of sample, after costs)",
         ),
-        "trades": number(pinned=True, width=65, format="%d", help=f"Closed trades {own}"),
-        f"expectancy {currency}": number(
-            pinned=True, width=105, format="%.2f", help=f"Mean net result per trade {own}"
+        "trades": number(pinned=True, width=60, format="%d", help=f"Closed trades {own}"),
+        f"exp. {currency}": number(
+            pinned=True,
+            width=75,
+            format="%.2f",
+            help=f"Expectancy: mean net result per trade ({currency}) {own}",
         ),
-        "profit factor": number(
-            pinned=True, width=90, format="%.2f", help=f"Gross profit / |gross loss| {own}"
+        "PF": number(
+            pinned=True,
+            width=50,
+            format="%.2f",
+            help=f"Profit factor: gross profit / |gross loss| {own}",
         ),
-        "Sharpe": number(pinned=True, width=70, format="%.2f", help=f"{CONVENTION}; {own}"),
+        "Sharpe": number(pinned=True, width=62, format="%.2f", help=f"{CONVENTION}; {own}"),
         "DSR (trials)": text(
             pinned=True,
-            width=120,
+            width=105,
             help=f"Deflated Sharpe ratio with the number of trials it was deflated for, {own}",
         ),
         "max DD %": number(
-            pinned=True, width=75, format="%.1f", help=f"Largest fall, % of peak equity, {own}"
+            pinned=True, width=72, format="%.1f", help=f"Largest fall, % of peak equity, {own}"
         ),
         "score": number(
             format="%.3f",

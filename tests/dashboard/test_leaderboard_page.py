@@ -55,7 +55,7 @@ def test_the_pinned_columns_show_first_and_more_columns_come_on_demand(home: Pat
         row = table.loc[v.ref]
         assert (row["source"], row["trades"]) == (v.metrics_source, v.metrics_trades)
         assert row["Sharpe"] == pytest.approx(v.metrics["sharpe"])
-        assert row[f"expectancy {currency}"] == pytest.approx(v.metrics["expectancy"])
+        assert row[f"exp. {currency}"] == pytest.approx(v.metrics["expectancy"])
         assert row["DSR (trials)"] == fmt_dsr(v.metrics)
         assert row["max DD %"] == pytest.approx(v.metrics["max_drawdown_pct"])
         assert row["live trades"] == desk.registry.get(v.ref, source="live").metrics_trades

@@ -13,6 +13,7 @@ import pytest
 from dashboard.compare_tables import flat_params, key_figures_frame, version_diff
 from dashboard.leaderboard_table import (
     PAGE_SIZE,
+    PINNED_WIDTH,
     leaderboard_columns,
     leaderboard_frame,
     more_columns,
@@ -44,10 +45,10 @@ def test_the_pinned_columns_hold_each_versions_own_figures_with_their_source():
     assert (first["version"], first["data"], first["source"], first["trades"]) == (
         "m:v2", "imported", "live", 40,
     )  # fmt: skip
-    assert (first["expectancy EUR"], first["profit factor"], first["Sharpe"]) == (-2.0, 0.8, -1.0)
+    assert (first["exp. EUR"], first["PF"], first["Sharpe"]) == (-2.0, 0.8, -1.0)
     assert (first["DSR (trials)"], first["max DD %"]) == ("0.10 (7 trials)", 12.5)
     assert frame.iloc[1]["data"] == "DEMO"
-    assert pd.isna(frame.iloc[1]["profit factor"])
+    assert pd.isna(frame.iloc[1]["PF"])
     assert list(frame["rank"]) == [7, 9]  # the engine's places, not the page's rows
 
 
@@ -55,6 +56,8 @@ def test_only_the_pinned_columns_are_pinned_and_the_rest_come_on_demand():
     config = leaderboard_columns("EUR")
     pinned = [name for name, c in config.items() if c.get("pinned")]
     assert pinned == pinned_columns("EUR")
+    # Streamlit pins nothing once pinned columns pass 60 % of the table (1,240 px at 1,400)
+    assert sum(config[name]["width"] for name in pinned) == PINNED_WIDTH <= 0.6 * 1240
     extra = more_columns("EUR")
     assert not set(extra) & set(pinned)
     frame = leaderboard_frame([version(1, trades=1)], {}, {}, currency="EUR")
