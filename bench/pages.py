@@ -202,6 +202,8 @@ def time_pages(
     from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.reads import clear_shared
+
     set_log_level("error")  # AppTest without a server warns "No runtime found" on each clear
 
     at = AppTest.from_file(str(APP), default_timeout=120).run()
@@ -211,6 +213,7 @@ def time_pages(
         for page in pages:
             at.switch_page(f"views/{page}.py")
             st.cache_data.clear()
+            clear_shared()
             began = time.perf_counter()
             at.run()
             cold[page].append(time.perf_counter() - began)
@@ -236,9 +239,12 @@ def _time_backtest_view(
     """The Performance page switched to the active version's backtest trades."""
     import streamlit as st
 
+    from dashboard.reads import clear_shared
+
     at.switch_page("views/performance.py").run()
     at.radio(key=f"perf_source:{LINEAGE}:v{SIZES['versions']}").set_value("backtest")
     st.cache_data.clear()
+    clear_shared()
     began = time.perf_counter()
     at.run()
     cold.setdefault("performance:backtest", []).append(time.perf_counter() - began)
@@ -262,15 +268,19 @@ def _time_chart_views(at: Any, cold: dict[str, list[float]], warm: dict[str, lis
     picked in its list (cold: caches cleared before; warm: the same run again)."""
     import streamlit as st
 
+    from dashboard.reads import clear_shared
+
     at.switch_page("views/performance.py").run()
     prefix = f"perf:{at.selectbox(key='perf_version').value}"
     at.button(key=f"{prefix}:last").click().run()  # from the last trades whatever came before
     st.cache_data.clear()
+    clear_shared()
     at.button(key=f"{prefix}:earlier").click()
     _timed_run(at, "performance:earlier", cold)
     _timed_run(at, "performance:earlier", warm)
     at.session_state[f"{prefix}:list"] = {"selection": {"rows": [5], "columns": []}}
     st.cache_data.clear()
+    clear_shared()
     _timed_run(at, "performance:pick", cold)
     _timed_run(at, "performance:pick", warm)
     at.session_state[f"{prefix}:list"] = {"selection": {"rows": [], "columns": []}}

@@ -8,8 +8,8 @@ numbers are daily over every trading day of the evaluated window, annualised wit
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,10 @@ METRIC_REFERENCES = {  # (value as plotted, what it means): the line a metric is
     "net_profit": (0.0, "break-even"),
     "sharpe": (0.0, "Sharpe 0"),
 }
+# Okabe & Ito's colour-blind-safe qualitative palette (no yellow: it vanishes on white): one
+# colour per compared version, the same in every chart of one comparison.
+VERSION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
+GAP = timedelta(hours=36)  # longer than this without a closed trade: a weekend, missing data
 MAX_POINTS = 4000
 SIDE_BY_SIDE_HEIGHT = 560  # px: the distribution and the stacked session/hour panels, paired
 SOURCE_TITLES = {
@@ -130,13 +134,44 @@ def _with_start(times: Sequence[datetime] | pd.DatetimeIndex) -> pd.DatetimeInde
     return pd.DatetimeIndex(index[:1].append(index))
 
 
+def version_colours(refs: Sequence[str]) -> dict[str, str]:
+    """Each version's colour in a comparison, by its place among the picked versions."""
+    return {ref: VERSION_COLOURS[i % len(VERSION_COLOURS)] for i, ref in enumerate(refs)}
+
+
+def break_gaps(
+    x: pd.DatetimeIndex, y: Sequence[float], gap: timedelta
+) -> tuple[list[Any], list[float | None]]:
+    """The curve with a None between consecutive points more than `gap` apart, so Plotly
+    leaves the pause empty instead of drawing a straight line across it."""
+    xs: list[Any] = []
+    ys: list[float | None] = []
+    previous = None
+    for when, value in zip(x, y, strict=True):
+        if previous is not None and when - previous > gap:
+            xs.append(None)
+            ys.append(None)
+        xs.append(when)
+        ys.append(float(value))
+        previous = when
+    return xs, ys
+
+
 def equity_figure(
-    curves: Mapping[str, SERIES], *, initial_equity: float, currency: str = "USD"
+    curves: Mapping[str, SERIES],
+    *,
+    initial_equity: float,
+    currency: str = "USD",
+    colours: Mapping[str, str] | None = None,
+    gap: timedelta | None = None,
+    unbroken: Collection[str] = (),
 ) -> go.Figure:
     """Overlaid equity curves: account equity after each trade, by close time (UTC).
 
     Each curve is (close times, net profits) in time order; it starts at `initial_equity`
-    at its first close time.
+    at its first close time. With `gap`, a pause longer than that between two closed trades
+    is drawn as a gap (not for the curves named in `unbroken`: one point per fold); `colours`
+    (curve name -> colour) keeps a version's colour across charts.
     """
     fig = go.Figure()
     for name, (times, profits) in curves.items():
@@ -145,9 +180,14 @@ def equity_figure(
         equity = equity_curve(profits, initial_equity=initial_equity)
         x = _with_start(times)
         keep = thin(len(equity), equity)
-        fig.add_trace(
-            go.Scatter(x=x[keep], y=equity[keep], mode="lines", name=name, line={"width": 2})
-        )
+        xs: Any = x[keep]
+        ys: Any = equity[keep]
+        if gap is not None and name not in unbroken:
+            xs, ys = break_gaps(xs, ys, gap)
+        line: dict[str, Any] = {"width": 2}
+        if colours and name in colours:
+            line["color"] = colours[name]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=line))
     return _layout(fig, "Equity curve", "trade close time (UTC)", f"equity ({currency})")
 
 
@@ -374,17 +414,17 @@ def metric_across_versions(
     *,
     source: str = "",
     currency: str = "USD",
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One metric for several versions (bar per version), in the metric's unit; `source`
-    names the figures' source (one per chart: backtest or live)."""
+    names the figures' source (one per chart: backtest or live). Bars take each version's
+    colour from `colours` (label -> colour) when given, else green above zero, red below."""
     y = [metric_plot_value(metric, v) for v in values]
-    fig = go.Figure(
-        go.Bar(
-            x=list(labels),
-            y=y,
-            marker_color=[GREY if v is None else (GREEN if v >= 0 else RED) for v in y],
-        )
-    )
+    if colours:
+        marker = [colours.get(label, GREY) for label in labels]
+    else:
+        marker = [GREY if v is None else (GREEN if v >= 0 else RED) for v in y]
+    fig = go.Figure(go.Bar(x=list(labels), y=y, marker_color=marker))
     fig.update_layout(hovermode="closest")
     label = metric_axis_label(metric, currency)
     title = f"{label} by version" + (f" ({source} figures)" if source else "")

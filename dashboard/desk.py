@@ -76,7 +76,10 @@ def shown_errors() -> Iterator[None]:
 
 def after_action(message: str) -> None:
     """Forget cached reads so every page shows the new state, keep a toast, and re-run."""
+    from dashboard.reads import clear_shared  # reads opens desks through this module
+
     st.cache_data.clear()
+    clear_shared()
     st.session_state["flash"] = message
     st.rerun()
 

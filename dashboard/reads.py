@@ -32,9 +32,18 @@ def key() -> Key:
     return desk_key()
 
 
-@st.cache_data(ttl=SHORT, show_spinner=False)
-def leaderboard(k: Key, lineage: str | None = None) -> list[VersionInfo]:
-    return _open_desk(*k).leaderboard(lineage)
+@st.cache_resource(ttl=SHORT, max_entries=16, show_spinner=False)
+def leaderboard(k: Key, lineage: str | None = None) -> tuple[VersionInfo, ...]:
+    """Every version, ranked. Shared, not copied: `st.cache_data` would unpickle the whole
+    list on every run (0.6 s at 10,000 versions); the versions are frozen and the tuple
+    cannot be reordered in place, so no page can change what another sees. Actions clear
+    it with the data caches (`clear_shared`)."""
+    return tuple(_open_desk(*k).leaderboard(lineage))
+
+
+def clear_shared() -> None:
+    """Forget the shared reads (after an action, with `st.cache_data.clear()`)."""
+    leaderboard.clear()
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
@@ -197,10 +206,12 @@ def promotion_decisions(k: Key, ref: str | None = None, limit: int = 20) -> list
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def source_figures(k: Key, source: str) -> dict[int, tuple[dict[str, Any], int]]:
-    """Every version's current `source` (backtest | live) metrics and trade count, by id."""
-    versions = _open_desk(*k).registry.list_versions(source=source)
-    return {v.id: (v.metrics, v.metrics_trades) for v in versions if v.metrics}
+def page_figures(
+    k: Key, ids: tuple[int, ...], source: str
+) -> dict[int, tuple[dict[str, Any], int]]:
+    """The current `source` (backtest | live) metrics and trade count of one leaderboard
+    page's versions only, by id."""
+    return _open_desk(*k).figures(ids, source=source)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)

@@ -21,20 +21,9 @@ from dashboard.charts import live_shortfall
 from dashboard.provenance import origin_label, session_origin
 from engine.cli.render import fmt_dsr, fmt_metric
 from engine.learner.records import candidate_name
-from engine.metrics.catalog import CONVENTION, METRICS
+from engine.metrics.catalog import METRICS
 
-BACKTEST_COLUMNS = {
-    "win_rate": "win rate %",
-    "profit_factor": "profit factor",
-    "sharpe": "Sharpe",
-    "sortino": "Sortino",
-    "max_drawdown_pct": "max DD % of peak",
-    "expectancy": "expectancy",
-    "psr": "PSR %",
-}
-LIVE_COLUMNS = {"sharpe": "Sharpe", "expectancy": "expectancy", "psr": "PSR %"}
 MONEY_METRICS = ("expectancy", "net_profit", "max_drawdown", "average_win", "average_loss")
-Figures = Mapping[int, tuple[Mapping[str, Any], int]]  # version id -> (metrics, trades)
 HEADLINE = (
     "trades",
     "net_profit",
@@ -50,7 +39,7 @@ HEADLINE = (
 )
 
 
-def _num(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
     """A finite float, +/-inf kept, None for missing or nan."""
     if value is None:
         return None
@@ -58,104 +47,17 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _shown(metric: str, value: Any) -> float | None:
+def table_number(metric: str, value: Any) -> float | None:
     """A metric as a table number: fractions and probabilities in percent."""
-    number = _num(value)
+    number = number_or_none(value)
     unit = METRICS[metric].unit if metric in METRICS else ""
     if number is not None and unit in ("fraction", "probability"):
         return number * 100.0
     return number
 
 
-def _utc(value: datetime | None) -> str:
+def utc_text(value: datetime | None) -> str:
     return "—" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
-def _header(source: str, metric: str, column: str, currency: str) -> str:
-    """A column's title: its source first, money columns end with the currency code."""
-    return f"{source} {column}" + (f" {currency}" if metric in MONEY_METRICS else "")
-
-
-def leaderboard_frame(
-    versions: Sequence[Any],
-    backtest: Figures | None = None,
-    live: Figures | None = None,
-    *,
-    currency: str = "USD",
-) -> pd.DataFrame:
-    """The ranked versions (order kept: the engine's ranking). Each figure column holds one
-    source for every row ("backtest …", "live …"); "ranked on" says which figures the score
-    used for that version (live once it has selection.min_live_trades live trades)."""
-    rows = []
-    for rank, v in enumerate(versions, start=1):
-        m, trades = _figures(v, "backtest", backtest)
-        low = _shown("win_rate_low", m.get("win_rate_low"))
-        high = _shown("win_rate_high", m.get("win_rate_high"))
-        row: dict[str, Any] = {
-            "rank": rank,
-            "score": _num(getattr(v, "score", None)),
-            "version": v.ref,
-            "status": v.status,
-            "data": origin_label(v.data_origin),
-            "ranked on": v.metrics_source or "—",
-            "algorithm": v.algorithm,
-            "symbol": v.symbol,
-            "timeframe": v.timeframe,
-        }
-        row["backtest trades"] = trades
-        for metric, column in BACKTEST_COLUMNS.items():
-            row[_header("backtest", metric, column, currency)] = _shown(metric, m.get(metric))
-        row["backtest win rate 95 % interval"] = (
-            "—" if low is None or high is None else f"{low:.1f}–{high:.1f} %"
-        )
-        row["backtest DSR (trials)"] = fmt_dsr(m) if m else "—"
-        if live is not None:
-            lm, row["live trades"] = _figures(v, "live", live)
-            for metric, column in LIVE_COLUMNS.items():
-                row[_header("live", metric, column, currency)] = _shown(metric, lm.get(metric))
-        row["aliases"] = ", ".join(getattr(v, "aliases", ()))
-        row["tags"] = ", ".join(f"{k}={x}" for k, x in getattr(v, "tags", {}).items())
-        row["not ranked because"] = getattr(v, "ineligible_reason", "") or ""
-        row["created (UTC)"] = _utc(v.created_at)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _figures(v: Any, source: str, figures: Figures | None) -> tuple[Mapping[str, Any], int]:
-    """A version's figures of `source` and their trade count: from `figures` when given, else
-    its own when they are of that source (never another source's figures under this title)."""
-    if figures is not None:
-        metrics, trades = figures.get(v.id, ({}, 0))
-        return metrics, int(trades)
-    if v.metrics_source == source:
-        return v.metrics, int(v.metrics_trades or 0)
-    return {}, 0
-
-
-def leaderboard_columns(currency: str = "USD") -> dict[str, Any]:
-    """How the leaderboard's numbers are shown (units in the headers, conventions in help)."""
-    number = st.column_config.NumberColumn
-    out: dict[str, Any] = {
-        "score": number(
-            format="%.3f",
-            help="Weighted percentile score (selection.weight_*), 0 = worst, 1 = best",
-        )
-    }
-    helps = {
-        "win_rate": ("%.1f", "Share of trades with profit > 0"),
-        "profit_factor": ("%.2f", "Gross profit / |gross loss|"),
-        "sharpe": ("%.2f", CONVENTION),
-        "sortino": ("%.2f", CONVENTION),
-        "max_drawdown_pct": ("%.1f", "Largest fall, % of the peak equity"),
-        "expectancy": ("%.2f", f"Mean net result per trade ({currency})"),
-        "psr": ("%.0f", "Probability that the true Sharpe is above 0"),
-    }
-    for source, columns in (("backtest", BACKTEST_COLUMNS), ("live", LIVE_COLUMNS)):
-        for metric, column in columns.items():
-            if metric in helps:
-                fmt, text = helps[metric]
-                out[_header(source, metric, column, currency)] = number(format=fmt, help=text)
-    return out
 
 
 def comparison_frame(
@@ -208,8 +110,8 @@ def side_by_side(
 
 def _cell(name: str, values: Mapping[str, Any], currency: str) -> str:
     if name == "dsr":
-        return fmt_dsr(values) if _num(values.get("dsr")) is not None else "—"
-    return fmt_metric(name, _num(values.get(name)), currency)
+        return fmt_dsr(values) if number_or_none(values.get("dsr")) is not None else "—"
+    return fmt_metric(name, number_or_none(values.get(name)), currency)
 
 
 def live_column(trades: int, needed: int) -> str:
@@ -227,7 +129,7 @@ def headline_frame(
 ) -> pd.DataFrame:
     """Backtest (out of sample) against live numbers of one version, with units; the live
     column says so when it rests on fewer than `live_needed` trades."""
-    trades = int(_num(live.get("trades")) or 0) if live else 0
+    trades = int(number_or_none(live.get("trades")) or 0) if live else 0
     return side_by_side(
         {"backtest (out of sample)": backtest, live_column(trades, live_needed): live},
         currency=currency,
@@ -248,20 +150,22 @@ def candidates_frame(
             {
                 "candidate": ("★ " if c.get("winner") else "") + candidate_name(c),
                 "trades": int(m.get("trades") or 0),
-                "win rate %": _shown("win_rate", m.get("win_rate")),
-                "profit factor": _num(m.get("profit_factor")),
-                f"expectancy {currency}": _num(m.get("expectancy")),
-                f"50/50 baseline expectancy {currency}": _num(m.get("baseline_expectancy")),
-                f"strongest baseline expectancy {currency}": _num(
+                "win rate %": table_number("win_rate", m.get("win_rate")),
+                "profit factor": number_or_none(m.get("profit_factor")),
+                f"expectancy {currency}": number_or_none(m.get("expectancy")),
+                f"50/50 baseline expectancy {currency}": number_or_none(
+                    m.get("baseline_expectancy")
+                ),
+                f"strongest baseline expectancy {currency}": number_or_none(
                     m.get("strongest_baseline_expectancy")
                 ),
                 "beats every baseline": "—" if beats is None else ("yes" if beats else "no"),
-                "Sharpe": _num(m.get("sharpe")),
-                "max DD % of peak": _num(m.get("max_drawdown_pct")),
-                "PSR %": _shown("psr", m.get("psr")),
-                "DSR (trials)": fmt_dsr(m) if _num(m.get("dsr")) is not None else "—",
-                "ROC AUC": _num(cls.get("roc_auc")),
-                "seconds": _num(c.get("seconds")),
+                "Sharpe": number_or_none(m.get("sharpe")),
+                "max DD % of peak": number_or_none(m.get("max_drawdown_pct")),
+                "PSR %": table_number("psr", m.get("psr")),
+                "DSR (trials)": fmt_dsr(m) if number_or_none(m.get("dsr")) is not None else "—",
+                "ROC AUC": number_or_none(cls.get("roc_auc")),
+                "seconds": number_or_none(c.get("seconds")),
                 "verdict": c.get("reason", ""),
             }
         )
@@ -275,10 +179,10 @@ def baselines_frame(candidate: Mapping[str, Any], currency: str = "USD") -> pd.D
             {
                 "baseline": ("★ " if b.get("strongest") else "") + str(b.get("label")),
                 "runs": b.get("seeds"),
-                f"mean expectancy {currency}": _num(b.get("mean_expectancy")),
-                f"mean net {currency}": _num(b.get("mean_net_profit")),
-                "mean Sharpe": _num(b.get("mean_sharpe")),
-                "runs at least as good as the model %": _shown(
+                f"mean expectancy {currency}": number_or_none(b.get("mean_expectancy")),
+                f"mean net {currency}": number_or_none(b.get("mean_net_profit")),
+                "mean Sharpe": number_or_none(b.get("mean_sharpe")),
+                "runs at least as good as the model %": table_number(
                     "win_rate", b.get("share_at_least_model")
                 ),
             }
@@ -295,11 +199,11 @@ def folds_frame(folds: Sequence[Mapping[str, Any]], currency: str = "USD") -> pd
                 "test window (UTC)": f"{str(f['test_start'])[:16]} → {str(f['test_end'])[:16]}",
                 "train samples": f.get("train_samples"),
                 "trades": f.get("trades"),
-                f"net {currency}": _num(f.get("net_profit")),
-                "win rate %": _shown("win_rate", f.get("win_rate")),
-                "Sharpe": _num(f.get("sharpe")),
-                "ROC AUC": _num(f.get("roc_auc")),
-                "log loss": _num(f.get("log_loss")),
+                f"net {currency}": number_or_none(f.get("net_profit")),
+                "win rate %": table_number("win_rate", f.get("win_rate")),
+                "Sharpe": number_or_none(f.get("sharpe")),
+                "ROC AUC": number_or_none(f.get("roc_auc")),
+                "log loss": number_or_none(f.get("log_loss")),
             }
             for f in folds
         ]
@@ -311,7 +215,7 @@ def features_frame(selected: Iterable[str], importances: Mapping[str, float]) ->
     chosen = set(selected)
     names = list(importances) or sorted(chosen)
     rows = [
-        {"feature": n, "importance": _num(importances.get(n)), "selected": n in chosen}
+        {"feature": n, "importance": number_or_none(importances.get(n)), "selected": n in chosen}
         for n in names
     ]
     frame = pd.DataFrame(rows, columns=["feature", "importance", "selected"])
@@ -332,7 +236,7 @@ def sessions_frame(
                 "data": origin_label(session_origin(s, origins)),
                 "trigger": s.trigger,
                 "by": s.requested_by,
-                "started (UTC)": _utc(s.started_at or s.created_at),
+                "started (UTC)": utc_text(s.started_at or s.created_at),
                 "duration s": None if s.duration_seconds is None else round(s.duration_seconds, 1),
                 "outcome": s.status.replace("_", " "),
                 "version": s.version_id,
@@ -358,7 +262,7 @@ def activations_frame(records: Sequence[Any]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "when (UTC)": _utc(r.created_at),
+                "when (UTC)": utc_text(r.created_at),
                 "kind": r.kind,
                 "from": r.from_ref or "—",
                 "to": r.to_ref,
@@ -398,7 +302,7 @@ def audit_frame(records: Sequence[Any], sessions: Sequence[Any] = ()) -> pd.Data
     if frame.empty:
         return frame
     frame = frame.sort_values("when (UTC)", ascending=False).reset_index(drop=True)
-    frame["when (UTC)"] = frame["when (UTC)"].map(_utc)
+    frame["when (UTC)"] = frame["when (UTC)"].map(utc_text)
     return frame
 
 
@@ -415,7 +319,7 @@ def config_history_frame(changes: Sequence[Any]) -> pd.DataFrame:
         [
             {
                 "change": c.id,
-                "when (UTC)": _utc(c.created_at),
+                "when (UTC)": utc_text(c.created_at),
                 "by": c.actor,
                 "reason": c.reason,
                 "keys": ", ".join(c.diff),
@@ -434,12 +338,12 @@ def version_facts(v: Any) -> pd.DataFrame:
         ("algorithm", v.algorithm),
         ("symbol / timeframe", f"{v.symbol} {v.timeframe}"),
         ("trained on", f"{origin_label(v.data_origin)} bars of {v.symbol} {v.timeframe}"),
-        ("training window (UTC)", f"{_utc(v.train_start)} → {_utc(v.train_end)}"),
+        ("training window (UTC)", f"{utc_text(v.train_start)} → {utc_text(v.train_end)}"),
         ("data hash", v.data_hash or "—"),
         ("artifact sha256", v.artifact_sha256 or "—"),
         ("artifact size", f"{v.artifact_size / 1024:,.1f} KiB" if v.artifact_size else "—"),
         ("learning session", f"#{v.session_id}" if v.session_id else "—"),
-        ("registered (UTC)", _utc(v.created_at)),
+        ("registered (UTC)", utc_text(v.created_at)),
         ("notes", v.notes or "—"),
     ]
     return pd.DataFrame(facts, columns=["field", "value"])
@@ -452,8 +356,8 @@ def trades_frame(trades: Sequence[Any], currency: str = "USD") -> pd.DataFrame:
             {
                 "ticket": t.ticket,
                 "side": t.side,
-                "opened (UTC)": _utc(t.open_time),
-                "closed (UTC)": _utc(t.close_time),
+                "opened (UTC)": utc_text(t.open_time),
+                "closed (UTC)": utc_text(t.close_time),
                 net: round(t.net_profit, 2),
                 "lots": t.volume,
                 "confidence %": None if t.confidence is None else round(t.confidence * 100, 1),

@@ -227,6 +227,12 @@ class Desk:
             selection, lineage=lineage, live_from=selection.min_live_trades
         )
 
+    def figures(
+        self, version_ids: Sequence[int], *, source: str = "backtest"
+    ) -> dict[int, tuple[dict[str, float | None], int]]:
+        """Current `source` (backtest | live) metrics and trades of these versions only."""
+        return self.registry.current_figures(version_ids, source=source)
+
     def version(self, ref: str | int) -> VersionInfo:
         return self.registry.get(ref)
 

@@ -114,7 +114,7 @@ def test_the_leaderboard_uses_live_numbers_once_a_version_has_enough_live_trades
     """A's backtest is the better one, but 40 live losing trades replace it (and the table
     says "live"); B has 10 live trades, fewer than selection.min_live_trades, so it is still
     judged on its backtest. On live numbers B ranks first."""
-    from dashboard.tables import leaderboard_frame
+    from dashboard.leaderboard_table import leaderboard_frame
 
     a = desk.registry.register(small_model, spec(sharpe=3.0, win_rate=0.7, profit_factor=2.0))
     b = desk.registry.register(small_model, spec(sharpe=1.0, win_rate=0.5, profit_factor=1.2))
@@ -138,7 +138,7 @@ def test_the_leaderboard_uses_live_numbers_once_a_version_has_enough_live_trades
         for source in ("backtest", "live")
     }
     table = leaderboard_frame(ranked, figures["backtest"], figures["live"])
-    assert table[["version", "ranked on", "backtest trades", "live trades"]].values.tolist() == [
+    assert table[["version", "source", "backtest trades", "live trades"]].values.tolist() == [
         [b.ref, "backtest", 100, 10],
         [a.ref, "live", 100, 40],
     ]

@@ -3,36 +3,33 @@ the champion's), and 2–5 versions compared side by side."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
 from dashboard import charts, reads
+from dashboard.compare_panel import show_comparison
 from dashboard.desk import get_desk, shown_errors
 from dashboard.frame import NO_VERSIONS
-from dashboard.literal import literal
+from dashboard.leaderboard_table import (
+    PAGE_SIZE,
+    SORTS,
+    leaderboard_columns,
+    leaderboard_frame,
+    more_columns,
+    page_count,
+    page_of,
+    pinned_columns,
+    sort_versions,
+)
 from dashboard.provenance import DEMO_MEANING
 from dashboard.shadow_tables import shadow_columns, shadow_frame
-from dashboard.tables import comparison_frame, leaderboard_columns, leaderboard_frame
-from engine.metrics.catalog import CONVENTION, METRICS
+from engine.metrics.catalog import CONVENTION
 
 st.title("Leaderboard")
 desk = get_desk()
 k = reads.key()
-
-
-def equity_series(ref: str, source: str) -> tuple[str, tuple[Any, Any]]:
-    """The version's `source` trades (live or out-of-sample backtest, one source for every
-    curve); a version registered before backtest trades were stored draws its walk-forward
-    folds, one point each."""
-    results = reads.results(k, ref, source)
-    if len(results) or source != "backtest":
-        return f"{ref} ({source})", (results.close_time, results.net_profit)
-    folds = reads.version(k, ref).details.get("folds") or []
-    return f"{ref} ({source}, per fold)", (
-        [f["test_end"] for f in folds],
-        [float(f["net_profit"]) for f in folds],
-    )
 
 
 def shadow_section(cfg: Any) -> None:
@@ -76,6 +73,49 @@ def shadow_section(cfg: Any) -> None:
     )
 
 
+def show_board(shown: Sequence[Any], ranks: Mapping[int, int], currency: str) -> None:
+    """The table: all versions sorted, one page of PAGE_SIZE rows built and shown, the
+    pinned columns plus the ones asked for."""
+    order, flip, extra = st.columns([2, 1, 5])
+    by = order.selectbox("Sort all versions by", list(SORTS), key="board_sort")
+    reverse = flip.toggle("Worst first", key="board_reverse")
+    chosen = extra.multiselect(
+        "More columns",
+        more_columns(currency),
+        default=["rank", "status"],
+        key="board_columns",
+        placeholder="pick columns to add",
+    )
+    pages = page_count(len(shown))
+    if st.session_state.get("board_page", 1) > pages:  # fewer versions after a filter
+        st.session_state["board_page"] = pages
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages})", 1, pages, step=1, key="board_page"))
+    rows = page_of(sort_versions(shown, by, reverse=reverse), page)
+    ids = tuple(v.id for v in rows)
+    st.dataframe(
+        leaderboard_frame(
+            rows,
+            reads.page_figures(k, ids, "backtest"),
+            reads.page_figures(k, ids, "live"),
+            currency=currency,
+            ranks=ranks,
+        ),
+        hide_index=True,
+        column_config=leaderboard_columns(currency),
+        column_order=[*pinned_columns(currency), *chosen],
+        key="leaderboard",
+    )
+    first = (page - 1) * PAGE_SIZE + 1
+    st.caption(
+        f"Rows {first}–{first + len(rows) - 1} of {len(shown)}, sorted by {by} "
+        f"({'worst' if reverse else 'best'} first; versions without the figure last). "
+        "Clicking a column header sorts this page only. The pinned columns hold each "
+        "version's own figures, from the source it is ranked on (source)."
+    )
+
+
 with shown_errors():
     board = reads.leaderboard(k)
     if not board:
@@ -112,95 +152,17 @@ with shown_errors():
     st.caption(
         f"{len(shown)} of {len(board)} versions, ranked by the engine's weighted score "
         "(selection.weight_*; versions with fewer than selection.min_trades trades come last). "
-        "Each column holds one source: backtest = out-of-sample walk-forward trades after "
-        "costs, live = the trading side's trades. The score uses a version's live figures once "
-        "it has selection.min_live_trades live trades, else its backtest ones ('ranked on'). "
-        "data: what each version learnt from (imported, live, mixed = both; DEMO = generated "
-        f"bars). {CONVENTION}."
+        "The score uses a version's live figures once it has selection.min_live_trades live "
+        "trades, else its backtest ones: its source, whose figures the pinned columns show. "
+        "backtest = out-of-sample walk-forward trades after costs, live = the trading side's "
+        "trades; every other figure column (More columns) holds one source, named in its "
+        "title. data: what each version learnt from (imported, live, mixed = both; DEMO = "
+        f"generated bars). {CONVENTION}."
     )
     demo_count = sum(v.is_demo for v in shown)
     if demo_count:
         st.warning(f"**DEMO** — {demo_count} of these versions were {DEMO_MEANING}.")
-    st.dataframe(
-        leaderboard_frame(
-            shown,
-            reads.source_figures(k, "backtest"),
-            reads.source_figures(k, "live"),
-            currency=currency,
-        ),
-        hide_index=True,
-        column_config=leaderboard_columns(currency),
-        key="leaderboard",
-    )
+    show_board(shown, {v.id: place for place, v in enumerate(board, start=1)}, currency)
 
-    shadow_section(desk.config())
-
-    st.subheader("Compare versions")
-    refs = st.multiselect(
-        "Pick 2 to 5 versions",
-        [v.ref for v in shown],
-        max_selections=5,
-        key="compare_refs",
-    )
-    if len(refs) < 2:
-        st.caption("Pick at least two versions to compare them side by side.")
-        st.stop()
-    source = st.radio(
-        "Figures from",
-        ["backtest", "live"],
-        horizontal=True,
-        key="compare_source",
-        help="One source for the whole comparison (table, equity curves and the metric chart): "
-        "out-of-sample backtest trades, or live trades.",
-    )
-    comparison = reads.comparison(k, tuple(refs), source)
-    origins = {v.ref: v.data_origin for v in board}
-    st.dataframe(
-        comparison_frame(comparison, currency, source, origins),
-        hide_index=True,
-        key="comparison",
-    )
-    demo_refs = [ref for ref in refs if origins.get(ref) == "generated"]
-    if demo_refs:
-        st.warning(f"**DEMO** — {', '.join(demo_refs)}: {DEMO_MEANING}.")
-    if comparison.winner:
-        st.success(
-            f"Better overall on {source} figures: **{literal(comparison.winner)}** — "
-            f"{literal(comparison.criteria)}"
-        )
-    else:
-        st.info(f"No overall winner on {source} figures — {literal(comparison.criteria)}")
-    st.plotly_chart(
-        charts.for_source(
-            charts.equity_figure(
-                dict(equity_series(ref, source) for ref in refs),
-                initial_equity=cfg.account.initial_balance,
-                currency=currency,
-            ),
-            source,
-        ),
-        key="compare_equity",
-    )
-    figures = {ref: reads.version_metrics(k, ref, source) for ref in refs}
-    missing = [ref for ref, values in figures.items() if not values]
-    st.caption(
-        f"Every curve and figure above: {source} trades only. {CONVENTION}."
-        + (f" Without {source} figures: {', '.join(missing)}." if missing else "")
-    )
-    metric = st.selectbox(
-        "Metric across the picked versions",
-        list(METRICS),
-        index=list(METRICS).index("sharpe"),
-        format_func=lambda m: METRICS[m].label,
-        key="across_metric",
-    )
-    st.plotly_chart(
-        charts.metric_across_versions(
-            refs,
-            [figures[ref].get(metric) for ref in refs],
-            metric,
-            source=source,
-            currency=currency,
-        ),
-        key="across_chart",
-    )
+    shadow_section(cfg)
+    show_comparison(k, shown, board, cfg)

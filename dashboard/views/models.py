@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import charts, confirm, reads
 from dashboard.backtest_panel import show_backtests
+from dashboard.compare_tables import key_figures_frame
 from dashboard.desk import (
     VIEWER_NOTE,
     actor,
@@ -54,13 +55,33 @@ def onnx_offer(column: Any, ref: str) -> None:
         )
 
 
-@st.dialog("Activate this version", on_dismiss=confirm.cancel)
+def show_side_by_side(current: str | None, target: str, target_role: str) -> None:
+    """The active version's and the target's stored key figures next to each other, each
+    from the source it is ranked on (named in the first row)."""
+    by_ref = {v.ref: v for v in reads.leaderboard(k)}
+    columns = {
+        f"active now: {current or 'none'}": by_ref.get(current) if current else None,
+        f"{target_role}: {target}": by_ref.get(target),
+    }
+    st.dataframe(
+        key_figures_frame(columns, desk.config().account.currency),
+        hide_index=True,
+        key="dialog_figures",
+    )
+    st.caption(
+        "Stored figures: each version's live figures once it has selection.min_live_trades "
+        f"live trades, else its out-of-sample backtest (after costs). {CONVENTION}."
+    )
+
+
+@st.dialog("Activate this version", width="large", on_dismiss=confirm.cancel)
 def activate_dialog(ref: str, current: str | None) -> None:
     st.markdown(
         f"Make **{literal(ref)}** the active model (now: **{literal(current or 'none')}**). "
         "The trading side gets "
         "its signals from the active model from its next request."
     )
+    show_side_by_side(current, ref, "to activate")
 
     def run(why: str) -> str:
         record = desk.activate(ref, actor=actor(), reason=why)
@@ -69,11 +90,12 @@ def activate_dialog(ref: str, current: str | None) -> None:
     confirm.confirm_buttons("activate", "Activate", run)
 
 
-@st.dialog("Roll back", on_dismiss=confirm.cancel)
+@st.dialog("Roll back", width="large", on_dismiss=confirm.cancel)
 def rollback_dialog(current: str, target: str, lineage: str | None) -> None:
     st.markdown(
         f"Re-activate **{literal(target)}**, the version active before **{literal(current)}**."
     )
+    show_side_by_side(current, target, "back to")
 
     def run(why: str) -> str:
         record = desk.rollback(lineage, actor=actor(), reason=why)

@@ -227,6 +227,14 @@ class ModelRegistry(VersionMetadata):
             board = self.listings.fields(connection, lineage=lineage, live_from=live_from)
         return [VersionInfo.from_fields(f) for f in rank_fields(board, selection)]
 
+    def current_figures(
+        self, version_ids: Sequence[int], *, source: str = "backtest"
+    ) -> dict[int, tuple[dict[str, float | None], int]]:
+        """The current `source` metrics and trade count of just these versions (a page of the
+        leaderboard), by id; versions without figures of that source are left out."""
+        with self.db.session() as s:
+            return versions.latest_metrics(s, list(version_ids), source) if version_ids else {}
+
     def lineages(self) -> list[LineageInfo]:
         from sqlalchemy import select
 

@@ -106,12 +106,14 @@ class ShadowStanding:
 def shadow_board(desk: Any, cfg: Any, targets: list[Any]) -> list[ShadowStanding]:
     """Every version that paper-trades now (`targets`) or did before, market by market: the
     champion first, then its challengers in leaderboard order."""
-    board = desk.leaderboard()
-    rank = {v.id: k for k, v in enumerate(board)}
-    actives = [v for v in board if v.status == "active"]
     ongoing = {t.version.id for t in targets}
     with desk.db.session() as s:
         ids = set(shadowed_version_ids(s)) | ongoing
+    if not ids:  # nothing paper-trades or did: no need to list every version
+        return []
+    board = desk.leaderboard()
+    rank = {v.id: k for k, v in enumerate(board)}
+    actives = [v for v in board if v.status == "active"]
     shown = sorted(
         (v for v in board if v.id in ids),
         key=lambda v: (v.symbol, v.timeframe, v.status != "active", rank[v.id]),

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard import charts
@@ -31,6 +32,47 @@ def test_equity_overlays_several_curves_and_skips_empty_ones():
         {"a": (TIMES, PROFITS), "b": (TIMES[:2], [1.0, 2.0]), "c": ([], [])}, initial_equity=0
     )
     assert [t.name for t in fig.data] == ["a", "b"]
+
+
+def test_a_pause_longer_than_the_gap_breaks_the_equity_line():
+    """Friday's last trade and Monday's first are 66 h apart: None between them, so the line
+    stops on Friday and starts again on Monday; the 3 h spacings stay joined."""
+    friday = datetime(2026, 3, 6, 18, 0, tzinfo=UTC)
+    times = [friday - timedelta(hours=3), friday, friday + timedelta(hours=66)]
+    fig = charts.equity_figure(
+        {"v1 (backtest)": (times, [10.0, -5.0, 20.0])},
+        initial_equity=100.0,
+        gap=charts.GAP,
+    )
+    (trace,) = fig.data
+    assert list(trace.y) == [100.0, 110.0, 105.0, None, 125.0]
+    assert list(trace.x)[3] is None and list(trace.x)[4] == times[2]
+    # without a gap, or for a per-fold curve, the points stay joined
+    whole = charts.equity_figure(
+        {"f": (times, [10.0, -5.0, 20.0])}, initial_equity=100.0, gap=charts.GAP, unbroken={"f"}
+    )
+    assert None not in list(whole.data[0].y)
+
+
+def test_break_gaps_inserts_one_none_per_pause():
+    t = [T0, T0 + timedelta(hours=40), T0 + timedelta(hours=41), T0 + timedelta(hours=100)]
+    x, y = charts.break_gaps(pd.DatetimeIndex(t), [1.0, 2.0, 3.0, 4.0], timedelta(hours=36))
+    assert y == [1.0, None, 2.0, 3.0, None, 4.0]
+    assert x.count(None) == 2
+
+
+def test_each_compared_version_keeps_its_colour_in_every_chart():
+    colours = charts.version_colours(["a", "b", "c"])
+    assert len(set(colours.values())) == 3
+    assert list(colours.values()) == list(charts.VERSION_COLOURS[:3])
+    equity = charts.equity_figure(
+        {"b": (TIMES, PROFITS), "a": (TIMES, PROFITS)}, initial_equity=0, colours=colours
+    )
+    assert [t.line.color for t in equity.data] == [colours["b"], colours["a"]]
+    bars = charts.metric_across_versions(["a", "b"], [1.0, -1.0], "sharpe", colours=colours)
+    assert list(bars.data[0].marker.color) == [colours["a"], colours["b"]]
+    plain = charts.metric_across_versions(["a", "b"], [1.0, -1.0], "sharpe")
+    assert list(plain.data[0].marker.color) == [charts.GREEN, charts.RED]
 
 
 def test_drawdown_is_in_percent_of_peak_and_marks_the_worst_episode():

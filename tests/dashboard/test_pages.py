@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.literal import literal
+from dashboard.reads import clear_shared
 from engine.metrics.catalog import money
 from engine.metrics.trading import equity_curve
 from engine.selection import decision_basis
@@ -86,7 +89,7 @@ def test_leaderboard_ranks_every_version_with_its_metrics(home: Path, desk: Desk
     for row, v in zip(table.to_dict("records"), board, strict=True):
         backtest = desk.version(v.ref).metrics  # each column one source: backtest here
         live = desk.registry.get(v.ref, source="live").metrics
-        assert row["ranked on"] == v.metrics_source == "backtest"  # too few live trades
+        assert row["source"] == v.metrics_source == "backtest"  # too few live trades
         assert row["backtest win rate %"] == pytest.approx(backtest["win_rate"] * 100)
         assert row["backtest Sharpe"] == pytest.approx(backtest["sharpe"])
         assert row["backtest trades"] == v.metrics_trades
@@ -135,11 +138,21 @@ def test_comparing_versions_uses_one_source_for_table_equity_and_chart(home: Pat
     equity = charts_by_title(at)["Equity curve — backtest trades (out of sample)"]
     assert [trace["name"] for trace in equity["data"]] == [f"{r} (backtest)" for r in refs]
     initial = desk.config().account.initial_balance
+    colours = [trace["line"]["color"] for trace in equity["data"]]
+    assert len(set(colours)) == 2  # each version its own colour
     for trace, ref in zip(equity["data"], refs, strict=True):
         backtest = desk.trades(ref, source="backtest")
-        assert arr(trace, "y") == pytest.approx(
+        y = arr(trace, "y")
+        assert [v for v in y if v is not None] == pytest.approx(
             list(equity_curve([t.net_profit for t in backtest], initial_equity=initial))
         )
+        # a pause of more than 36 h between closed trades (the weekends) is a gap, not a line
+        closes = [t.close_time for t in backtest]
+        pauses = sum(b - a > timedelta(hours=36) for a, b in pairwise(closes))
+        assert pauses > 0 and y.count(None) == pauses
+        assert arr(trace, "x").count(None) == pauses
+    across = charts_by_title(at)["Sharpe (daily, ×√252) by version (backtest figures)"]
+    assert across["data"][0]["marker"]["color"] == colours  # the same colour in both charts
     # live: the same three views on live trades only; v1 never traded live, and says so
     at.radio(key="compare_source").set_value("live").run()
     live = desk.compare(refs, source="live")
@@ -377,6 +390,7 @@ def test_the_market_selector_switches_the_active_model_shown(home: Path, desk: D
     )
     desk.activate(silver.id, actor="test")
     st.cache_data.clear()  # what an action on the dashboard does; the test acted on the desk
+    clear_shared()
 
     at = open_page("overview")
     market = at.selectbox(key="market")

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from dashboard import config_form, tables
+from dashboard import config_form, leaderboard_table, tables
 from dashboard.uploads import UPLOAD_DIR, save_upload
 from engine.config.schema import Phase3Config
 from engine.errors import TradeError
@@ -31,7 +31,7 @@ def version(
 
 
 def test_leaderboard_keeps_the_engine_order_and_shows_percentages():
-    frame = tables.leaderboard_frame(
+    frame = leaderboard_table.leaderboard_frame(
         [
             version("m:v2", trades=40, win_rate=0.55, win_rate_low=0.4, win_rate_high=0.7),
             version(
@@ -46,7 +46,7 @@ def test_leaderboard_keeps_the_engine_order_and_shows_percentages():
         ]
     )
     assert list(frame["rank"]) == [1, 2]
-    assert list(frame["data"]) == ["imported", "DEMO (generated)"]
+    assert list(frame["data"]) == ["imported", "DEMO"]
     assert list(frame["version"]) == ["m:v2", "m:v1"]
     assert frame.loc[0, "backtest win rate %"] == pytest.approx(55.0)
     assert frame.loc[0, "backtest win rate 95 % interval"] == "40.0–70.0 %"
@@ -64,16 +64,16 @@ def test_each_leaderboard_column_holds_one_source():
     on_backtest = version("m:v1", trades=100, sharpe=2.0, expectancy=3.0)
     backtest = {2: ({"sharpe": 1.5, "expectancy": 4.0}, 120), 1: (on_backtest.metrics, 100)}
     live = {2: (ranked_on_live.metrics, 40)}
-    frame = tables.leaderboard_frame(
+    frame = leaderboard_table.leaderboard_frame(
         [ranked_on_live, on_backtest], backtest, live, currency="EUR"
     ).set_index("version")
-    assert frame.loc["m:v2", "ranked on"] == "live"
+    assert frame.loc["m:v2", "source"] == "live"
     assert (frame.loc["m:v2", "backtest trades"], frame.loc["m:v2", "live trades"]) == (120, 40)
     assert frame.loc["m:v2", "backtest Sharpe"] == 1.5 and frame.loc["m:v2", "live Sharpe"] == -1.0
     assert frame.loc["m:v2", "backtest expectancy EUR"] == 4.0
     assert frame.loc["m:v1", "live trades"] == 0 and pd.isna(frame.loc["m:v1", "live Sharpe"])
     # without the figure maps a version's own figures show only under their own source
-    alone = tables.leaderboard_frame([ranked_on_live]).iloc[0]
+    alone = leaderboard_table.leaderboard_frame([ranked_on_live]).iloc[0]
     assert pd.isna(alone["backtest Sharpe"]) and alone["backtest trades"] == 0
 
 
