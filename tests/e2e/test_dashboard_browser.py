@@ -111,9 +111,9 @@ def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: S
     choose(page, "Folds of", "stacking of top")
     picked = page.get_by_role("combobox", name="Folds of").first
     expect(picked).to_have_value(re.compile(r"^#\d+ stacking of top"), timeout=LONG)
-    expect(page.get_by_text("Walk-forward folds (out of sample, after costs)")).to_be_visible(
-        timeout=LONG
-    )
+    folds = page.get_by_text("Walk-forward folds (out of sample, after costs)")
+    expect(folds.first).to_be_visible(timeout=LONG)
+    expect(folds).to_have_count(1, timeout=LONG)  # the rerun is over (its copy gone)
     shot = full_page_screenshot(page, "ensembles")
     assert shot.stat().st_size > 20_000
     with Desk.open(str(server.home)) as desk:

@@ -55,7 +55,11 @@ def test_a_started_session_is_followed_and_cancelled(
     row = page.locator('[data-testid="stProgress"]').filter(has_text=f"Session #{session_id}")
     expect(row.filter(has_text="running")).to_be_visible(timeout=120_000)  # the worker took it
     expect(picker).to_have_value(f"#{session_id}")  # picked by itself, not the trader's #1
-    page.get_by_role("button", name="Cancel…").click()
+    # this session's own button (by its key; another queued session has one too), not a copy
+    # left standing for a moment by a rerun
+    page.locator(
+        f'[class*="st-key-cancel_session-{session_id}"]:not([data-stale="true"] *) button'
+    ).first.click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"Cancel learning session #{session_id}")
     dialog.get_by_role("button", name=f"Cancel session #{session_id}").click()

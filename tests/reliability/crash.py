@@ -76,7 +76,9 @@ def _child(op: str, home: str, out: Path) -> None:
     # trades are dated after every version's registration (earlier ones are refused as trades
     # of a version that did not exist yet)
     opened = max(v.created_at for v in desk.registry.list_versions()) + timedelta(minutes=1)
-    out.with_suffix(".ready").touch()
+    ready = out.with_suffix(".ready")
+    if op != "trades":  # the trader is ready once its first trade is acknowledged: on a busy
+        ready.touch()  # machine its first commit can take longer than a trial's whole delay
     i = 0
     while True:
         i += 1
@@ -114,6 +116,8 @@ def _child(op: str, home: str, out: Path) -> None:
                 acks.write(ticket + "\n")
                 acks.flush()
                 os.fsync(acks.fileno())
+            if i == 1:
+                ready.touch()
 
 
 # --- the trials ----------------------------------------------------------------------------
