@@ -35,19 +35,50 @@ def version_metrics_by_regime(
 
     s = settings or desk.config().regimes
     version = desk.version(ref)
-    listed = desk.shadow_trades(ref) if source == "shadow" else desk.trades(ref, source=source)
-    trades = [
-        t
-        for t in listed
-        if (start is None or t.close_time >= start) and (end is None or t.close_time < end)
-    ]
-    if not trades:
+    with desk.db.session() as session:
+        trades = _trade_frame(session, version.id, source, start, end)
+    if trades.empty:
         return metrics_by_regime(trades, pd.DataFrame(), s, by=dimension)
     market = {"symbol": version.symbol, "timeframe": version.timeframe}
-    first = min(t.open_time for t in trades)
-    last = max(t.open_time for t in trades)
+    first = trades["open_time"].min().to_pydatetime()
+    last = trades["open_time"].max().to_pydatetime()
     with desk.db.session() as session:  # the warm-up: bars before the first entry, gaps or not
         lead = load_bars(session, **market, end=first, last=regime_warmup(s) + 2)
         begin = None if lead.empty else lead["time"].iloc[0].to_pydatetime()
         bars = load_bars(session, **market, start=begin, end=last)
     return metrics_by_regime(trades, bars, s, by=dimension)
+
+
+def _trade_frame(
+    session: Any, version_id: int, source: str, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
+    """open_time (UTC) and net_profit (after costs) of the version's `source` trades closed in
+    [start, end): three columns read by one query, never the trades as ORM rows (20,000 of them
+    took 0.8 s to build as objects; the breakdown needs two numbers each)."""
+    from sqlalchemy import select
+
+    from engine.db.schema import ShadowTrade, Trade
+
+    query: Any
+    if source == "shadow":  # a paper trade's profit is after costs already
+        query = select(ShadowTrade.open_time, ShadowTrade.close_time, ShadowTrade.profit).where(
+            ShadowTrade.version_id == version_id
+        )
+        close = ShadowTrade.close_time
+    else:
+        net = Trade.profit + Trade.commission + Trade.swap
+        query = select(Trade.open_time, Trade.close_time, net).where(
+            Trade.version_id == version_id, Trade.source == source
+        )
+        close = Trade.close_time
+    if start is not None:
+        query = query.where(close >= start)
+    if end is not None:
+        query = query.where(close < end)
+    rows = session.execute(query).all()
+    return pd.DataFrame(
+        {
+            "open_time": pd.to_datetime([r[0] for r in rows], utc=True),  # aware UTC
+            "net_profit": [float(r[2]) for r in rows],
+        }
+    )
