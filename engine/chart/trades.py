@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -118,6 +118,26 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _closed_in(
+    session: Session,
+    table: Any,
+    query: Any,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int | None,
+) -> list[Any]:
+    """The rows of `query` on `table` closed in [start, end], the newest `limit`, in close order
+    (read newest first through the (version, close time) index, then turned round)."""
+    if start is not None:
+        query = query.where(table.close_time >= start)
+    if end is not None:
+        query = query.where(table.close_time <= end)
+    query = query.order_by(table.close_time.desc(), table.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))[::-1]
+
+
 def _ledger_reader(kind: str) -> Reader:
     """Trades of the ledger with `source` = kind (live, backtest)."""
 
@@ -129,14 +149,7 @@ def _ledger_reader(kind: str) -> Reader:
         limit: int | None,
     ) -> list[ChartTrade]:
         query = select(Trade).where(Trade.version_id == version_id, Trade.source == kind)
-        if start is not None:
-            query = query.where(Trade.close_time >= start)
-        if end is not None:
-            query = query.where(Trade.close_time <= end)
-        query = query.order_by(Trade.close_time.desc(), Trade.id.desc())
-        if limit is not None:
-            query = query.limit(limit)
-        rows = list(session.scalars(query))[::-1]
+        rows = _closed_in(session, Trade, query, start, end, limit)
         return [
             ChartTrade(
                 source=kind,
@@ -167,13 +180,6 @@ def _read_shadow(
 ) -> list[ChartTrade]:
     """Paper trades of the version (`shadow_trades`): profit there is already after costs."""
     query = select(ShadowTrade).where(ShadowTrade.version_id == version_id)
-    if start is not None:
-        query = query.where(ShadowTrade.close_time >= start)
-    if end is not None:
-        query = query.where(ShadowTrade.close_time <= end)
-    query = query.order_by(ShadowTrade.close_time.desc(), ShadowTrade.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
     return [
         ChartTrade(
             source="shadow",
@@ -190,7 +196,7 @@ def _read_shadow(
             confidence=r.confidence,
             exit_reason=r.exit_reason,
         )
-        for r in list(session.scalars(query))[::-1]
+        for r in _closed_in(session, ShadowTrade, query, start, end, limit)
     ]
 
 
@@ -208,13 +214,6 @@ def _run_reader(run_id: int) -> Reader:
         query = select(BacktestTrade).where(
             BacktestTrade.run_id == run_id, BacktestTrade.version_id == version_id
         )
-        if start is not None:
-            query = query.where(BacktestTrade.close_time >= start)
-        if end is not None:
-            query = query.where(BacktestTrade.close_time <= end)
-        query = query.order_by(BacktestTrade.close_time.desc(), BacktestTrade.id.desc())
-        if limit is not None:
-            query = query.limit(limit)
         return [
             ChartTrade(
                 source=name,
@@ -231,7 +230,7 @@ def _run_reader(run_id: int) -> Reader:
                 confidence=r.confidence,
                 exit_reason=r.exit_reason,
             )
-            for r in list(session.scalars(query))[::-1]
+            for r in _closed_in(session, BacktestTrade, query, start, end, limit)
         ]
 
     return read
