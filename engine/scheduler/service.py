@@ -47,6 +47,12 @@ class AurumServices:
         self.holder = lease.holder_name()
         self.is_leader = False
         self._scheduler: Any = None
+        # held around every read of the scheduler's jobs from a job, and by stop() while it marks
+        # the scheduler as stopping: APScheduler's shutdown(wait=True) holds its job-store lock
+        # while it waits for running jobs, so a job that asked for the jobs then would wait on it
+        # for ever (the heartbeat's next_runs did: a services process hung on stop)
+        self._jobs_lock = threading.Lock()
+        self._stopping = False
         self._worker_lock = threading.Lock()
         self._backtest_lock = threading.Lock()
         self.stopped = threading.Event()
@@ -104,11 +110,14 @@ class AurumServices:
             id="report",
         )
         sched.start()
-        self._scheduler = sched
+        with self._jobs_lock:
+            self._scheduler, self._stopping = sched, False
         log.info("services started as %s", self.holder)
 
     def stop(self) -> None:
         """Stop scheduling, let a running job finish, give the lease back."""
+        with self._jobs_lock:
+            self._stopping = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
@@ -119,13 +128,15 @@ class AurumServices:
         log.info("services stopped")
 
     def next_runs(self) -> dict[str, str]:
-        if self._scheduler is None:
-            return {}
-        return {
-            job.id: job.next_run_time.isoformat()
-            for job in self._scheduler.get_jobs()
-            if job.next_run_time is not None
-        }
+        """Each job's next run ({} once stop() began: the jobs are not read while it waits)."""
+        with self._jobs_lock:
+            if self._scheduler is None or self._stopping:
+                return {}
+            return {
+                job.id: job.next_run_time.isoformat()
+                for job in self._scheduler.get_jobs()
+                if job.next_run_time is not None
+            }
 
     # --- jobs ------------------------------------------------------------------------------
     def guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:

@@ -76,3 +76,33 @@ def test_the_busy_backtest_worker_notice_is_silenced(caplog: pytest.LogCaptureFi
             "maximum number of running instances reached (1)"
         )
     assert caplog.records == []
+
+
+def test_stopping_while_a_job_reads_the_next_runs_does_not_hang(tmp_path: Path):
+    """APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
+    jobs; the heartbeat read the jobs (next_runs) from inside a job: the services hung on stop
+    (seen in the soak: a services process waited for ever)."""
+    import threading
+    import time
+
+    from engine.services import init_home
+
+    init_home(str(tmp_path / "home"))
+    svc = AurumServices(str(tmp_path / "home"))
+    svc.start()
+    stopping = threading.Event()
+    seen: list[dict[str, str]] = []
+
+    def job() -> None:  # a job that asks for the next runs once stop() is waiting for it
+        stopping.wait(10)
+        time.sleep(0.5)
+        seen.append(svc.next_runs())
+
+    svc._scheduler.add_job(job, id="reader")
+    time.sleep(0.5)  # the job is running
+    stopper = threading.Thread(target=svc.stop, daemon=True)
+    stopping.set()
+    stopper.start()
+    stopper.join(timeout=20)
+    assert not stopper.is_alive(), "stop() hung on a job reading the scheduler's jobs"
+    assert seen == [{}] and svc.stopped.is_set()
