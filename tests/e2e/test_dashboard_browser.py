@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from engine.data.synthetic import generate_bars
 from engine.services import Desk
@@ -63,8 +64,16 @@ def pick_versions(page: Page, *refs: str) -> None:
     """Choose versions in the leaderboard's "Pick 2 to 5 versions" box."""
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Pick 2 to 5 versions")
     for ref in refs:
-        box.click()
-        page.get_by_role("option", name=ref, exact=True).click()
+        option = page.get_by_role("option", name=ref, exact=True)
+        for _ in range(3):  # a click while the page reruns can leave the list closed: again
+            box.click()
+            try:
+                option.click(timeout=20_000)
+                break
+            except PlaywrightTimeoutError:
+                page.keyboard.press("Escape")
+        else:
+            raise AssertionError(f"{ref} was never offered in the versions to compare")
         page.wait_for_timeout(700)
     page.keyboard.press("Escape")
 
