@@ -65,8 +65,14 @@ def test_home_before_a_subcommand_action_reaches_that_home(
     assert actors[0] == "olga" and actors[1].startswith("cli")
     code, out, _ = run(capsys, "token", "--home", h, "list", "--json")
     assert (code, json.loads(out)) == (0, [])
-    code, _, err = run(capsys, "--home", str(home / "nowhere"), "models")
-    assert code == 1 and "run `aurum init` first" in err and str(home / "nowhere") in err
+
+
+@pytest.mark.sqlite_only  # on the PostgreSQL run every home shares the test's server database
+def test_home_before_the_command_names_an_uninitialised_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    code, _, err = run(capsys, "--home", str(tmp_path / "nowhere"), "models")
+    assert code == 1 and "run `aurum init` first" in err and str(tmp_path / "nowhere") in err
 
 
 # --- output cut short ----------------------------------------------------------------------------
