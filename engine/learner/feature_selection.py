@@ -81,9 +81,10 @@ class VotingSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def _scores(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         from sklearn.ensemble import ExtraTreesClassifier
-        from sklearn.feature_selection import mutual_info_classif
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
+
+        from engine.learner.mutual_info import mutual_info_classif
 
         scaled = StandardScaler().fit_transform(x)
         mutual = mutual_info_classif(scaled, y, random_state=self.random_state, n_neighbors=3)
