@@ -22,18 +22,22 @@ help:
 	@echo "make test-clock-week - the same at every day of a week and around the daily break"
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
+# The venv's own pip (23.2 with Python 3.11) installs everything here: upgrading it first cost
+# 2 s of a first run. --no-compile: Python compiles each module when it is first imported, so a
+# first run pays only for what it imports (installing compiled 48 s of 75 s before; docs/BENCHMARKS.md).
+PIP_INSTALL := $(BIN)/python -m pip install -qq --no-compile
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@test -f $(STAMP) || { echo "installing Aurum into $(VENV) (first run only)"; \
-		$(BIN)/python -m pip install -qq -e ".[$(RUN_EXTRAS)]"; }
+		$(PIP_INSTALL) -e ".[$(RUN_EXTRAS)]"; }
 	rm -f $(VENV)/.run-*
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -qq -e ".[dev,boost,postgres,dask,onnx,$(RUN_EXTRAS)]"
+	$(PIP_INSTALL) -e ".[dev,boost,postgres,dask,onnx,$(RUN_EXTRAS)]"
 	rm -f $(VENV)/.installed-* $(VENV)/.run-*
 	touch $(STAMP) $(RUN_STAMP)
 
