@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> None:
             change = desk.set_config(args.key, args.value, actor=_actor(args))
             print("no change" if change is None else _diff_text(change.diff))
         elif action == "revert":
-            change = desk.revert_config(args.change_id, actor=_actor(args))
+            change = desk.revert_config(args.change_id, actor=_actor(args), note=args.note)
             if change is not None and args.change_id is None:
                 print(f"{paths.config_file}: {change.reason}, {len(change.diff)} key(s) written")
             else:

@@ -319,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     rev.add_argument("change_id", metavar="ID", type=int, nargs="?")
+    rev.add_argument("--note", default="", help="why (kept in the change's reason and the audit)")
     return parser
 
 

@@ -102,11 +102,13 @@ def test_config_set_validate_history_revert(home: Path, capsys: pytest.CaptureFi
     assert "valid" in run(capsys, "config", "validate", "--home", h)[1]
     code, out, _ = run(capsys, "config", "history", "--home", h, "--json")
     change_id = json.loads(out)[0]["id"]
-    assert run(capsys, "config", "revert", str(change_id), "--home", h)[1].startswith(
-        "max_models_to_keep: 4 -> 10"
-    )
+    assert run(capsys, "config", "revert", str(change_id), "--home", h, "--note", "too few kept")[
+        1
+    ].startswith("max_models_to_keep: 4 -> 10")
     code, out, _ = run(capsys, "config", "show", "--home", h, "--json")
     assert json.loads(out)["max_models_to_keep"] == 10
+    code, out, _ = run(capsys, "config", "history", "--home", h, "--json")
+    assert "too few kept" in json.loads(out)[0]["reason"]
 
 
 def test_report_is_printed_and_written(seeded: Path, capsys: pytest.CaptureFixture[str]):
