@@ -339,14 +339,25 @@ class Desk:
         """The version's model card (engine.registry.card.ModelCard), as export writes it."""
         from engine.registry.export import build_card
 
-        return build_card(self.registry, ref, desk_trials=self.trial_count())
+        return build_card(
+            self.registry,
+            ref,
+            desk_trials=self.trial_count(),
+            currency=self.config().account.currency.upper(),
+        )
 
     def export_version(self, ref: str | int, out: str, *, actor: str) -> ExportResult:
         """Write the model file and its card (JSON, Markdown) into the folder `out`."""
         self.require_operator("exporting a model")
         from engine.registry.export import export_version
 
-        result = export_version(self.registry, ref, out, desk_trials=self.trial_count())
+        result = export_version(
+            self.registry,
+            ref,
+            out,
+            desk_trials=self.trial_count(),
+            currency=self.config().account.currency.upper(),
+        )
         self.audit(actor, "model.export", result.card.ref, {"folder": result.folder})
         return result
 

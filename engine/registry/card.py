@@ -117,13 +117,20 @@ class ModelCard(_Part):
         "learning session's summary.",
     )
     imported_from: dict[str, Any] | None = None
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="The exporting desk's account.currency: the unit of the money metrics "
+        "(cards written before it was recorded have none, and their digests leave it out).",
+    )
     exported_at: datetime | None = None
     exported_from: str = ""
     digest: str = ""
 
     def content_digest(self) -> str:
         """sha256 of the card's canonical JSON without its digest."""
-        body = self.model_dump(mode="json", exclude={"digest"})
+        left_out = {"digest"} if self.currency is not None else {"digest", "currency"}
+        body = self.model_dump(mode="json", exclude=left_out)
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 

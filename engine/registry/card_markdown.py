@@ -8,7 +8,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from engine.metrics.catalog import METRICS
+from engine.metrics.catalog import METRICS, money
 from engine.registry.card import ModelCard
 
 
@@ -42,12 +42,14 @@ def _label(name: str) -> str:
     return METRICS[name].label if name in METRICS else _cell(name)
 
 
-def _number(name: str, value: float | None) -> str:
+def _number(name: str, value: float | None, currency: str | None = None) -> str:
     if value is None:
         return "—"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     unit = METRICS[name].unit if name in METRICS else ""
+    if unit == "currency" and currency is not None:  # cards before the currency was recorded:
+        return money(value, currency)  # the plain number, as they were written
     if unit in ("fraction", "probability"):
         return f"{value * 100:.2f} %"
     return f"{value:,.0f}" if unit == "count" else f"{value:,.4f}"
@@ -92,7 +94,10 @@ def render_markdown(card: ModelCard) -> str:
             "",
             "| metric | value |",
             "| --- | --- |",
-            *[f"| {_label(name)} | {_number(name, v)} |" for name, v in m.values.items()],
+            *[
+                f"| {_label(name)} | {_number(name, v, card.currency)} |"
+                for name, v in m.values.items()
+            ],
             "",
         ]
         if m.trials_note:

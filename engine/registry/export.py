@@ -82,7 +82,12 @@ def metric_snapshots(
 
 
 def build_card(
-    registry: ModelRegistry, ref: str | int, *, desk_trials: int, purpose: str = "scalper"
+    registry: ModelRegistry,
+    ref: str | int,
+    *,
+    desk_trials: int,
+    purpose: str = "scalper",
+    currency: str | None = None,
 ) -> ModelCard:
     """The model card of a version as this desk knows it now (no export time, not sealed)."""
     info = registry.get(ref)
@@ -120,6 +125,7 @@ def build_card(
         files=files,
         details={k: v for k, v in info.details.items() if k != "imported"},
         imported_from=imported if isinstance(imported, dict) else None,
+        currency=currency,
     )
 
 
@@ -134,6 +140,7 @@ def export_version(
     *,
     desk_trials: int,
     formats: Sequence[str] = ("skops",),
+    currency: str | None = None,
 ) -> ExportResult:
     """Write the model file and the card (JSON, Markdown) into `out`, a new or empty folder."""
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
@@ -145,7 +152,7 @@ def export_version(
             f"{info.ref} has no model file any more (cleaned up): nothing to export"
         )
     data = read_verified(registry.artifacts_dir, info.artifact_path, info.artifact_sha256)
-    card = build_card(registry, info.id, desk_trials=desk_trials).model_copy(
+    card = build_card(registry, info.id, desk_trials=desk_trials, currency=currency).model_copy(
         update={"exported_at": datetime.now(UTC), "exported_from": socket.gethostname()}
     )
     card = card.sealed()

@@ -254,3 +254,39 @@ def test_library_versions_compare_the_parts_that_matter():
         "lightgbm 4.5.0 is needed and not installed here"
     ]
     assert library_problems({"lightgbm": "4.5.0"}, needed, ours) == []  # not used by the file
+
+
+def test_money_on_the_card_carries_the_desks_currency(
+    desk: Desk, target: Desk, small_model: Any, tmp_path: Path
+):
+    desk.set_config("account.currency", "EUR", actor="olga")
+    desk.registry.register(small_model, spec(expectancy=-3.456, avg_loss=-12.5, trades=80.0))
+    out = tmp_path / "export"
+    card = desk.export_version(REF, str(out), actor="olga").card
+    assert card.currency == "EUR" and desk.model_card(REF).currency == "EUR"
+    markdown = (out / CARD_MD).read_text()
+    assert "| Expectancy | -€3.46 |" in markdown and "| Trades | 80 |" in markdown
+    assert target.import_model(str(out), actor="vic").version.metrics["expectancy"] == -3.456
+
+
+def test_a_card_written_before_the_currency_was_recorded_still_verifies(
+    source: Desk, target: Desk, tmp_path: Path
+):
+    """Cards exported before `currency` existed: digest over the body without the key, money as
+    plain numbers in the Markdown. They import unchanged."""
+    out = exported(source, tmp_path / "old")
+    body = json.loads((out / CARD_JSON).read_text())
+    del body["currency"]
+    body["digest"] = ""
+    text = json.dumps(
+        {k: v for k, v in body.items() if k != "digest"},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    body["digest"] = hashlib.sha256(text.encode()).hexdigest()
+    old = ModelCard.model_validate(body)
+    assert old.currency is None and old.content_digest() == body["digest"]
+    (out / CARD_JSON).write_text(json.dumps(body))
+    (out / CARD_MD).write_text(render_markdown(old))
+    assert target.import_model(str(out), actor="vic").version.ref == REF
