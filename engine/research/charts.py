@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from engine.metrics.catalog import money
 from engine.metrics.pbo import PBOResult
 from engine.metrics.trading import drawdown_series, equity_curve
 
@@ -75,10 +76,12 @@ def hourly_chart(by_hour: pd.DataFrame, currency: str = "USD") -> go.Figure:
             x=by_hour["hour"],
             y=by_hour["net_profit"],
             marker_color=colours,
-            customdata=by_hour["trades"],
-            hovertemplate="%{x}:00 UTC: %{y:.2f} "
-            + currency
-            + " over %{customdata} trades<extra></extra>",
+            customdata=[
+                [money(float(v), currency), int(n)]
+                for v, n in zip(by_hour["net_profit"], by_hour["trades"], strict=True)
+            ],
+            hovertemplate="%{x}:00 UTC: %{customdata[0]} over %{customdata[1]} trades"
+            "<extra></extra>",
         )
     )
     return _layout(fig, "Net profit by hour of close", "hour (UTC)", f"net profit ({currency})")

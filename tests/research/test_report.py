@@ -157,3 +157,15 @@ def test_the_sizing_note_names_the_fixed_size_or_says_it_was_not_recorded() -> N
         "risk.sizing says"
     )
     assert sizing_text({}).startswith("Sizing: every trade is a fixed size (costs.lot_size")
+
+
+def test_the_hourly_chart_tooltip_prints_money_as_the_rest_of_the_desk():
+    import pandas as pd
+
+    from engine.research.charts import hourly_chart
+
+    by_hour = pd.DataFrame({"hour": [9, 14], "trades": [3, 5], "net_profit": [-3.456, 1250.0]})
+    bar = hourly_chart(by_hour, "EUR").data[0]
+    assert [list(c) for c in bar.customdata] == [["-€3.46", 3], ["€1,250.00", 5]]
+    assert "%{customdata[0]} over %{customdata[1]} trades" in bar.hovertemplate
+    assert bar.marker.color[0] != bar.marker.color[1]  # loss and profit coloured apart
