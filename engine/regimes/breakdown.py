@@ -8,7 +8,8 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from engine.regimes.detect import TREND, VOLATILITY, regime_frame
+from engine.features._bars import BarArrays
+from engine.regimes.detect import TREND, VOLATILITY, detect_regimes, state_labels
 from engine.regimes.settings import RegimeSettings
 
 UNKNOWN = "unknown"  # entered before the stored bars give a regime (warm-up, or no bars)
@@ -43,13 +44,16 @@ def entry_regimes(
     entries = pd.DatetimeIndex(pd.to_datetime(open_times, utc=True)).as_unit("ns")
     if bars.empty:
         return [UNKNOWN] * len(entries)
-    frame = regime_frame(bars, settings)
+    r = detect_regimes(BarArrays.from_frame(bars), settings)
     opens = pd.DatetimeIndex(pd.to_datetime(bars["time"], utc=True)).as_unit("ns")
     step = pd.Series(opens).diff().median() if len(opens) > 1 else pd.Timedelta(0)
     closes = (opens + (step if pd.notna(step) else pd.Timedelta(0))).asi8
     at = np.searchsorted(closes, entries.asi8, side="right") - 1
-    labels = frame[by].to_numpy(dtype=object)
-    return [UNKNOWN if i < 0 or pd.isna(labels[i]) else str(labels[i]) for i in at]
+    seen = at >= 0  # labelled at the entries' bars only, not at every bar
+    labels = np.full(len(at), UNKNOWN, dtype=object)
+    named = state_labels(r.volatility[at[seen]], r.trend[at[seen]], by)
+    labels[seen] = np.where(pd.isna(named), UNKNOWN, named)
+    return [str(label) for label in labels]
 
 
 def metrics_by_regime(
