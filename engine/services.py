@@ -722,11 +722,19 @@ class Desk:
             check_after_trades(self)
 
     def trades(
-        self, ref: str | int | None = None, *, source: str | None = "live"
+        self,
+        ref: str | int | None = None,
+        *,
+        source: str | None = "live",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        newest: int | None = None,
     ) -> list[LedgerTrade]:
+        """Trades in close-time order: of one version and source, closed from `since` to
+        `until` (both included), the newest `newest` only when given."""
         with self.db.session() as s:
             version_id = None if ref is None else find_version(s, ref)[0].id
-            return trades_for(s, version_id, source=source)
+            return trades_for(s, version_id, source=source, since=since, until=until, newest=newest)
 
     def live_results(self, ref: str | int) -> ResultSeries:
         """A version's live results (net profit, close time) as arrays, in time order."""
