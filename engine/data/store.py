@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    DateTime,
     Table,
     and_,
     bindparam,
@@ -20,7 +19,6 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
@@ -34,6 +32,7 @@ from engine.data.origin import (
 )
 from engine.data.synthetic import BAR_COLUMNS
 from engine.db.schema import Bar
+from engine.db.times import stored_utc, utc_index
 
 BARS: Table = Bar.__table__  # type: ignore[assignment]
 VALUE_COLUMNS = ("open", "high", "low", "close", "tick_volume", "spread_points")
@@ -190,8 +189,7 @@ def load_bars(
     Read column by column: the open time as the stored naive UTC value (localised once for the
     whole column, not one timezone-aware datetime per row) and no DataFrame built from row
     objects (40,000 bars: about 0.4 s instead of 0.9 s)."""
-    ts = type_coerce(Bar.ts, DateTime())  # naive UTC as stored; localised below
-    query = select(ts, *(getattr(Bar, c) for c in VALUE_COLUMNS)).where(
+    query = select(stored_utc(Bar.ts), *(getattr(Bar, c) for c in VALUE_COLUMNS)).where(
         Bar.symbol == symbol, Bar.timeframe == timeframe
     )
     if start is not None:
@@ -207,9 +205,7 @@ def load_bars(
     columns = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(VALUE_COLUMNS))
     frame = pd.DataFrame(
         {
-            "time": pd.DatetimeIndex(pd.to_datetime(list(columns[0])))
-            .tz_localize(UTC)
-            .as_unit("ns"),
+            "time": utc_index(columns[0], "ns"),
             **{
                 col: np.asarray(values, dtype="float64")
                 for col, values in zip(("open", "high", "low", "close"), columns[1:5], strict=True)

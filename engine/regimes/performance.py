@@ -57,17 +57,18 @@ def _trade_frame(
     [start, end): two columns read by one query, never the trades as ORM rows (20,000 of them
     took 0.8 s to build as objects; the breakdown needs two numbers each), the open times as
     stored (naive UTC) and localised once for the column."""
-    from sqlalchemy import DateTime, select, type_coerce
+    from sqlalchemy import select
 
     from engine.db.schema import ShadowTrade, Trade
+    from engine.db.times import stored_utc, utc_index
 
     query: Any
     if source == "shadow":  # a paper trade's profit is after costs already
-        opened = type_coerce(ShadowTrade.open_time, DateTime())  # naive UTC as stored
+        opened = stored_utc(ShadowTrade.open_time)  # naive UTC as stored
         query = select(opened, ShadowTrade.profit).where(ShadowTrade.version_id == version_id)
         close = ShadowTrade.close_time
     else:
-        opened = type_coerce(Trade.open_time, DateTime())
+        opened = stored_utc(Trade.open_time)
         net = Trade.profit + Trade.commission + Trade.swap
         query = select(opened, net).where(Trade.version_id == version_id, Trade.source == source)
         close = Trade.close_time
@@ -79,7 +80,7 @@ def _trade_frame(
     times, profits = zip(*rows, strict=True) if rows else ((), ())
     return pd.DataFrame(
         {
-            "open_time": pd.DatetimeIndex(pd.to_datetime(list(times))).tz_localize("UTC"),
+            "open_time": utc_index(times, "ns"),
             "net_profit": np.asarray(profits, dtype=float),
         }
     )
