@@ -28,7 +28,6 @@ from engine.ledger import (
     log_trade,
     log_trade_batch,
     parse_trade,
-    result_series,
     series_metrics,
     trades_for,
 )
@@ -36,6 +35,7 @@ from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRe
 from engine.registry.metadata import MetadataChange
 from engine.registry.refs import find_version
 from engine.registry.types import AliasInfo, AliasMove
+from engine.result_cache import ResultSeriesCache
 
 if TYPE_CHECKING:
     from engine.registry.card import ModelCard
@@ -120,7 +120,13 @@ class Desk:
     """Aurum for one home: registry, ledger, config and audit behind trader-sized methods."""
 
     def __init__(
-        self, paths: AurumHome, db: Database, *, user: str | None = None, role: str | None = None
+        self,
+        paths: AurumHome,
+        db: Database,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        results: ResultSeriesCache | None = None,
     ) -> None:
         self.paths = paths
         self.db = db
@@ -128,6 +134,7 @@ class Desk:
         self.role = role  # None: a local process (CLI, services) with full rights
         self.registry = ModelRegistry(db, paths.artifacts_dir)
         self.config_store = ConfigStore(paths.config_file, db)
+        self.results = results or ResultSeriesCache()  # shared with acting_as copies
 
     @classmethod
     def open(cls, home: str | None = None) -> Desk:
@@ -141,7 +148,7 @@ class Desk:
     def acting_as(self, user: str, role: str) -> Desk:
         """The same desk for a logged-in user: viewers may read, operators may also act. `role`
         is what the session began with; each action checks the user's role in the database."""
-        return Desk(self.paths, self.db, user=user, role=role)
+        return Desk(self.paths, self.db, user=user, role=role, results=self.results)
 
     def require_operator(self, action: str) -> None:
         """Refuse unless the acting user is an operator now: a user removed or demoted since
@@ -739,13 +746,13 @@ class Desk:
     def live_results(self, ref: str | int) -> ResultSeries:
         """A version's live results (net profit, close time) as arrays, in time order."""
         with self.db.session() as s:
-            return result_series(s, find_version(s, ref)[0].id)
+            return self.results.read(s, find_version(s, ref)[0].id)
 
     def backtest_results(self, ref: str | int) -> ResultSeries:
         """A version's out-of-sample backtest trades (net profit, close time) after costs, as
         its learning session recorded them; empty for versions registered before that."""
         with self.db.session() as s:
-            return result_series(s, find_version(s, ref)[0].id, source="backtest")
+            return self.results.read(s, find_version(s, ref)[0].id, source="backtest")
 
     def research_report(self, ref: str | int) -> str:
         """The research report of one version as a self-contained HTML page (plotly.js inline):
@@ -781,7 +788,7 @@ class Desk:
     ) -> tuple[dict[str, float], ResultSeries, tuple[datetime, datetime]]:
         with self.db.session() as s:
             row, lineage = find_version(s, ref)
-            series = results if results is not None else result_series(s, row.id)
+            series = results if results is not None else self.results.read(s, row.id)
             window = live_window(s, row, lineage, series)
             name = lineage.name
         metrics = series_metrics(
