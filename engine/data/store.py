@@ -3,6 +3,7 @@ Every bar records its origin (engine.data.origin); generated and real bars never
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from engine.db.times import stored_utc, utc_index
 
 BARS: Table = Bar.__table__  # type: ignore[assignment]
 VALUE_COLUMNS = ("open", "high", "low", "close", "tick_volume", "spread_points")
+PRICE_COLUMNS = ("open", "high", "low", "close")
 
 
 @dataclass(frozen=True)
@@ -183,13 +185,16 @@ def load_bars(
     last: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    columns: Sequence[str] = VALUE_COLUMNS,
 ) -> pd.DataFrame:
-    """Bars in time order with the importer's columns; `last` keeps only the newest N.
+    """Bars in time order with the importer's columns (`columns`: only those after the time,
+    e.g. the prices a regime needs); `last` keeps only the newest N.
 
     Read column by column: the open time as the stored naive UTC value (localised once for the
     whole column, not one timezone-aware datetime per row) and no DataFrame built from row
     objects (40,000 bars: about 0.4 s instead of 0.9 s)."""
-    query = select(stored_utc(Bar.ts), *(getattr(Bar, c) for c in VALUE_COLUMNS)).where(
+    wanted = [c for c in VALUE_COLUMNS if c in columns]
+    query = select(stored_utc(Bar.ts), *(getattr(Bar, c) for c in wanted)).where(
         Bar.symbol == symbol, Bar.timeframe == timeframe
     )
     if start is not None:
@@ -202,19 +207,19 @@ def load_bars(
     rows = list(session.execute(query).all())
     if last:
         rows.reverse()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(VALUE_COLUMNS))
+    values = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(wanted))
     frame = pd.DataFrame(
         {
-            "time": utc_index(columns[0], "ns"),
+            "time": utc_index(values[0], "ns"),
             **{
-                col: np.asarray(values, dtype="float64")
-                for col, values in zip(("open", "high", "low", "close"), columns[1:5], strict=True)
+                col: np.asarray(column, dtype="float64")
+                if col in PRICE_COLUMNS
+                else pd.array(list(column), dtype="Int64")
+                for col, column in zip(wanted, values[1:], strict=True)
             },
-            "tick_volume": pd.array(list(columns[5]), dtype="Int64"),
-            "spread_points": pd.array(list(columns[6]), dtype="Int64"),
         }
     )
-    return frame[list(BAR_COLUMNS)]
+    return frame[[c for c in BAR_COLUMNS if c == "time" or c in wanted]]
 
 
 def bar_times(

@@ -12,6 +12,7 @@ from engine.regimes.breakdown import Dimension, metrics_by_regime
 from engine.regimes.settings import RegimeSettings, regime_warmup
 
 SOURCES = ("live", "backtest", "shadow")
+PRICES = ("open", "high", "low", "close")  # what the regimes are detected from
 
 
 def version_metrics_by_regime(
@@ -44,9 +45,9 @@ def version_metrics_by_regime(
     first = trades["open_time"].min().to_pydatetime()
     last = trades["open_time"].max().to_pydatetime()
     with desk.db.session() as session:  # the warm-up: bars before the first entry, gaps or not
-        lead = load_bars(session, **market, end=first, last=regime_warmup(s) + 2)
+        lead = load_bars(session, **market, end=first, last=regime_warmup(s) + 2, columns=())
         begin = None if lead.empty else lead["time"].iloc[0].to_pydatetime()
-        bars = load_bars(session, **market, start=begin, end=last)
+        bars = load_bars(session, **market, start=begin, end=last, columns=PRICES)
     return metrics_by_regime(trades, bars, s, by=dimension)
 
 
