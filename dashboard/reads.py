@@ -148,9 +148,16 @@ def shadow_results(k: Key, ref: str) -> Any:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def shadow_trades(k: Key, ref: str, limit: int = 1000) -> list[Any]:
-    """A version's newest paper trades (engine.shadow.store.ShadowTradeRecord)."""
-    return _open_desk(*k).shadow_trades(ref, limit=limit)
+def shadow_trades(
+    k: Key,
+    ref: str,
+    limit: int = 1000,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Any]:
+    """A version's newest paper trades closed from `since` to `until`
+    (engine.shadow.store.ShadowTradeRecord)."""
+    return _open_desk(*k).shadow_trades(ref, limit=limit, since=since, until=until)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)

@@ -834,12 +834,21 @@ class Desk:
         with self.db.session() as s:
             return shadow_series(s, find_version(s, ref)[0].id)
 
-    def shadow_trades(self, ref: str | int, *, limit: int | None = None) -> list[Any]:
-        """A version's paper trades (the newest `limit`), in close-time order."""
+    def shadow_trades(
+        self,
+        ref: str | int,
+        *,
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Any]:
+        """A version's paper trades (closed from `since` to `until`, the newest `limit`), in
+        close-time order."""
         from engine.shadow.store import shadow_trade_list
 
         with self.db.session() as s:
-            return shadow_trade_list(s, find_version(s, ref)[0].id, limit=limit)
+            version_id = find_version(s, ref)[0].id
+            return shadow_trade_list(s, version_id, limit=limit, since=since, until=until)
 
     def trial_count(self, lineage: str | None = None) -> int:
         """Trials ever evaluated on `lineage` (None: on all): every learning session's

@@ -228,7 +228,9 @@ with shown_errors():
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
         if source == "shadow":
-            listed_paper = [t for t in reads.shadow_trades(k, ref) if lo <= t.close_time <= hi]
+            listed_paper = reads.shadow_trades(
+                k, ref, LISTED_TRADES, lo.to_pydatetime(), hi.to_pydatetime()
+            )
             st.dataframe(
                 shadow_trades_frame(listed_paper, currency), hide_index=True, key="perf_trades"
             )
