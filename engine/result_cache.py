@@ -1,4 +1,5 @@
-"""The last few result series a desk read, each kept with a stamp of the trades it came from.
+"""What a desk read last, each kept with a stamp of the rows it came from: the result series of
+a version's trades, and the regime states of a range of bars.
 
 The Overview asks for the active version's live results three times in one page run (the trust
 panel, the headline, the status report), and a page asks again on the next click; 20,000 trades
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,37 @@ from engine.db.schema import Trade
 from engine.ledger import ResultSeries, result_series
 
 KEPT = 8  # series kept per desk (a few versions x sources: what the pages show)
+T = TypeVar("T")
+
+
+class StampedCache(Generic[T]):
+    """The last `size` values computed, each served again only while its stamp (a cheap
+    query's answer that moves whenever the rows behind the value change) is unchanged."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, tuple[Any, T]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.computed = 0  # values computed (not served from the cache)
+
+    def get(self, key: Hashable, stamp: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == stamp:
+                self._kept.move_to_end(key)
+                return kept[1]
+        value = compute()
+        with self._lock:
+            self.computed += 1
+            self._kept[key] = (stamp, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 class ResultSeriesCache:
@@ -27,15 +60,14 @@ class ResultSeriesCache:
     are shared, so they are made read-only."""
 
     def __init__(self, size: int = KEPT) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple[int, str], tuple[tuple[Any, ...], ResultSeries]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
-        self.reads = 0  # series read from the trades (not served from the cache)
+        self._cache: StampedCache[ResultSeries] = StampedCache(size)
+
+    @property
+    def reads(self) -> int:
+        """Series read from the trades (not served from the cache)."""
+        return self._cache.computed
 
     def read(self, session: Session, version_id: int, *, source: str = "live") -> ResultSeries:
-        key = (version_id, source)
         stamp = tuple(
             session.execute(
                 select(
@@ -46,21 +78,13 @@ class ResultSeriesCache:
                 ).where(Trade.version_id == version_id, Trade.source == source)
             ).one()
         )
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] == stamp:
-                self._kept.move_to_end(key)
-                return kept[1]
-        series = result_series(session, version_id, source=source)
-        series.net_profit.flags.writeable = False
-        with self._lock:
-            self.reads += 1
-            self._kept[key] = (stamp, series)
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return series
+
+        def fetch() -> ResultSeries:
+            series = result_series(session, version_id, source=source)
+            series.net_profit.flags.writeable = False
+            return series
+
+        return self._cache.get((version_id, source), stamp, fetch)
 
     def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        self._cache.clear()

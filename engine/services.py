@@ -35,7 +35,7 @@ from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRe
 from engine.registry.metadata import MetadataChange
 from engine.registry.refs import find_version
 from engine.registry.types import AliasInfo, AliasMove
-from engine.result_cache import ResultSeriesCache
+from engine.result_cache import ResultSeriesCache, StampedCache
 
 if TYPE_CHECKING:
     from engine.registry.card import ModelCard
@@ -116,6 +116,9 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+REGIME_RANGES = 4  # bar ranges whose regime states a desk keeps (versions x sources shown)
+
+
 class Desk:
     """Aurum for one home: registry, ledger, config and audit behind trader-sized methods."""
 
@@ -127,6 +130,7 @@ class Desk:
         user: str | None = None,
         role: str | None = None,
         results: ResultSeriesCache | None = None,
+        regime_states: StampedCache[Any] | None = None,
     ) -> None:
         self.paths = paths
         self.db = db
@@ -135,6 +139,8 @@ class Desk:
         self.registry = ModelRegistry(db, paths.artifacts_dir)
         self.config_store = ConfigStore(paths.config_file, db)
         self.results = results or ResultSeriesCache()  # shared with acting_as copies
+        # the regime states of the bar ranges the results by regime read last
+        self.regime_states: StampedCache[Any] = regime_states or StampedCache(REGIME_RANGES)
 
     @classmethod
     def open(cls, home: str | None = None) -> Desk:
@@ -148,7 +154,14 @@ class Desk:
     def acting_as(self, user: str, role: str) -> Desk:
         """The same desk for a logged-in user: viewers may read, operators may also act. `role`
         is what the session began with; each action checks the user's role in the database."""
-        return Desk(self.paths, self.db, user=user, role=role, results=self.results)
+        return Desk(
+            self.paths,
+            self.db,
+            user=user,
+            role=role,
+            results=self.results,
+            regime_states=self.regime_states,
+        )
 
     def require_operator(self, action: str) -> None:
         """Refuse unless the acting user is an operator now: a user removed or demoted since

@@ -8,7 +8,7 @@ from typing import Any, cast, get_args
 import numpy as np
 import pandas as pd
 
-from engine.regimes.breakdown import Dimension, metrics_by_regime
+from engine.regimes.breakdown import BarStates, Dimension, bar_states, metrics_by_regime
 from engine.regimes.settings import RegimeSettings, regime_warmup
 
 SOURCES = ("live", "backtest", "shadow")
@@ -47,8 +47,36 @@ def version_metrics_by_regime(
     with desk.db.session() as session:  # the warm-up: bars before the first entry, gaps or not
         lead = load_bars(session, **market, end=first, last=regime_warmup(s) + 2, columns=())
         begin = None if lead.empty else lead["time"].iloc[0].to_pydatetime()
-        bars = load_bars(session, **market, start=begin, end=last, columns=PRICES)
-    return metrics_by_regime(trades, bars, s, by=dimension)
+
+        def states() -> BarStates:
+            bars = load_bars(session, **market, start=begin, end=last, columns=PRICES)
+            return bar_states(bars, s)
+
+        kept = getattr(desk, "regime_states", None)
+        if kept is None:
+            found = states()
+        else:  # the same bars and settings: their states again (one aggregate query)
+            key = (version.symbol, version.timeframe, begin, last, s.model_dump_json())
+            found = kept.get(key, _bar_stamp(session, market, begin, last), states)
+    return metrics_by_regime(trades, found, s, by=dimension)
+
+
+def _bar_stamp(session: Any, market: dict[str, str], begin: Any, end: datetime) -> tuple[Any, ...]:
+    """What moves when any bar in [begin, end] is added, removed or changed: their count, first
+    and last time and the sum of their prices (~30 ms for 40,000 bars, a tenth of reading them)."""
+    from sqlalchemy import func, select
+
+    from engine.db.schema import Bar
+
+    query = select(
+        func.count(),
+        func.min(Bar.ts),
+        func.max(Bar.ts),
+        func.sum(Bar.open + Bar.high + Bar.low + Bar.close),
+    ).where(Bar.symbol == market["symbol"], Bar.timeframe == market["timeframe"], Bar.ts <= end)
+    if begin is not None:
+        query = query.where(Bar.ts >= begin)
+    return tuple(session.execute(query).one())
 
 
 def _trade_frame(
