@@ -9,9 +9,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+GOLD = "#d4af37"
+GREEN = "#2e9e5b"
+RED = "#d0473b"
+GREY = "#8a8f98"
 REFERENCE = {"color": "#8a8f98", "dash": "dash", "width": 1}
 UTC_HOVER = "%Y-%m-%d %H:%M UTC"
 MIN_TIME_SPAN = timedelta(hours=1)  # a time axis never zooms into seconds and milliseconds
@@ -23,6 +28,26 @@ TIME_TICKS = [
     {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
     {"dtickrange": ["M12", None], "value": "%Y"},
 ]
+
+
+def layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    """The common frame: title, axis titles, tight margins, legend below, one hover per x."""
+    fig.update_layout(
+        title=title,
+        xaxis_title=x,
+        yaxis_title=y,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def utc(times: Any) -> np.ndarray:
+    """Times as naive UTC datetime64 (the axes say UTC): Plotly copies these cheaply, where
+    timezone-aware times become arrays of objects copied one by one."""
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return np.asarray(index.tz_localize(None).as_unit("ns"))
 
 
 def reference_line(fig: go.Figure, y: float, label: str, **where: Any) -> go.Figure:
@@ -59,7 +84,9 @@ def percent_axis(fig: go.Figure, title: str, *, full: bool = False, **where: Any
     return fig
 
 
-def time_axis(fig: go.Figure, times: Sequence[Any], title: str, **where: Any) -> go.Figure:
+def time_axis(
+    fig: go.Figure, times: Sequence[Any] | np.ndarray | pd.Index, title: str, **where: Any
+) -> go.Figure:
     """An x-axis of UTC times: labelled ticks never finer than seconds, hover to the minute,
     and at least an hour wide (points recorded a few milliseconds apart do not stretch it
     into a millisecond scale)."""
@@ -70,7 +97,8 @@ def time_axis(fig: go.Figure, times: Sequence[Any], title: str, **where: Any) ->
         hoverformat=UTC_HOVER,
         **where,
     )
-    stamps = pd.DatetimeIndex(pd.to_datetime(list(times), utc=True)).tz_localize(None)
+    values = times if isinstance(times, (pd.Index, pd.Series, np.ndarray)) else list(times)
+    stamps = pd.DatetimeIndex(utc(values)).dropna()  # vectorised: no timestamp built per point
     if len(stamps) and stamps.max() - stamps.min() < MIN_TIME_SPAN:
         middle = (stamps.min() + (stamps.max() - stamps.min()) / 2).floor("min")
         half = MIN_TIME_SPAN / 2

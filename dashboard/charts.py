@@ -8,8 +8,8 @@ numbers are daily over every trading day of the evaluated window, annualised wit
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -18,27 +18,34 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.chart_rules import (
+    GOLD,
+    GREEN,
+    GREY,
+    RED,
     money_axis,
     percent_axis,
     reference_line,
     time_axis,
 )
+from dashboard.chart_rules import layout as _layout
+from dashboard.equity_charts import (  # noqa: F401  (re-exported: pages call charts.*)
+    GAP,
+    MAX_POINTS,
+    SERIES,
+    break_gaps,
+    drawdown_figure,
+    equity_figure,
+    equity_rules,
+    in_sample_band,
+    rolling_figure,
+    shadow_equity_figure,
+    thin,
+)
 from engine.features.names import SESSIONS
 from engine.learner.records import candidate_name
 from engine.metrics.breakdown import results_by_session, session_index
-from engine.metrics.catalog import METRICS, money
-from engine.metrics.trading import (
-    drawdown_series,
-    equity_curve,
-    max_drawdown,
-    profit_factor,
-    win_rate,
-)
+from engine.metrics.catalog import METRICS
 
-GOLD = "#d4af37"
-GREEN = "#2e9e5b"
-RED = "#d0473b"
-GREY = "#8a8f98"
 OUTCOME_COLOURS = {
     "succeeded": GREEN,
     "no_improvement": GOLD,
@@ -48,7 +55,6 @@ OUTCOME_COLOURS = {
     "cancelling": "#4c8bf5",
     "queued": GREY,
 }
-SERIES = tuple[Sequence[datetime], Sequence[float]]
 METRIC_REFERENCES = {  # (value as plotted, what it means): the line a metric is read against
     "profit_factor": (1.0, "profit factor 1: break-even"),
     "win_rate": (50.0, "win rate 50 %"),
@@ -59,8 +65,6 @@ METRIC_REFERENCES = {  # (value as plotted, what it means): the line a metric is
 # Okabe & Ito's colour-blind-safe qualitative palette (no yellow: it vanishes on white): one
 # colour per compared version, the same in every chart of one comparison.
 VERSION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
-GAP = timedelta(hours=36)  # longer than this without a closed trade: a weekend, missing data
-MAX_POINTS = 4000
 SIDE_BY_SIDE_HEIGHT = 560  # px: the distribution and the stacked session/hour panels, paired
 SOURCE_TITLES = {
     "live": "live trades",
@@ -68,18 +72,6 @@ SOURCE_TITLES = {
     "shadow": "shadow trades (paper, live bars)",
     "manual backtest": "backtest run (replay on demand, after costs)",
 }
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-        hovermode="x unified",
-    )
-    return fig
 
 
 def for_source(fig: go.Figure, source: str) -> go.Figure:
@@ -116,216 +108,9 @@ def metric_plot_value(metric: str, value: float | None) -> float | None:
     return value
 
 
-def thin(n: int, values: np.ndarray, *, max_points: int = MAX_POINTS) -> np.ndarray:
-    """Indices that keep a long line's shape: each bucket's lowest and highest point, plus the
-    ends (a 20,000-trade equity curve drawn with ~4,000 points looks the same)."""
-    if n <= max_points:
-        return np.arange(n)
-    buckets = np.array_split(np.arange(n), max_points // 2)
-    keep = [0, n - 1]
-    for b in buckets:
-        keep += [int(b[np.argmin(values[b])]), int(b[np.argmax(values[b])])]
-    return np.unique(keep)
-
-
-def _with_start(times: Sequence[datetime] | pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """The x of an equity-like curve: the first close time twice (start, then each trade)."""
-    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return pd.DatetimeIndex(index[:1].append(index))
-
-
 def version_colours(refs: Sequence[str]) -> dict[str, str]:
     """Each version's colour in a comparison, by its place among the picked versions."""
     return {ref: VERSION_COLOURS[i % len(VERSION_COLOURS)] for i, ref in enumerate(refs)}
-
-
-def break_gaps(
-    x: pd.DatetimeIndex, y: Sequence[float], gap: timedelta
-) -> tuple[list[Any], list[float | None]]:
-    """The curve with a None between consecutive points more than `gap` apart, so Plotly
-    leaves the pause empty instead of drawing a straight line across it."""
-    xs: list[Any] = []
-    ys: list[float | None] = []
-    previous = None
-    for when, value in zip(x, y, strict=True):
-        if previous is not None and when - previous > gap:
-            xs.append(None)
-            ys.append(None)
-        xs.append(when)
-        ys.append(float(value))
-        previous = when
-    return xs, ys
-
-
-def equity_figure(
-    curves: Mapping[str, SERIES],
-    *,
-    initial_equity: float,
-    currency: str = "USD",
-    colours: Mapping[str, str] | None = None,
-    gap: timedelta | None = None,
-    unbroken: Collection[str] = (),
-) -> go.Figure:
-    """Overlaid equity curves: account equity after each trade, by close time (UTC).
-
-    Each curve is (close times, net profits) in time order; it starts at `initial_equity`
-    at its first close time. With `gap`, a pause longer than that between two closed trades
-    is drawn as a gap (not for the curves named in `unbroken`: one point per fold); `colours`
-    (curve name -> colour) keeps a version's colour across charts.
-    """
-    fig = go.Figure()
-    for name, (times, profits) in curves.items():
-        if len(profits) == 0:
-            continue
-        equity = equity_curve(profits, initial_equity=initial_equity)
-        x = _with_start(times)
-        keep = thin(len(equity), equity)
-        xs: Any = x[keep]
-        ys: Any = equity[keep]
-        if gap is not None and name not in unbroken:
-            xs, ys = break_gaps(xs, ys, gap)
-        line: dict[str, Any] = {"width": 2}
-        if colours and name in colours:
-            line["color"] = colours[name]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=line))
-    return _layout(fig, "Equity curve", "trade close time (UTC)", f"equity ({currency})")
-
-
-def equity_rules(
-    fig: go.Figure, *, initial_equity: float, currency: str, times: Sequence[datetime]
-) -> go.Figure:
-    """The account's equity chart as the Performance page draws it: the starting balance as
-    a reference line, round money ticks, UTC times (the Leaderboard's comparison keeps its own)."""
-    reference_line(fig, initial_equity, f"starting balance {money(initial_equity, currency)}")
-    money_axis(fig, currency, "equity")
-    return time_axis(fig, times, "trade close time (UTC)")
-
-
-def shadow_equity_figure(
-    curves: Mapping[str, SERIES],
-    *,
-    initial_equity: float,
-    since: datetime | None = None,
-    currency: str = "USD",
-) -> go.Figure:
-    """Paper-trading equity of shadowed versions (each from `initial_equity`); `since` marks
-    where their common period starts, the one the edge test compares."""
-    fig = equity_figure(curves, initial_equity=initial_equity, currency=currency)
-    fig.update_layout(title="Shadow equity — paper trades on live bars")
-    if since is not None:
-        fig.add_vline(x=pd.Timestamp(since).timestamp() * 1000, line={"dash": "dot", "color": GREY})
-    return fig
-
-
-def drawdown_figure(
-    times: Sequence[datetime],
-    profits: Sequence[float],
-    *,
-    initial_equity: float,
-    currency: str = "USD",
-) -> go.Figure:
-    """Underwater curve in % of peak equity, with the max-drawdown episode shaded and marked."""
-    fig = go.Figure()
-    if len(profits) == 0:
-        return _layout(fig, "Drawdown", "trade close time (UTC)", "drawdown (% of peak equity)")
-    equity = equity_curve(profits, initial_equity=initial_equity)
-    peaks = np.maximum.accumulate(equity)
-    safe = np.where(peaks > 0, peaks, np.nan)
-    under = drawdown_series(equity) / safe * 100.0
-    x = _with_start(times)
-    keep = thin(len(under), under)
-    fig.add_trace(
-        go.Scatter(
-            x=x[keep],
-            y=under[keep],
-            mode="lines",
-            fill="tozeroy",
-            name="drawdown",
-            line={"color": RED, "width": 1.5},
-        )
-    )
-    worst = max_drawdown(profits, initial_equity=initial_equity)
-    if worst.amount > 0:
-        end = worst.recovery_index if worst.recovery_index is not None else len(x) - 1
-        fig.add_vrect(
-            x0=x[worst.peak_index],
-            x1=x[end],
-            fillcolor=GOLD,
-            opacity=0.15,
-            line_width=0,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[x[worst.valley_index]],
-                y=[under[worst.valley_index]],
-                mode="markers",
-                marker={"color": GOLD, "size": 11, "symbol": "x"},
-                name=f"max drawdown {money(worst.amount, currency)} "
-                f"({worst.percent:.1f} % of peak)",
-            )
-        )
-    _layout(fig, "Drawdown (underwater)", "trade close time (UTC)", "% of peak equity")
-    fig.update_yaxes(ticksuffix=" %", hoverformat=".1f")
-    return time_axis(fig, list(x), "trade close time (UTC)")
-
-
-def in_sample_band(
-    fig: go.Figure, training: tuple[datetime, datetime], shown: tuple[datetime, datetime]
-) -> go.Figure:
-    """Shade, on a chart over the `shown` period, the part inside the version's `training`
-    window: results there are in-sample (the model has seen those bars)."""
-    start, end = max(training[0], shown[0]), min(training[1], shown[1])
-    if start < end:
-        fig.add_vrect(
-            x0=start,
-            x1=end,
-            fillcolor=RED,
-            opacity=0.12,
-            line_width=0,
-            annotation_text="in-sample: the training window",
-            annotation_position="top left",
-        )
-    return fig
-
-
-def rolling_figure(
-    times: Sequence[datetime], profits: Sequence[float], *, window: int = 20, points: int = 300
-) -> go.Figure:
-    """Rolling win rate (%) and profit factor over the last `window` trades.
-
-    Evaluated at up to `points` evenly spaced trades so long ledgers stay fast; an infinite
-    profit factor (no losing trade in the window) is left as a gap.
-    """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    p = np.asarray(profits, dtype=float)
-    x: list[datetime] = []
-    if p.size >= window:
-        ends = np.unique(np.linspace(window, p.size, min(points, p.size - window + 1)).astype(int))
-        rates = [win_rate(p[e - window : e]).rate * 100.0 for e in ends]
-        factors = [profit_factor(p[e - window : e]) for e in ends]
-        x = [times[e - 1] for e in ends]
-        fig.add_trace(
-            go.Scatter(x=x, y=rates, name=f"win rate, last {window} trades (%)"), row=1, col=1
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[f if math.isfinite(f) else None for f in factors],
-                name=f"profit factor, last {window} trades",
-                line={"dash": "dot", "color": GOLD},
-            ),
-            row=2,
-            col=1,
-        )
-    _layout(fig, f"Rolling {window}-trade win rate and profit factor", "", "")
-    fig.update_layout(height=520)
-    percent_axis(fig, "win rate", full=True, row=1, col=1)
-    reference_line(fig, 50.0, "win rate 50 %", row=1, col=1)
-    fig.update_yaxes(
-        title_text="profit factor", rangemode="tozero", hoverformat=".2f", row=2, col=1
-    )
-    reference_line(fig, 1.0, "profit factor 1: break-even", row=2, col=1)
-    return time_axis(fig, x, "trade close time (UTC)", row=2, col=1)
 
 
 def results_histogram(

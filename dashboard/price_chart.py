@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.chart_rules import TIME_TICKS
+from dashboard.chart_rules import TIME_TICKS, utc
 
 GREEN = "#2e9e5b"
 RED = "#d0473b"
@@ -50,13 +50,6 @@ def money(value: float | None, currency: str = "USD", *, decimals: int = 2) -> s
     mark = CURRENCY_SYMBOLS.get(code, f"{code} ")
     sign = "-" if value < 0 and round(abs(value), decimals) > 0 else ""
     return f"{sign}{mark}{abs(value):,.{decimals}f}"
-
-
-def utc(times: Any) -> np.ndarray:
-    """Times as naive UTC datetime64 (the axes say UTC): Plotly copies these cheaply, where
-    timezone-aware times become arrays of objects copied one by one."""
-    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return np.asarray(index.tz_localize(None).as_unit("ns"))
 
 
 def _at(moment: Any) -> pd.Timestamp:

@@ -116,8 +116,17 @@ def alias_history(k: Key, lineage: str | None = None) -> list[Any]:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def trades(k: Key, ref: str, source: str | None = "live") -> list[LedgerTrade]:
-    return _open_desk(*k).trades(ref, source=source)
+def trades(
+    k: Key,
+    ref: str,
+    source: str | None = "live",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    newest: int | None = None,
+) -> list[LedgerTrade]:
+    """A version's trades closed from `since` to `until`, the newest `newest` only when given
+    (a page that lists 1,000 reads 1,000)."""
+    return _open_desk(*k).trades(ref, source=source, since=since, until=until, newest=newest)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
@@ -139,9 +148,16 @@ def shadow_results(k: Key, ref: str) -> Any:
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)
-def shadow_trades(k: Key, ref: str, limit: int = 1000) -> list[Any]:
-    """A version's newest paper trades (engine.shadow.store.ShadowTradeRecord)."""
-    return _open_desk(*k).shadow_trades(ref, limit=limit)
+def shadow_trades(
+    k: Key,
+    ref: str,
+    limit: int = 1000,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Any]:
+    """A version's newest paper trades closed from `since` to `until`
+    (engine.shadow.store.ShadowTradeRecord)."""
+    return _open_desk(*k).shadow_trades(ref, limit=limit, since=since, until=until)
 
 
 @st.cache_data(ttl=SHORT, show_spinner=False)

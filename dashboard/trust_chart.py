@@ -13,14 +13,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.chart_rules import (
+    GOLD,
+    GREY,
+    RED,
     TIME_TICKS,
     UTC_HOVER,
     money_axis,
     reference_line,
     time_axis,
+    utc,
 )
-from dashboard.charts import GOLD, GREY, RED, thin
-from dashboard.price_chart import money, utc
+from dashboard.equity_charts import thin
+from dashboard.price_chart import money
 from engine.metrics.trading import equity_curve
 
 BAND_FILL = "rgba(138, 143, 152, 0.25)"
@@ -72,7 +76,7 @@ def trust_sparkline(
         fig, initial_equity, f"starting balance {money(initial_equity, currency)}", row=1, col=1
     )
     fig.update_yaxes(title_text="drawdown", ticksuffix=" %", hoverformat=".1f", row=2, col=1)
-    time_axis(fig, list(x), "live trade close time (UTC)", row=2, col=1)
+    time_axis(fig, x, "live trade close time (UTC)", row=2, col=1)
     fig.update_xaxes(hoverformat=UTC_HOVER, tickformatstops=TIME_TICKS, row=1, col=1)
     fig.update_xaxes(title_standoff=4, row=2, col=1)
     return fig

@@ -187,8 +187,12 @@ def trades_for(
     source: str | None = "live",
     since: datetime | None = None,
     limit: int | None = None,
+    until: datetime | None = None,
+    newest: int | None = None,
 ) -> list[LedgerTrade]:
-    """Trades in close-time order, optionally for one version/source/period."""
+    """Trades in close-time order, optionally for one version/source/period (closed from
+    `since` to `until`, both included); `limit` keeps the oldest N, `newest` the newest N (read
+    by the database: a page showing the last 1,000 of 20,000 trades reads 1,000)."""
     query = select(Trade)
     if version_id is not None:
         query = query.where(Trade.version_id == version_id)
@@ -196,9 +200,17 @@ def trades_for(
         query = query.where(Trade.source == source)
     if since is not None:
         query = query.where(Trade.close_time >= since)
-    query = query.order_by(Trade.close_time, Trade.id)
+    if until is not None:
+        query = query.where(Trade.close_time <= until)
+    if newest is not None:
+        query = query.order_by(Trade.close_time.desc(), Trade.id.desc()).limit(newest)
+    else:
+        query = query.order_by(Trade.close_time, Trade.id)
     if limit is not None:
         query = query.limit(limit)
+    rows = list(session.scalars(query))
+    if newest is not None:
+        rows.reverse()
     return [
         LedgerTrade(
             r.ticket,
@@ -212,7 +224,7 @@ def trades_for(
             r.confidence,
             r.source,
         )
-        for r in session.scalars(query)
+        for r in rows
     ]
 
 
@@ -317,10 +329,16 @@ class ResultSeries:
 
 
 def result_series(session: Session, version_id: int, *, source: str = "live") -> ResultSeries:
-    """One columnar query (no ORM objects): fast enough for 100,000 trades."""
+    """One columnar query (no ORM objects): fast enough for 100,000 trades. The close times
+    come as stored (naive UTC) and are localised once for the column, not per row."""
+    from engine.db.times import stored_utc, utc_index
+
     table = Trade.__table__
     query = (
-        select(table.c.close_time, table.c.profit + table.c.commission + table.c.swap)
+        select(
+            stored_utc(table.c.close_time),
+            table.c.profit + table.c.commission + table.c.swap,
+        )
         .where(table.c.version_id == version_id, table.c.source == source)
         .order_by(table.c.close_time, table.c.id)
     )
@@ -333,9 +351,7 @@ def result_series(session: Session, version_id: int, *, source: str = "live") ->
     times, profits = zip(*rows, strict=True)
     return ResultSeries(
         np.asarray(profits, dtype=float),
-        pd.DatetimeIndex(times).tz_convert("UTC")
-        if pd.DatetimeIndex(times).tz is not None
-        else pd.DatetimeIndex(times).tz_localize("UTC"),
+        utc_index(times),
     )
 
 

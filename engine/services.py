@@ -28,7 +28,6 @@ from engine.ledger import (
     log_trade,
     log_trade_batch,
     parse_trade,
-    result_series,
     series_metrics,
     trades_for,
 )
@@ -36,6 +35,7 @@ from engine.registry import ActivationRecord, CleanupReport, Comparison, ModelRe
 from engine.registry.metadata import MetadataChange
 from engine.registry.refs import find_version
 from engine.registry.types import AliasInfo, AliasMove
+from engine.result_cache import ResultSeriesCache, StampedCache
 
 if TYPE_CHECKING:
     from engine.registry.card import ModelCard
@@ -116,11 +116,21 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+REGIME_RANGES = 4  # bar ranges whose regime states a desk keeps (versions x sources shown)
+
+
 class Desk:
     """Aurum for one home: registry, ledger, config and audit behind trader-sized methods."""
 
     def __init__(
-        self, paths: AurumHome, db: Database, *, user: str | None = None, role: str | None = None
+        self,
+        paths: AurumHome,
+        db: Database,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        results: ResultSeriesCache | None = None,
+        regime_states: StampedCache[Any] | None = None,
     ) -> None:
         self.paths = paths
         self.db = db
@@ -128,6 +138,9 @@ class Desk:
         self.role = role  # None: a local process (CLI, services) with full rights
         self.registry = ModelRegistry(db, paths.artifacts_dir)
         self.config_store = ConfigStore(paths.config_file, db)
+        self.results = results or ResultSeriesCache()  # shared with acting_as copies
+        # the regime states of the bar ranges the results by regime read last
+        self.regime_states: StampedCache[Any] = regime_states or StampedCache(REGIME_RANGES)
 
     @classmethod
     def open(cls, home: str | None = None) -> Desk:
@@ -141,7 +154,14 @@ class Desk:
     def acting_as(self, user: str, role: str) -> Desk:
         """The same desk for a logged-in user: viewers may read, operators may also act. `role`
         is what the session began with; each action checks the user's role in the database."""
-        return Desk(self.paths, self.db, user=user, role=role)
+        return Desk(
+            self.paths,
+            self.db,
+            user=user,
+            role=role,
+            results=self.results,
+            regime_states=self.regime_states,
+        )
 
     def require_operator(self, action: str) -> None:
         """Refuse unless the acting user is an operator now: a user removed or demoted since
@@ -733,22 +753,30 @@ class Desk:
             check_after_trades(self)
 
     def trades(
-        self, ref: str | int | None = None, *, source: str | None = "live"
+        self,
+        ref: str | int | None = None,
+        *,
+        source: str | None = "live",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        newest: int | None = None,
     ) -> list[LedgerTrade]:
+        """Trades in close-time order: of one version and source, closed from `since` to
+        `until` (both included), the newest `newest` only when given."""
         with self.db.session() as s:
             version_id = None if ref is None else find_version(s, ref)[0].id
-            return trades_for(s, version_id, source=source)
+            return trades_for(s, version_id, source=source, since=since, until=until, newest=newest)
 
     def live_results(self, ref: str | int) -> ResultSeries:
         """A version's live results (net profit, close time) as arrays, in time order."""
         with self.db.session() as s:
-            return result_series(s, find_version(s, ref)[0].id)
+            return self.results.read(s, find_version(s, ref)[0].id)
 
     def backtest_results(self, ref: str | int) -> ResultSeries:
         """A version's out-of-sample backtest trades (net profit, close time) after costs, as
         its learning session recorded them; empty for versions registered before that."""
         with self.db.session() as s:
-            return result_series(s, find_version(s, ref)[0].id, source="backtest")
+            return self.results.read(s, find_version(s, ref)[0].id, source="backtest")
 
     def research_report(self, ref: str | int) -> str:
         """The research report of one version as a self-contained HTML page (plotly.js inline):
@@ -784,7 +812,7 @@ class Desk:
     ) -> tuple[dict[str, float], ResultSeries, tuple[datetime, datetime]]:
         with self.db.session() as s:
             row, lineage = find_version(s, ref)
-            series = results if results is not None else result_series(s, row.id)
+            series = results if results is not None else self.results.read(s, row.id)
             window = live_window(s, row, lineage, series)
             name = lineage.name
         metrics = series_metrics(
@@ -830,12 +858,21 @@ class Desk:
         with self.db.session() as s:
             return shadow_series(s, find_version(s, ref)[0].id)
 
-    def shadow_trades(self, ref: str | int, *, limit: int | None = None) -> list[Any]:
-        """A version's paper trades (the newest `limit`), in close-time order."""
+    def shadow_trades(
+        self,
+        ref: str | int,
+        *,
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Any]:
+        """A version's paper trades (closed from `since` to `until`, the newest `limit`), in
+        close-time order."""
         from engine.shadow.store import shadow_trade_list
 
         with self.db.session() as s:
-            return shadow_trade_list(s, find_version(s, ref)[0].id, limit=limit)
+            version_id = find_version(s, ref)[0].id
+            return shadow_trade_list(s, version_id, limit=limit, since=since, until=until)
 
     def trial_count(self, lineage: str | None = None) -> int:
         """Trials ever evaluated on `lineage` (None: on all): every learning session's

@@ -128,3 +128,23 @@ def test_has_versions_answers_the_empty_state_without_the_leaderboard(desk: Desk
     assert desk.has_versions() is False and desk.counts()["versions"] == 0
     desk.registry.register(small_model, spec())
     assert desk.has_versions() is True and desk.counts()["versions"] == 1
+
+
+def test_a_page_of_trades_is_the_newest_of_the_period_in_close_time_order(
+    desk: Desk, small_model: Any
+):
+    """`newest` reads only the last N trades closed in [since, until]; two trades closed at the
+    same time keep their logging order, as in the whole list."""
+    v = desk.registry.register(small_model, spec())
+    rows = [trade(f"P{k}", float(k), day=k, version_id=v.id) for k in range(8)]
+    rows.append({**trade("P8", 8.0, day=7, version_id=v.id)})  # closes with P7
+    desk.log_trades(rows)
+    every = desk.trades(v.ref)
+    assert [t.ticket for t in every] == [f"P{k}" for k in range(9)]
+    since, until = every[1].close_time, every[6].close_time
+    page = desk.trades(v.ref, since=since, until=until, newest=3)
+    assert [t.ticket for t in page] == ["P4", "P5", "P6"]
+    assert [t.ticket for t in desk.trades(v.ref, newest=2)] == ["P7", "P8"]
+    assert [t.ticket for t in desk.trades(v.ref, since=since, until=until)] == [
+        f"P{k}" for k in range(1, 7)
+    ]

@@ -24,6 +24,7 @@ from dashboard.tables import (
 from engine.metrics.catalog import money
 
 ROLLING_MIN = 5  # trades: the smallest rolling window
+LISTED_TRADES = 1000  # the trade list shows the newest this many of the range
 REGIME_SOURCES = ("live", "backtest", "shadow")
 SOURCES = {
     "live": "live",
@@ -227,10 +228,14 @@ with shown_errors():
     if st.toggle("Show the trade list", key="perf_list"):
         lo, hi = times[0], times[-1]
         if source == "shadow":
-            listed_paper = [t for t in reads.shadow_trades(k, ref) if lo <= t.close_time <= hi]
+            listed_paper = reads.shadow_trades(
+                k, ref, LISTED_TRADES, lo.to_pydatetime(), hi.to_pydatetime()
+            )
             st.dataframe(
                 shadow_trades_frame(listed_paper, currency), hide_index=True, key="perf_trades"
             )
         else:
-            listed = [t for t in reads.trades(k, ref, source) if lo <= t.close_time <= hi]
-            st.dataframe(trades_frame(listed[-1000:], currency), hide_index=True, key="perf_trades")
+            listed = reads.trades(
+                k, ref, source, lo.to_pydatetime(), hi.to_pydatetime(), newest=LISTED_TRADES
+            )
+            st.dataframe(trades_frame(listed, currency), hide_index=True, key="perf_trades")

@@ -167,3 +167,23 @@ def payoff_ratio(profits: Numbers) -> float:
 def net_profit(profits: Numbers) -> float:
     """Sum of net trade results in account currency; 0.0 when there are no trades."""
     return float(as_float_array(profits).sum())
+
+
+def rolling_win_rate_and_profit_factor(
+    profits: Numbers, *, window: int, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each end `e` in `ends`, the win rate (a share, 0 is not a win) and the profit factor
+    of `profits[e - window:e]`, as `win_rate(...).rate` and `profit_factor` give them one window
+    at a time, computed for all windows at once (a rolling chart asks for hundreds)."""
+    p = as_float_array(profits)
+    at = np.asarray(ends, dtype=int)
+    if at.size == 0:
+        return np.empty(0), np.empty(0)
+    windows = np.lib.stride_tricks.sliding_window_view(p, window)[at - window]
+    rates = np.count_nonzero(windows > 0.0, axis=1) / window
+    gains = np.where(windows > 0.0, windows, 0.0).sum(axis=1)
+    losses = -np.where(windows < 0.0, windows, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = gains / losses
+    factors = np.where(losses == 0.0, np.where(gains > 0.0, math.inf, math.nan), ratio)
+    return rates, factors

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
-from engine.regimes.detect import TREND, VOLATILITY, regime_frame
+from engine.features._bars import BarArrays
+from engine.regimes.detect import TREND, VOLATILITY, detect_regimes, state_labels
 from engine.regimes.settings import RegimeSettings
 
 UNKNOWN = "unknown"  # entered before the stored bars give a regime (warm-up, or no bars)
@@ -31,30 +33,52 @@ def _trade_table(trades: pd.DataFrame | Iterable[Any]) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class BarStates:
+    """Each bar's close time (ns since the epoch, UTC) and its volatility and trend codes: what
+    the regimes at any entry inside those bars are read from."""
+
+    closes: np.ndarray
+    volatility: np.ndarray
+    trend: np.ndarray
+
+
+def bar_states(bars: pd.DataFrame, settings: RegimeSettings | None = None) -> BarStates:
+    """The regime states of every bar (from that bar and the ones before it)."""
+    if bars.empty:
+        return BarStates(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+    r = detect_regimes(BarArrays.from_frame(bars), settings)
+    opens = pd.DatetimeIndex(pd.to_datetime(bars["time"], utc=True)).as_unit("ns")
+    step = pd.Series(opens).diff().median() if len(opens) > 1 else pd.Timedelta(0)
+    closes = (opens + (step if pd.notna(step) else pd.Timedelta(0))).asi8
+    return BarStates(np.asarray(closes), r.volatility, r.trend)
+
+
 def entry_regimes(
     open_times: pd.Series | pd.DatetimeIndex,
-    bars: pd.DataFrame,
+    bars: pd.DataFrame | BarStates,
     settings: RegimeSettings | None = None,
     *,
     by: Dimension = "regime",
 ) -> list[str]:
     """For each entry time, the regime of the last bar CLOSED by then (what the trader could
-    know at entry); ``unknown`` before the first bar with a regime."""
+    know at entry); ``unknown`` before the first bar with a regime. ``bars``: the stored bars,
+    or their `bar_states` already computed."""
     entries = pd.DatetimeIndex(pd.to_datetime(open_times, utc=True)).as_unit("ns")
-    if bars.empty:
+    states = bars if isinstance(bars, BarStates) else bar_states(bars, settings)
+    if not len(states.closes):
         return [UNKNOWN] * len(entries)
-    frame = regime_frame(bars, settings)
-    opens = pd.DatetimeIndex(pd.to_datetime(bars["time"], utc=True)).as_unit("ns")
-    step = pd.Series(opens).diff().median() if len(opens) > 1 else pd.Timedelta(0)
-    closes = (opens + (step if pd.notna(step) else pd.Timedelta(0))).asi8
-    at = np.searchsorted(closes, entries.asi8, side="right") - 1
-    labels = frame[by].to_numpy(dtype=object)
-    return [UNKNOWN if i < 0 or pd.isna(labels[i]) else str(labels[i]) for i in at]
+    at = np.searchsorted(states.closes, entries.asi8, side="right") - 1
+    seen = at >= 0  # labelled at the entries' bars only, not at every bar
+    labels = np.full(len(at), UNKNOWN, dtype=object)
+    named = state_labels(states.volatility[at[seen]], states.trend[at[seen]], by)
+    labels[seen] = np.where(pd.isna(named), UNKNOWN, named)
+    return [str(label) for label in labels]
 
 
 def metrics_by_regime(
     trades: pd.DataFrame | Iterable[Any],
-    bars: pd.DataFrame,
+    bars: pd.DataFrame | BarStates,
     settings: RegimeSettings | None = None,
     *,
     by: Dimension = "regime",

@@ -123,21 +123,45 @@ def regime_label(volatility: float, trend: float) -> str | None:
     return f"{VOLATILITY[int(volatility)]} vol · {TREND[int(trend)]}"
 
 
+def state_labels(volatility: np.ndarray, trend: np.ndarray, by: str = "regime") -> np.ndarray:
+    """Names of state codes as an object array: the combined ``regime_label`` ("high vol ·
+    up"), or with ``by`` "volatility" / "trend" that state's name; None in the warm-up. One
+    lookup per bar instead of one string built per bar (a Performance page labels 40,000)."""
+    vol = np.asarray(volatility, dtype=float)
+    tr = np.asarray(trend, dtype=float)
+    known = (
+        ~np.isnan(vol) & ~np.isnan(tr)
+        if by == "regime"
+        else ~np.isnan(vol if by == "volatility" else tr)
+    )
+    out = np.full(vol.shape, None, dtype=object)
+    if by == "volatility":
+        names = np.array([VOLATILITY[k] for k in (-1, 0, 1)], dtype=object)
+        out[known] = names[vol[known].astype(int) + 1]
+    elif by == "trend":
+        names = np.array([TREND[k] for k in (-1, 0, 1)], dtype=object)
+        out[known] = names[tr[known].astype(int) + 1]
+    else:
+        names = np.array(
+            [f"{VOLATILITY[v]} vol · {TREND[t]}" for v in (-1, 0, 1) for t in (-1, 0, 1)],
+            dtype=object,
+        )
+        out[known] = names[(vol[known].astype(int) + 1) * 3 + tr[known].astype(int) + 1]
+    return out
+
+
 def regime_frame(bars: pd.DataFrame, settings: RegimeSettings | None = None) -> pd.DataFrame:
     """Per bar (on ``bars.index``): time, atr_percentile, trend_score, volatility and trend
     names (None in the warm-up) and the combined ``regime`` label."""
     r = detect_regimes(BarArrays.from_frame(bars), settings)
-    vol = pd.Series(r.volatility, index=bars.index).map(VOLATILITY)
-    trend = pd.Series(r.trend, index=bars.index).map(TREND)
-    labels = [regime_label(v, t) for v, t in zip(r.volatility, r.trend, strict=True)]
     return pd.DataFrame(
         {
             "time": bars["time"].to_numpy(),
             "atr_percentile": r.atr_percentile,
             "trend_score": r.trend_score,
-            "volatility": vol.astype(object).where(vol.notna(), None),
-            "trend": trend.astype(object).where(trend.notna(), None),
-            "regime": labels,
+            "volatility": state_labels(r.volatility, r.trend, "volatility"),
+            "trend": state_labels(r.volatility, r.trend, "trend"),
+            "regime": state_labels(r.volatility, r.trend),
         },
         index=bars.index,
     )

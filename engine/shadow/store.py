@@ -119,10 +119,20 @@ def shadow_series(
 
 
 def shadow_trade_list(
-    session: Session, version_id: int, *, limit: int | None = None
+    session: Session,
+    version_id: int,
+    *,
+    limit: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[ShadowTradeRecord]:
-    """The version's paper trades in close-time order (the newest `limit` when given)."""
+    """The version's paper trades in close-time order (closed from `since` to `until`, both
+    included; the newest `limit` of them when given)."""
     query = select(ShadowTrade).where(ShadowTrade.version_id == version_id)
+    if since is not None:
+        query = query.where(ShadowTrade.close_time >= since)
+    if until is not None:
+        query = query.where(ShadowTrade.close_time <= until)
     if limit is not None:
         query = query.order_by(ShadowTrade.close_time.desc(), ShadowTrade.id.desc()).limit(limit)
     else:

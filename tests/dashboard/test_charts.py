@@ -18,11 +18,16 @@ PROFITS = [100.0, -50.0, -150.0, 80.0, 200.0, -20.0]
 TIMES = [T0 + timedelta(hours=3 * i) for i in range(len(PROFITS))]
 
 
+def naive_utc(times: list[datetime]) -> list[pd.Timestamp]:
+    """Times as the time-series charts hand them to Plotly: naive UTC (the axes say UTC)."""
+    return list(pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None))
+
+
 def test_equity_starts_at_the_initial_balance_and_adds_each_trade():
     fig = charts.equity_figure({"v1 (live)": (TIMES, PROFITS)}, initial_equity=1000.0)
     (trace,) = fig.data
     assert list(trace.y) == [1000, 1100, 1050, 900, 980, 1180, 1160]
-    assert list(trace.x) == [TIMES[0], *TIMES]
+    assert list(pd.DatetimeIndex(trace.x)) == naive_utc([TIMES[0], *TIMES])
     assert fig.layout.yaxis.title.text == "equity (USD)"
     assert "UTC" in fig.layout.xaxis.title.text
 
@@ -46,7 +51,7 @@ def test_a_pause_longer_than_the_gap_breaks_the_equity_line():
     )
     (trace,) = fig.data
     assert list(trace.y) == [100.0, 110.0, 105.0, None, 125.0]
-    assert list(trace.x)[3] is None and list(trace.x)[4] == times[2]
+    assert list(trace.x)[3] is None and list(trace.x)[4] == naive_utc(times)[2]
     # without a gap, or for a per-fold curve, the points stay joined
     whole = charts.equity_figure(
         {"f": (times, [10.0, -5.0, 20.0])}, initial_equity=100.0, gap=charts.GAP, unbroken={"f"}
@@ -81,10 +86,11 @@ def test_drawdown_is_in_percent_of_peak_and_marks_the_worst_episode():
     assert under.y[0] == 0
     assert min(under.y) == pytest.approx((900 - 1100) / 1100 * 100)
     worst = max_drawdown(PROFITS, initial_equity=1000.0)
-    assert marker.x[0] == ([TIMES[0], *TIMES])[worst.valley_index]
+    assert marker.x[0] == naive_utc([TIMES[0], *TIMES])[worst.valley_index]
     assert marker.name == f"max drawdown ${worst.amount:,.2f} ({worst.percent:.1f} % of peak)"
     (shade,) = fig.layout.shapes
-    assert (shade.x0, shade.x1) == (TIMES[0], TIMES[4])  # peak at trade 1, recovered at trade 5
+    # peak at trade 1, recovered at trade 5
+    assert (shade.x0, shade.x1) == tuple(naive_utc([TIMES[0], TIMES[4]]))
     assert fig.layout.yaxis.title.text == "% of peak equity"
 
 
@@ -103,7 +109,40 @@ def test_rolling_numbers_use_the_engine_metrics_on_each_window():
     expected_pf = [profit_factor(profits[e - 4 : e]) for e in range(4, 9)]
     assert list(rate.y) == pytest.approx(expected_rate)
     assert list(factor.y) == pytest.approx(expected_pf)
-    assert list(rate.x) == times[3:]
+    assert list(pd.DatetimeIndex(rate.x)) == naive_utc(times[3:])
+
+
+def test_long_curves_reach_plotly_as_one_datetime64_array_thinned_to_their_shape():
+    """20,000 trades: each curve's times are naive UTC datetime64 (Plotly encodes the array at
+    once; aware timestamps cost ~0.2 s a curve) and at most MAX_POINTS + 2 points, the lowest
+    and highest equity kept."""
+    n = 20_000
+    times = list(pd.date_range(T0, periods=n, freq="14min"))
+    profits = np.random.default_rng(3).normal(0.5, 20.0, n)
+    equity = charts.equity_figure({"v": (times, profits)}, initial_equity=1000.0).data[0]
+    drawdown = charts.drawdown_figure(times, profits, initial_equity=1000.0).data[0]
+    rolling = charts.rolling_figure(times, profits, window=20).data[0]
+    for trace in (equity, drawdown, rolling):
+        assert trace.x.dtype.kind == "M"
+    assert len(equity.x) <= charts.MAX_POINTS + 2
+    curve = 1000.0 + np.concatenate([[0.0], np.cumsum(profits)])
+    assert (min(equity.y), max(equity.y)) == (curve.min(), curve.max())
+    assert pd.Timestamp(equity.x[-1]) == naive_utc([times[-1]])[0]
+
+
+def test_thin_keeps_each_buckets_first_lowest_and_highest_point():
+    """The vectorised thinning picks what np.array_split + argmin/argmax pick, ties included."""
+    rng = np.random.default_rng(7)
+    for n, values in (
+        (10_001, rng.normal(size=10_001).cumsum()),
+        (9_000, rng.integers(0, 3, 9_000).astype(float)),  # many ties
+    ):
+        buckets = np.array_split(np.arange(n), 50)
+        expected = {0, n - 1}
+        for b in buckets:
+            expected |= {int(b[np.argmin(values[b])]), int(b[np.argmax(values[b])])}
+        assert list(charts.thin(n, values, max_points=100)) == sorted(expected)
+    assert list(charts.thin(5, np.arange(5.0))) == [0, 1, 2, 3, 4]
 
 
 def test_rolling_leaves_an_infinite_profit_factor_as_a_gap():

@@ -217,6 +217,22 @@ def test_performance_shows_the_backtest_trades_when_asked(home: Path, desk: Desk
     assert list(listed["ticket"]) == [t.ticket for t in trades][-1000:]
 
 
+def test_performance_trade_list_is_the_newest_trades_of_the_date_range(home: Path, desk: Desk):
+    """The list reads the trades closed in the range only (the newest 1,000 of them, by the
+    database), not the version's whole ledger filtered on the page."""
+    at = open_page("performance")
+    ref = "XAUUSD-M5-scalper:v3"
+    at.radio(key=f"perf_source:{ref}").set_value("backtest").run()
+    trades = desk.trades(ref, source="backtest")
+    days = sorted({t.close_time.date() for t in trades})
+    first, last = days[1], days[-2]
+    at.date_input(key=f"perf_range:{ref}:backtest").set_value((first, last)).run()
+    at.toggle(key="perf_list").set_value(True).run()
+    kept = [t.ticket for t in trades if first <= t.close_time.date() <= last]
+    assert 0 < len(kept) < len(trades)
+    assert list(frame(at, "ticket", "net USD")["ticket"]) == kept[-1000:]
+
+
 def test_performance_date_range_limits_the_trades(home: Path, desk: Desk):
     at = open_page("performance")
     ref = "XAUUSD-M5-scalper:v3"

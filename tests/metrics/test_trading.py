@@ -21,6 +21,7 @@ from engine.metrics import (
     profit_factor,
     win_rate,
 )
+from engine.metrics.trading import rolling_win_rate_and_profit_factor
 
 PROFITS = [100.0, -50.0, -100.0, 200.0, -20.0]
 
@@ -106,6 +107,19 @@ def test_profit_factor() -> None:
     assert math.isnan(profit_factor([]))
     assert math.isnan(profit_factor([0.0, 0.0]))
     assert profit_factor([-1.0]) == 0.0
+
+
+def test_rolling_win_rate_and_profit_factor_equal_the_one_window_metrics() -> None:
+    profits = [10.0, -5.0, 0.0, 3.0, -1.0, 7.0, 2.0, 4.0, -2.0]
+    ends = np.array([3, 5, 8, 9])
+    rates, factors = rolling_win_rate_and_profit_factor(profits, window=3, ends=ends)
+    assert list(rates) == [win_rate(profits[e - 3 : e]).rate for e in ends]
+    assert list(factors) == pytest.approx([profit_factor(profits[e - 3 : e]) for e in ends])
+    assert math.isinf(factors[2])  # [7, 2, 4]: no loss
+    # as profit_factor: a window without a loss is inf, one with neither gain nor loss nan
+    wins, inf = rolling_win_rate_and_profit_factor([1.0, 2.0], window=2, ends=np.array([2]))
+    _, flat = rolling_win_rate_and_profit_factor([0.0, 0.0], window=2, ends=np.array([2]))
+    assert list(wins) == [1.0] and math.isinf(inf[0]) and math.isnan(flat[0])
 
 
 def test_expectancy_and_averages() -> None:

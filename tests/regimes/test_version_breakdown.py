@@ -61,3 +61,29 @@ def test_a_period_keeps_the_trades_closed_inside_it(demo: Desk):
     pd.testing.assert_frame_equal(got, _expected(demo, V3, "live", start, end))
     later = closes[-1] + timedelta(days=1)
     assert int(demo.regime_metrics(V3, start=later)["trades"].sum()) == 0
+
+
+def test_kept_regime_states_are_served_until_a_bar_changes(tmp_path):
+    """The desk keeps the regime states of the bars it read; asked again it serves them (equal
+    results, nothing recomputed), and once bars in the range are edited it reads them again:
+    the breakdown then equals the pure function's on the edited bars."""
+    from sqlalchemy import update
+
+    from engine.db.schema import Bar
+
+    with Desk.open(str(seeded_copy(tmp_path / "home"))) as desk:
+        first = desk.regime_metrics(V3)
+        pd.testing.assert_frame_equal(desk.regime_metrics(V3), first)
+        assert desk.regime_states.computed == 1
+        closes = [t.open_time for t in desk.trades(V3, source="live")]
+        middle = closes[len(closes) // 2]
+        with desk.db.session(write=True) as s:  # a flat market from the middle trade on
+            s.execute(
+                update(Bar)
+                .where(Bar.ts >= middle)
+                .values(high=Bar.open, low=Bar.open, close=Bar.open)
+            )
+        after = desk.regime_metrics(V3)
+        assert desk.regime_states.computed == 2
+        assert not after.equals(first)
+        pd.testing.assert_frame_equal(after, _expected(desk, V3, "live"))

@@ -129,3 +129,17 @@ def test_with_shadow_off_nothing_paper_trades(desk: Desk):
     result = desk.shadow_cycle()
     assert result.runs == [] and _count(desk, ShadowTrade) == 0
     assert "shadow.mode is off" in result.note
+
+
+def test_a_page_of_paper_trades_is_the_newest_closed_in_the_range(desk: Desk):
+    """The Performance page's shadow list reads the trades closed in its date range (the
+    newest `limit` of them), not the newest of all filtered afterwards."""
+    desk.shadow_cycle()
+    every = desk.shadow_trades(V1)
+    assert len(every) >= 4
+    since, until = every[1].close_time, every[-2].close_time
+    inside = [t for t in every if since <= t.close_time <= until]
+    assert as_rows(desk.shadow_trades(V1, since=since, until=until)) == as_rows(inside)
+    page = desk.shadow_trades(V1, since=since, until=until, limit=2)
+    assert as_rows(page) == as_rows(inside[-2:])
+    assert as_rows(desk.shadow_trades(V1, until=every[0].close_time)) == as_rows(every[:1])
