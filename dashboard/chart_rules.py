@@ -76,6 +76,19 @@ def money_axis(fig: go.Figure, currency: str, title: str, **where: Any) -> go.Fi
     return fig
 
 
+def money_counts(
+    values: Sequence[float], counts: Sequence[int], currency: str
+) -> list[list[str | int]]:
+    """Hover data for bars of money over trades: each bar's amount as the desk prints money
+    ("-€3.46") and its trade count; use with MONEY_OVER_TRADES."""
+    from engine.metrics.catalog import money
+
+    return [[money(float(v), currency), int(n)] for v, n in zip(values, counts, strict=True)]
+
+
+MONEY_OVER_TRADES = "%{x}: %{customdata[0]} over %{customdata[1]} trades<extra></extra>"
+
+
 def percent_axis(fig: go.Figure, title: str, *, full: bool = False, **where: Any) -> go.Figure:
     """A y-axis in percent: "%" after each tick; `full` fixes it at 0–100 in steps of 25."""
     fig.update_yaxes(title_text=f"{title} (%)", ticksuffix=" %", hoverformat=".1f", **where)

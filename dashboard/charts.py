@@ -21,8 +21,10 @@ from dashboard.chart_rules import (
     GOLD,
     GREEN,
     GREY,
+    MONEY_OVER_TRADES,
     RED,
     money_axis,
+    money_counts,
     percent_axis,
     reference_line,
     time_axis,
@@ -161,21 +163,23 @@ def by_session_figure(
             y=by_session,
             name=f"net by session ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in by_session],
-            customdata=counts,
-            hovertemplate="%{x}: %{y:,.2f} "
-            + currency
-            + " over %{customdata} trades<extra></extra>",
+            customdata=money_counts(by_session, counts, currency),
+            hovertemplate=MONEY_OVER_TRADES,
         ),
         row=1,
         col=1,
     )
     by_hour = [float(p[hours == h].sum()) for h in range(24)]
+    trades_by_hour = [int((hours == h).sum()) for h in range(24)]
     fig.add_trace(
         go.Bar(
             x=list(range(24)),
             y=by_hour,
             name=f"net by hour ({currency})",
             marker_color=[GREEN if v >= 0 else RED for v in by_hour],
+            customdata=money_counts(by_hour, trades_by_hour, currency),
+            hovertemplate="%{x}:00 UTC: %{customdata[0]} over %{customdata[1]} trades"
+            "<extra></extra>",
         ),
         row=2,
         col=1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.chart_rules import money_axis
+from dashboard.chart_rules import MONEY_OVER_TRADES, money_axis, money_counts
 from dashboard.charts import GREEN, RED
 
 DIMENSIONS = {
@@ -37,10 +37,8 @@ def by_regime_figure(metrics: pd.DataFrame, currency: str = "USD") -> go.Figure:
             x=list(metrics["regime"]),
             y=net,
             marker_color=[GREEN if v >= 0 else RED for v in net],
-            customdata=list(metrics["trades"]),
-            hovertemplate="%{x}: %{y:,.2f} "
-            + currency
-            + " over %{customdata} trades<extra></extra>",
+            customdata=money_counts(net, list(metrics["trades"]), currency),
+            hovertemplate=MONEY_OVER_TRADES,
         )
     )
     fig.update_layout(

@@ -178,8 +178,17 @@ def test_results_by_session_and_hour_add_up():
         "ny": 3.0,
         "rollover": -1.0,
     }
-    assert list(by_session.customdata) == [1, 2, 1, 1]
+    assert [list(c) for c in by_session.customdata] == [
+        ["$10.00", 1],
+        ["$2.00", 2],
+        ["$3.00", 1],
+        ["-$1.00", 1],
+    ]  # the tooltip's money as the desk prints it, with the trade count
     assert by_hour.y[8] == 2.0 and sum(by_hour.y) == pytest.approx(sum(profits))
+    assert list(by_hour.customdata[8]) == ["$2.00", 2] and list(by_hour.customdata[0]) == [
+        "$0.00",
+        0,
+    ]
 
 
 def test_session_and_hour_panels_each_give_their_title_the_full_width():
@@ -437,3 +446,14 @@ def test_the_price_chart_never_ticks_in_milliseconds():
     fig = price_figure(bars, {}, title="XAUUSD M5")
     formats = [stop["value"] for stop in axes(fig, "xaxis")["xaxis"]["tickformatstops"]]
     assert formats and not any("%L" in f for f in formats)  # the axis is dated by its candles
+
+
+def test_results_by_regime_tooltip_prints_money_in_the_account_currency():
+    from dashboard.regime_tables import by_regime_figure
+
+    metrics = pd.DataFrame(
+        {"regime": ["trend up", "range"], "trades": [12, 30], "net_profit": [-3.456, 120.0]}
+    )
+    bar = by_regime_figure(metrics, "EUR").data[0]
+    assert [list(c) for c in bar.customdata] == [["-€3.46", 12], ["€120.00", 30]]
+    assert bar.hovertemplate.startswith("%{x}: %{customdata[0]} over %{customdata[1]} trades")
