@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,23 +28,64 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POSTGRES_ADMIN_URL = os.environ.get("AURUM_TEST_POSTGRES_URL", "")
 _database_names = itertools.count()
 _TEMPLATES = pytest.StashKey[Path]()
+_DATABASE_TEMPLATE = pytest.StashKey[str | None]()
+
+
+def _admin_url() -> str:
+    return POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _database_url(name: str) -> str:
+    return f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty database on the test server; yield its URL; drop it afterwards."""
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """Create a database on the test server (empty, or a copy of the template database
+    `template`); yield its URL; drop it afterwards."""
     import psycopg
 
-    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     name = f"t{os.getpid()}_{next(_database_names)}"
-    admin = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
-        yield f"{base}/{name}"
+        yield _database_url(name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(_admin_url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_template(key: str, fill: Callable[[str, Path], None]) -> tuple[str, Path]:
+    """A template database on the test server and a folder for the files that go with it,
+    filled once per run by `fill(url, folder)` under the run's template lock (tests/templates.py:
+    xdist workers share it). A test's database is then made by PostgreSQL copying the template
+    (CREATE DATABASE ... TEMPLATE: tens of ms) instead of running Alembic's migrations or
+    `migrate_database` again per test. Nothing stays connected to a template: PostgreSQL
+    refuses to copy a database in use."""
+    import psycopg
+
+    run = Path(os.environ.get("AURUM_TEST_TEMPLATES", "run")).name.replace("-", "_")
+    name = f"tpl_{run}_{key}"[:63]
+
+    def build(folder: Path) -> None:
+        with psycopg.connect(_admin_url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        folder.mkdir(parents=True)
+        fill(_database_url(name), folder)
+
+    return name, shared_template(f"postgres-{key}", build)
+
+
+def _replace_test_database(template: str) -> None:
+    """Make this test's database a fresh copy of the template database `template`."""
+    import psycopg
+
+    name = os.environ["AURUM_DATABASE_URL"].rpartition("/")[2]
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def on_postgres() -> bool:
@@ -65,12 +107,25 @@ def on_sqlite() -> Iterator[None]:
 
 def into_test_database(home: Path) -> Path:
     """In the PostgreSQL run, load `home`'s SQLite desk into this test's own database (its
-    model files stay in the home); on SQLite the home's file is the database already."""
+    model files stay in the home); on SQLite the home's file is the database already.
+    The desk is loaded once per run into a template database keyed by the SQLite file's
+    content (homes copied from one template share it), then copied by PostgreSQL per test."""
     if on_postgres():
         from engine.db.transfer import migrate_database
 
         source = f"sqlite:///{home / 'models' / 'aurum.db'}"
-        migrate_database(source, os.environ["AURUM_DATABASE_URL"])
+        digest = hashlib.sha256()
+        for part in sorted((home / "models").glob("aurum.db*")):  # with its -wal, if any
+            digest.update(part.name.encode() + b"\0")
+            with part.open("rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(block)
+
+        def load(url: str, _folder: Path) -> None:
+            migrate_database(source, url)
+
+        template, _ = postgres_template(f"desk_{digest.hexdigest()[:24]}", load)
+        _replace_test_database(template)
     return home
 
 
@@ -102,27 +157,57 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_env(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     monkeypatch.delenv("AURUM_HOME", raising=False)
     if not POSTGRES_ADMIN_URL:
         monkeypatch.delenv("AURUM_DATABASE_URL", raising=False)
         yield
         return
-    with fresh_postgres_database() as url:
+    # a test that uses `home` gets its database as a copy of an initialised one (made once per
+    # run); every other test an empty one
+    template = None
+    if "home" in request.fixturenames:
+        template, _ = postgres_template("initialised", _initialise)
+    with fresh_postgres_database(template) as url:
         monkeypatch.setenv("AURUM_DATABASE_URL", url)
+        request.node.stash[_DATABASE_TEMPLATE] = template
         yield
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """An initialised Aurum home (database migrated, default config written): on SQLite a copy
-    of one initialised once per run (Alembic's upgrade costs ~0.15 s of CPU per home); on
-    PostgreSQL the test's own database is migrated."""
-    if on_postgres():
-        init_home(str(tmp_path / "home"))
-    else:
+def home(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """An initialised Aurum home (database migrated, default config written): a copy of one
+    initialised once per run (Alembic's upgrade costs ~0.15 s of CPU per home on SQLite, ~0.4 s
+    on PostgreSQL); on PostgreSQL the test's own database is a copy of one initialised with it."""
+    if not on_postgres():
         shutil.copytree(shared_template("initialised-home", _initialised_home), tmp_path / "home")
+    elif request.node.stash.get(_DATABASE_TEMPLATE, None) is not None:
+        _, folder = postgres_template("initialised", _initialise)
+        shutil.copytree(folder / "home", tmp_path / "home")
+    else:  # asked for by name during the test: its database was made empty
+        init_home(str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+def _initialise(url: str, folder: Path) -> None:
+    """The template database of an initialised home, with that home's folder (config file)."""
+    with _database_env(url):
+        init_home(str(folder / "home"))
+
+
+@contextmanager
+def _database_env(url: str) -> Iterator[None]:
+    saved = os.environ.get("AURUM_DATABASE_URL")
+    os.environ["AURUM_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("AURUM_DATABASE_URL", None)
+        else:
+            os.environ["AURUM_DATABASE_URL"] = saved
 
 
 def _initialised_home(root: Path) -> None:

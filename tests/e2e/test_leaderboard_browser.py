@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.leaderboard_table import PINNED_WIDTH, leaderboard_columns, pinned_columns
 from tests.e2e.conftest import Server
@@ -19,6 +20,18 @@ WIDTH = 1400
 LONG = 60_000
 STEP = 12  # px between hover points along the header row
 TOOLTIP = '[data-testid="stTooltipContent"], [role="tooltip"]'
+SHOWN = 1_500  # ms: a header's help shows 600 ms after the mouse enters it
+AGAIN = 100  # ms: the wait at the next point where the last showed none
+# The tooltip showing (its text, or null) two frames and a task after a mouse move: the grid's
+# hover handler has run and React has rendered its outcome (a tooltip of a header left is gone).
+SETTLED_TOOLTIP = """async (selector) => {
+    const frame = () => new Promise(r => requestAnimationFrame(r));
+    await frame();
+    await frame();
+    await new Promise(r => setTimeout(r, 20));
+    const tip = document.querySelector(selector);
+    return tip === null ? null : tip.innerText;
+}"""
 
 
 def header_boxes(
@@ -32,11 +45,12 @@ def header_boxes(
     y = box["y"] + 17  # the middle of the header row (35 px high)
     seen: dict[str, list[float]] = {}
     x = box["x"] + 4
+    text = None
     while x < box["x"] + box["width"] - 4:
         page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        tip = page.locator(TOOLTIP)
-        text = " ".join(tip.first.inner_text().split()) if tip.count() else ""
+        # where no help showed at the last point, the mouse is most likely still in a header
+        # without one (the right part of the table): a short wait there
+        text = tooltip_here(page, SHOWN if text != "" else AGAIN)
         if texts is not None:
             texts.append((x, text))
         for name, help_text in helps.items():
@@ -45,6 +59,25 @@ def header_boxes(
         x += STEP
     page.mouse.move(0, 0)
     return {name: (min(xs), max(xs)) for name, xs in seen.items()}
+
+
+def tooltip_here(page: Page, timeout: float) -> str:
+    """The help tooltip of the header under the mouse ("" if none shows within `timeout` ms).
+
+    The grid reports a hover only when the mouse enters another cell: Streamlit then removes the
+    tooltip at once and shows the new header's help 600 ms later, and keeps it while the mouse
+    stays in that header. So once the move has been rendered, a tooltip still showing is this
+    header's; none showing means a new header, whose tooltip is waited for (rather than waiting
+    a fixed 300 ms at every point, which took 100 s for the test's three sweeps)."""
+    text = page.evaluate(SETTLED_TOOLTIP, TOOLTIP)
+    if text is None:
+        tip = page.locator(TOOLTIP).first
+        try:
+            tip.wait_for(state="visible", timeout=timeout)
+        except PlaywrightTimeout:
+            return ""
+        text = tip.inner_text()
+    return " ".join(str(text).split())
 
 
 def add_columns(page: Page, *names: str) -> None:

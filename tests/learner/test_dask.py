@@ -24,6 +24,12 @@ SEARCH = [
     ("learning.search", "random"),
     ("learning.search_trials", "2"),
     ("learning.ensembles", '["soft_vote", "stacking"]'),  # built from the fits wherever they ran
+    # fewer trees and boosting rounds than the defaults (80 and 80), in both sessions: where the
+    # fits run is under test, not their size
+    (
+        "learning.hyperparameters",
+        '{"random_forest": {"n_estimators": 20}, "hist_gradient_boosting": {"max_iter": 20}}',
+    ),
 ]
 
 

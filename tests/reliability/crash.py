@@ -122,11 +122,12 @@ def _child(op: str, home: str, out: Path) -> None:
 
 # --- the trials ----------------------------------------------------------------------------
 def prepare_template(template: Path) -> None:
-    """A desk with bars, two learnt versions (so rollback has a target) and two bar files."""
+    """A desk with bars, two learnt versions (so rollback has a target) and two bar files: a
+    copy of the soak's prepared desk (made once per test run) with the files added."""
     from engine.data.synthetic import generate_bars
-    from tests.reliability.soak import prepare
+    from tests.reliability.soak import prepared_template
 
-    prepare(template, n_bars=5000)
+    shutil.copytree(prepared_template(), template)
     for seed, name in enumerate(BAR_FILES):
         bars = generate_bars(n_bars=4000, seed=100 + seed)
         bars.to_csv(template / name, index=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -97,12 +98,29 @@ def prepare(home: Path, *, n_bars: int = 6000) -> None:
             raise RuntimeError("the soak desk has no active version after its setup")
 
 
+def prepared_template() -> Path:
+    """The desk `prepare` makes, on SQLite, made once per test run and shared by its processes
+    (tests/templates.py): the soak and the crash trials each copy it instead of training two
+    versions of their own. Never changed in place."""
+    from tests.conftest import on_sqlite
+    from tests.templates import shared_template
+
+    def build(root: Path) -> None:
+        with on_sqlite():
+            prepare(root)
+
+    return shared_template("reliability-desk", build)
+
+
 def run_soak(home: Path, seconds: float, *, prepared: bool = False) -> SoakResult:
     from engine.db.schema import LearningSession, Trade
     from engine.services import Desk
 
-    if not prepared:
-        prepare(home)
+    if not prepared:  # a copy of the prepared desk (in the PostgreSQL run: its own database)
+        from tests.conftest import into_test_database
+
+        shutil.copytree(prepared_template(), home)
+        into_test_database(home)
     out = home / "soak"
     out.mkdir(exist_ok=True)
     # ROOT first, then what the suite set (tests/clock.py puts the test clock there)
