@@ -17,6 +17,9 @@ from engine.errors import NotFoundError
 _LINEAGE = r"(?P<lineage>[A-Za-z0-9][A-Za-z0-9._-]*)"
 _REF = re.compile(rf"^{_LINEAGE}:v(?P<number>\d+)$")
 _ALIAS_REF = re.compile(rf"^{_LINEAGE}@(?P<alias>[a-z][a-z0-9_-]{{0,31}})$")
+LARGEST_ID = 2**31 - 1
+"""Ids and version numbers are 32-bit integer columns: a larger number names no version (on
+PostgreSQL it would not even fit the query's parameter)."""
 _VERSIONS: Table = ModelVersion.__table__  # type: ignore[assignment]
 _LINEAGES: Table = Lineage.__table__  # type: ignore[assignment]
 _ALIASES: Table = Alias.__table__  # type: ignore[assignment]
@@ -27,8 +30,12 @@ def _parse(ref: str | int) -> tuple[str, str, re.Match[str] | None]:
     its match; malformed refs are refused."""
     text = str(ref).strip()
     if text.isdigit():
+        if int(text) > LARGEST_ID:
+            raise _missing(text, "id")
         return text, "id", None
     if match := _REF.match(text):
+        if int(match["number"]) > LARGEST_ID:
+            raise _missing(text, "number")
         return text, "number", match
     if match := _ALIAS_REF.match(text):
         return text, "alias", match

@@ -41,6 +41,12 @@ def test_lookup_by_id_and_by_ref(desk: Desk, small_model: Any):
         desk.version("XAUUSD-M5-scalper:v99")
     with pytest.raises(NotFoundError, match="is not a version"):
         desk.version("../etc/passwd")
+    # numbers past the 32-bit id columns name no version (PostgreSQL refused the parameter: 500)
+    for ref in ("802351405573", str(2**31), "XAUUSD-M5-scalper:v802351405573"):
+        with pytest.raises(NotFoundError, match="does not exist"):
+            desk.version(ref)
+        with pytest.raises(NotFoundError, match="does not exist"):
+            desk.registry.get(ref)
 
 
 def test_loaded_model_predicts_like_the_original(desk: Desk, small_model: Any, xy: Any):
