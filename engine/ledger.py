@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine.db.schema import ActivationEvent, Alias, Bar, Lineage, ModelVersion, Trade
@@ -180,6 +180,26 @@ def _net(row: Trade) -> float:
     return row.profit + row.commission + row.swap
 
 
+def closed_between(
+    query: Select[Any],
+    table: Any,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    newest: int | None,
+) -> Select[Any]:
+    """`query` (over `table`: trades or paper trades) kept to those closed from `since` to
+    `until` (both included), in close-time order; with `newest`, the database's newest N of them
+    (newest first: reverse the rows read)."""
+    if since is not None:
+        query = query.where(table.close_time >= since)
+    if until is not None:
+        query = query.where(table.close_time <= until)
+    if newest is not None:
+        return query.order_by(table.close_time.desc(), table.id.desc()).limit(newest)
+    return query.order_by(table.close_time, table.id)
+
+
 def trades_for(
     session: Session,
     version_id: int | None = None,
@@ -198,14 +218,7 @@ def trades_for(
         query = query.where(Trade.version_id == version_id)
     if source is not None:
         query = query.where(Trade.source == source)
-    if since is not None:
-        query = query.where(Trade.close_time >= since)
-    if until is not None:
-        query = query.where(Trade.close_time <= until)
-    if newest is not None:
-        query = query.order_by(Trade.close_time.desc(), Trade.id.desc()).limit(newest)
-    else:
-        query = query.order_by(Trade.close_time, Trade.id)
+    query = closed_between(query, Trade, since=since, until=until, newest=newest)
     if limit is not None:
         query = query.limit(limit)
     rows = list(session.scalars(query))

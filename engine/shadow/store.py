@@ -17,7 +17,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.db.schema import Bar, ShadowTrade
-from engine.ledger import ResultSeries
+from engine.ledger import ResultSeries, closed_between
 
 SHADOW: Table = ShadowTrade.__table__  # type: ignore[assignment]
 
@@ -129,14 +129,7 @@ def shadow_trade_list(
     """The version's paper trades in close-time order (closed from `since` to `until`, both
     included; the newest `limit` of them when given)."""
     query = select(ShadowTrade).where(ShadowTrade.version_id == version_id)
-    if since is not None:
-        query = query.where(ShadowTrade.close_time >= since)
-    if until is not None:
-        query = query.where(ShadowTrade.close_time <= until)
-    if limit is not None:
-        query = query.order_by(ShadowTrade.close_time.desc(), ShadowTrade.id.desc()).limit(limit)
-    else:
-        query = query.order_by(ShadowTrade.close_time, ShadowTrade.id)
+    query = closed_between(query, ShadowTrade, since=since, until=until, newest=limit)
     rows = [
         ShadowTradeRecord(
             r.version_id,
