@@ -23,9 +23,10 @@ help:
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 # The venv's own pip (23.2 with Python 3.11) installs everything here: upgrading it first cost
-# 2 s of a first run. --no-compile: Python compiles each module when it is first imported, so a
-# first run pays only for what it imports (installing compiled 48 s of 75 s before; docs/BENCHMARKS.md).
-PIP_INSTALL := $(BIN)/python -m pip install -qq --no-compile
+# 2 s of a first run. Modules are compiled at install: with --no-compile the first processes
+# compiled them instead (a first run gained 2.6 s, and services starting under a 5 s lease in the
+# tests missed their heartbeats while compiling; docs/BENCHMARKS.md).
+PIP_INSTALL := $(BIN)/python -m pip install -qq
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
