@@ -223,7 +223,11 @@ def test_a_session_adds_ensembles_on_the_same_folds_counted_as_trials(ensemble_s
 def test_a_winning_ensemble_is_registered_loaded_and_served(ensemble_session: Any):
     desk, outcome = ensemble_session
     info = desk.version(outcome.version_id)
-    assert info.algorithm == "ensemble_soft_vote", "the soft vote wins on these bars"
+    ranked = [
+        (c["algorithm"], c["metrics"].get("sharpe"), c["metrics"].get("trades"))
+        for c in desk.learning_session(outcome.session_id).result["candidates"]
+    ]
+    assert info.algorithm == "ensemble_soft_vote", f"the soft vote wins on these bars: {ranked}"
     model, info = desk.registry.load_model(info.id)
     assert type(model) is EnsembleClassifier and len(model.members_) == 2
     assert set(info.details["selected_features"]) <= set(info.features)
