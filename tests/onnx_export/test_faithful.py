@@ -20,6 +20,7 @@ THRESHOLD_TIES = (
     "graph's features differ from the desk's by a few ulps (its sums run in another order), so a "
     "window that was a training row can take the other branch (see docs/ONNX.md)"
 )
+TIES_POSSIBLE = {"hist_gradient_boosting", *ENSEMBLES}  # the ensembles hold a boosting member
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +60,13 @@ def test_the_graph_reads_a_window_of_the_versions_minimum_history(exported: Expo
 
 def test_probabilities_and_side_equal_the_desks_on_random_windows(exported: Exported) -> None:
     ends = random_windows(exported.bars, exported.onnx.window_bars, 400)
-    _assert_same_signal(exported, ends)
+    assert_same_signal(exported, ends)
 
 
 def test_around_the_daily_break_and_weekends_the_signal_is_the_desks(exported: Exported) -> None:
     ends = around_breaks(exported.bars, exported.onnx.window_bars)
     assert len(ends) > 100  # every break and weekend of 6,000 bars
-    _assert_same_signal(exported, ends)
+    assert_same_signal(exported, ends)
 
 
 def test_the_model_part_is_exact_on_the_graphs_own_features(exported: Exported) -> None:
@@ -126,12 +127,25 @@ def test_a_window_the_desk_refuses_gives_no_signal(exported: Exported) -> None:
     assert signal[0, 7] == 1.0
 
 
-def _assert_same_signal(exported: Exported, ends: np.ndarray) -> None:
-    proba, signal, _ = exported.run(ends)
-    desk = exported.desk_proba(ends)
-    worst = float(np.abs(proba - desk).max())
-    if worst > TOLERANCE and exported.algorithm == "hist_gradient_boosting":
-        pytest.xfail(f"{THRESHOLD_TIES}; largest difference {worst:.3g}")
-    assert worst <= TOLERANCE, f"largest difference {worst:.3g}"
-    np.testing.assert_array_equal(signal[:, 0], exported.desk_sides(desk))
+def assert_same_signal(
+    exported: Exported, ends: np.ndarray, rows: np.ndarray | None = None
+) -> None:
+    """The graph's probabilities equal the desk's to 1e-5 and its side is the desk's, on every
+    window but a split tie of histogram gradient boosting (THRESHOLD_TIES): those are allowed
+    only for models holding one, in at most 1 % of the windows, and only where the difference is
+    shown to come from the features' last bits: the desk's predictor on the graph's own feature
+    row gives the graph's probabilities, and that row equals the desk's to 1e-12."""
+    proba, signal, features = exported.run(ends)
+    rows = exported.desk_rows(ends) if rows is None else rows
+    desk = exported.desk_proba(ends, rows)
+    tied = np.abs(proba - desk).max(axis=1) > TOLERANCE
+    if tied.any():
+        worst = float(np.abs(proba - desk).max())
+        assert exported.algorithm in TIES_POSSIBLE, f"largest difference {worst:.3g}"
+        assert tied.sum() <= len(ends) // 100, f"{tied.sum()} of {len(ends)} windows differ"
+        on_graph = exported.signals._predict_proba(features[tied])
+        np.testing.assert_allclose(on_graph, proba[tied], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(features[tied], rows[tied], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(signal[~tied, 0], exported.desk_sides(desk[~tied]))
+    np.testing.assert_array_equal(signal[tied, 0], exported.desk_sides(proba[tied]))
     np.testing.assert_array_equal(signal[:, 7], 1.0)  # the desk gives a signal on each
