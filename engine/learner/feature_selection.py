@@ -95,7 +95,11 @@ class VotingSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             random_state=self.random_state,
             n_jobs=1,
         ).fit(scaled, y)
-        lasso = LogisticRegression(l1_ratio=1.0, C=0.05, solver="saga", max_iter=300)
+        # saga shuffles the rows: seeded, or numpy's global random state (whatever ran before
+        # in the process) would move the coefficients by ~1e-5 and could reorder near-tied ranks
+        lasso = LogisticRegression(
+            l1_ratio=1.0, C=0.05, solver="saga", max_iter=300, random_state=self.random_state
+        )
         with warnings.catch_warnings():  # a ranking needs no fully converged L1 path
             warnings.simplefilter("ignore", ConvergenceWarning)
             lasso.fit(scaled, y)
