@@ -23,22 +23,27 @@ help:
 	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
 
 # The venv's own pip (23.2 with Python 3.11) installs everything here: upgrading it first cost
-# 2 s of a first run. Modules are compiled at install: with --no-compile the first processes
-# compiled them instead (a first run gained 2.6 s, and services starting under a 5 s lease in the
-# tests missed their heartbeats while compiling; docs/BENCHMARKS.md).
-PIP_INSTALL := $(BIN)/python -m pip install -qq
+# 2 s of a first run. pip compiles every module it installs on one core, the packages' own test
+# suites too (2,600 of 8,950 files for `make run`): it installs without compiling, then compileall
+# compiles on every core, skipping `tests` folders, and our own engine and dashboard (an editable
+# install is never compiled by pip). This machine sets PYTHONDONTWRITEBYTECODE, so what is not
+# compiled here is compiled again by every process that imports it (docs/BENCHMARKS.md).
+PIP_INSTALL := $(BIN)/python -m pip install -qq --no-compile
+COMPILE := $(BIN)/python -m compileall -q -j 0 -x '/tests/' $(VENV)/lib engine dashboard >/dev/null \
+	|| echo "note: some files did not compile to bytecode; Python compiles them when imported"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@test -f $(STAMP) || { echo "installing Aurum into $(VENV) (first run only)"; \
-		$(PIP_INSTALL) -e ".[$(RUN_EXTRAS)]"; }
+		$(PIP_INSTALL) -e ".[$(RUN_EXTRAS)]" && $(COMPILE); }
 	rm -f $(VENV)/.run-*
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) -e ".[dev,boost,postgres,dask,onnx,$(RUN_EXTRAS)]"
+	$(COMPILE)
 	rm -f $(VENV)/.installed-* $(VENV)/.run-*
 	touch $(STAMP) $(RUN_STAMP)
 
