@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator, Page
 
 from tests.dashboard.desks import seeded_copy
 
@@ -122,3 +123,13 @@ def browser_context_args(browser_context_args: dict, server: Server) -> dict:
         "base_url": server.url,
         "viewport": {"width": 1400, "height": 1000},
     }
+
+
+BARS_UPLOADER = "MT5 'Export bars' file or CSV"  # the Data page's bar import (views/data.py)
+
+
+def file_input(page: Page, label: str) -> Locator:
+    """The file input of the uploader labelled `label`. The Data page has two (bars, then trade
+    history); while it renders, the first file input on the page can be either."""
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+    return uploader.locator('input[type="file"]')

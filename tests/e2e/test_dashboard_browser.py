@@ -13,7 +13,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from engine.data.synthetic import generate_bars
 from engine.services import Desk
-from tests.e2e.conftest import ROOT, Server
+from tests.e2e.conftest import BARS_UPLOADER, ROOT, Server, file_input
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "docs" / "screenshots"
@@ -200,7 +200,7 @@ def test_import_a_small_csv(page: Page, server: Server, tmp_path: Path):
     bars.to_csv(csv, index=False)
     visit(page, "data", "Data", 1)
     commit(page, "Symbol", "XAUTEST")
-    page.locator('input[type="file"]').first.set_input_files(str(csv))
+    file_input(page, BARS_UPLOADER).set_input_files(str(csv))
     expect(page.get_by_text("300 valid csv bars")).to_be_visible(timeout=LONG)
     page.get_by_text("Import these 300 bars as XAUTEST M5").click()
     page.get_by_role("button", name="Import bars").click()

@@ -24,7 +24,15 @@ from dashboard.literal import WORD_JOINER
 from engine.services import Desk
 from tests.dashboard.desks import seeded_copy
 from tests.dashboard.user_text import bar_file, payload, plant
-from tests.e2e.conftest import CHROMIUM, MISSING, ROOT, _free_port, _wait_healthy
+from tests.e2e.conftest import (
+    BARS_UPLOADER,
+    CHROMIUM,
+    MISSING,
+    ROOT,
+    _free_port,
+    _wait_healthy,
+    file_input,
+)
 
 pytestmark = pytest.mark.slow
 LONG = 60_000
@@ -163,7 +171,7 @@ def test_user_text_with_an_image_makes_no_request(
     wait_shown(page, f"Failed: refused: {text}", f"api:{text}")
     assert links_elsewhere(page, planted) == []
     visit(page, "data")
-    page.locator('input[type="file"]').first.set_input_files(str(planted.bars))
+    file_input(page, BARS_UPLOADER).set_input_files(str(planted.bars))
     expect(page.get_by_text("is not a number", exact=False)).to_be_visible(timeout=LONG)
     wait_shown(page, f"open '{text}' is not a number")  # the refusal box
     assert links_elsewhere(page, planted) == []
