@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,12 +53,32 @@ def full_page_screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def commit(page: Page, label: str, value: str, scope: Page | None = None) -> None:
-    """Type into a text or number field and press Enter (Streamlit commits on Enter)."""
+def commit(
+    page: Page,
+    label: str,
+    value: str,
+    scope: Page | None = None,
+    *,
+    taken: Callable[[], None] | None = None,
+) -> None:
+    """Type into a text or number field and press Enter (Streamlit commits on Enter).
+
+    `taken` waits for what the page shows once it has the value (raising AssertionError when
+    it does not): a rerun still drawing the field's old value can overwrite what was typed, so
+    the value is typed again, three times at most."""
     field = (scope or page).get_by_label(label, exact=True)
-    field.fill(value)
-    field.press("Enter")
-    page.wait_for_timeout(700)
+    for _ in range(3):
+        field.fill(value)
+        field.press("Enter")
+        page.wait_for_timeout(700)
+        if taken is None:
+            return
+        try:
+            taken()
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the page never took {value!r} for {label!r}")
 
 
 def pick_versions(page: Page, *refs: str) -> None:
@@ -183,8 +204,9 @@ def test_config_refuses_a_bad_value_and_saves_a_good_one(page: Page, server: Ser
     expect(page.get_by_role("button", name="Save…")).to_be_disabled()
     assert file.read_bytes() == before
 
-    commit(page, "max_models_to_keep", "12")
-    page.get_by_role("button", name="Save…").click()
+    save = page.get_by_role("button", name="Save…")
+    commit(page, "max_models_to_keep", "12", taken=lambda: expect(save).to_be_enabled())
+    save.click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Write 1 change(s)")
     commit(page, "Reason (recorded in the history)", "browser test: keep 12", dialog)
