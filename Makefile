@@ -29,8 +29,9 @@ help:
 # install is never compiled by pip). This machine sets PYTHONDONTWRITEBYTECODE, so what is not
 # compiled here is compiled again by every process that imports it (docs/BENCHMARKS.md).
 PIP_INSTALL := $(BIN)/python -m pip install -qq --no-compile
-COMPILE := $(BIN)/python -m compileall -q -j 0 -x '/tests/' $(VENV)/lib engine dashboard >/dev/null \
-	|| echo "note: some files did not compile to bytecode; Python compiles them when imported"
+# (in braces: after `pip install ... &&` the note must not answer for a failed install)
+COMPILE := { $(BIN)/python -m compileall -q -j 0 -x '/tests/' $(VENV)/lib engine dashboard \
+	>/dev/null || echo "note: some files did not compile to bytecode; Python compiles them when imported"; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
