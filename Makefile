@@ -54,14 +54,25 @@ run: $(RUN_STAMP)
 	$(BIN)/aurum models
 	$(BIN)/aurum dashboard
 
-# Two pytest workers (pytest-xdist; a test file stays on one worker, so module fixtures are built
-# once; run-wide templates such as the demo desk are shared, see tests/templates.py). The 20
-# slowest tests are listed at the end. TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 2
-PYTEST_FAST := -n $(TEST_WORKERS) --dist loadfile --durations=20
+# pytest-xdist: a test file is one unit of work (its module fixtures are built once) and the
+# browser tests are one unit together, taken first (tests/scheduling.py). `make test` runs three
+# workers on two cores: the browser worker mostly waits on the page while the other two keep the
+# cores busy. The runs without the browser tests keep two. The 20 slowest tests are listed at
+# the end. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 2
+PYTEST_DIST := --dist loadfile --no-loadscope-reorder --durations=20
+PYTEST_FAST := -n $(PYTEST_WORKERS) $(PYTEST_DIST)
 
-test: lint
-	$(BIN)/python -m pytest $(PYTEST_FAST)
+# ruff first (a second); mypy (half a minute on one core) runs beside the tests, its output
+# shown when they end; either failing fails `make test`.
+test: $(STAMP)
+	$(BIN)/ruff check engine dashboard tests bench
+	$(BIN)/ruff format --check engine dashboard tests bench
+	@log=$$(mktemp); echo "$(BIN)/mypy (beside the tests)"; $(BIN)/mypy >$$log 2>&1 & typed=$$!; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_DIST); tests=$$?; \
+	wait $$typed; types=$$?; echo "== mypy:"; cat $$log; rm -f $$log; \
+	test $$types -eq 0 && exit $$tests; echo "mypy found type errors (above)"; exit 1
 
 # The same suite on a real PostgreSQL server: installed from Debian if missing, started on a
 # loopback port with a temporary data directory, stopped afterwards; every test gets its own

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from engine.registry import NewVersion
 from engine.services import Desk, init_home
 from tests.clock import ENV as CLOCK_ENV
 from tests.clock import start_suite_clock
+from tests.scheduling import BROWSER_UNIT, file_scheduler, unit_of
 from tests.templates import close_run_directory, open_run_directory, shared_template
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -259,9 +261,17 @@ def spec(
     )
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own (firstresult)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadfile, with the browser tests as one unit (tests/scheduling.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return file_scheduler(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
-    for the rest of the session, which would break tests that call asyncio.run().
+    """The order the suite's workers take its units in (tests/scheduling.py): the browser tests
+    first, then the slow files, then the rest, files with more tests first.
     On the PostgreSQL server, tests of SQLite's own mechanics (marked sqlite_only) are
     deselected: they test the file, not the engine."""
     if POSTGRES_ADMIN_URL:
@@ -269,4 +279,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
-    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+    per_file = Counter(item.path for item in items)
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> tuple[int, int, str]:
+        if unit_of(item.nodeid) == BROWSER_UNIT:
+            return (0, 0, "")
+        return (1 if item.path in slow_files else 2, -per_file[item.path], str(item.path))
+
+    items.sort(key=rank)

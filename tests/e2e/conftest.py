@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Browser, BrowserType, Locator, Page, Playwright, sync_playwright
 
 from tests.dashboard.desks import seeded_copy
 
@@ -79,7 +80,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError(f"streamlit did not answer on {url} within 60 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.skip(MISSING)
@@ -111,18 +112,50 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=10)
 
 
+# Playwright, the browser and the server last as long as the browser tests (package scope), not
+# the session: the suite runs them as one group on one worker (tests/conftest.py), which then
+# goes on with other tests. Playwright's sync API runs an event loop in the main thread while it
+# is started, and a later test calling asyncio.run() there would fail.
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    started = sync_playwright().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="package")
+def launch_browser(
+    browser_type_launch_args: dict, browser_type: BrowserType
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
+    launched = launch_browser()
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict, server: Server) -> dict:
-    return {
-        **browser_context_args,
-        "base_url": server.url,
-        "viewport": {"width": 1400, "height": 1000},
-    }
+@pytest.fixture(scope="package")
+def browser_context_args(server: Server) -> dict:
+    """Every page opens on the server, 1,400 px wide (pytest-playwright's own defaults come from
+    its command-line options, which these tests do not use, and need its session-wide
+    Playwright)."""
+    return {"base_url": server.url, "viewport": {"width": 1400, "height": 1000}}
 
 
 BARS_UPLOADER = "MT5 'Export bars' file or CSV"  # the Data page's bar import (views/data.py)

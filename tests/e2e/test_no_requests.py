@@ -54,7 +54,7 @@ class Planted:
     bars: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def listener() -> Iterator[Listener]:
     found = Listener(0)
 
@@ -76,7 +76,7 @@ def listener() -> Iterator[Listener]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def planted(tmp_path_factory: pytest.TempPathFactory, listener: Listener) -> Iterator[Planted]:
     """The demo desk with the listener's image planted in its user text, served by
     `streamlit run` with the options `aurum dashboard` uses (background services off)."""
