@@ -54,15 +54,15 @@ run: $(RUN_STAMP)
 	$(BIN)/aurum models
 	$(BIN)/aurum dashboard
 
-# pytest-xdist: a test file is one unit of work (its module fixtures are built once) and the
-# browser tests are one unit together, taken first (tests/scheduling.py). `make test` runs three
-# workers on two cores: the browser worker mostly waits on the page while the other two keep the
-# cores busy. The runs without the browser tests keep two. The 20 slowest tests are listed at
-# the end. TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 3
-PYTEST_WORKERS ?= 2
+# Two pytest workers (pytest-xdist): a test file is one unit of work (its module fixtures are
+# built once) and the browser tests are one unit together, taken first (tests/scheduling.py):
+# one worker drives them while the other runs the slow files beside it. A third worker was
+# faster (7 min 54 s once) but crowded the soak below its floor of one action a second
+# (docs/BENCHMARKS.md). The 20 slowest tests are listed at the end. TEST_WORKERS=0 runs in one
+# process.
+TEST_WORKERS ?= 2
 PYTEST_DIST := --dist loadfile --no-loadscope-reorder --durations=20
-PYTEST_FAST := -n $(PYTEST_WORKERS) $(PYTEST_DIST)
+PYTEST_FAST := -n $(TEST_WORKERS) $(PYTEST_DIST)
 
 # ruff first (a second); mypy (half a minute on one core) runs beside the tests, its output
 # shown when they end; either failing fails `make test`.
@@ -70,7 +70,7 @@ test: $(STAMP)
 	$(BIN)/ruff check engine dashboard tests bench
 	$(BIN)/ruff format --check engine dashboard tests bench
 	@log=$$(mktemp); echo "$(BIN)/mypy (beside the tests)"; $(BIN)/mypy >$$log 2>&1 & typed=$$!; \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_DIST); tests=$$?; \
+	$(BIN)/python -m pytest $(PYTEST_FAST); tests=$$?; \
 	wait $$typed; types=$$?; echo "== mypy:"; cat $$log; rm -f $$log; \
 	test $$types -eq 0 && exit $$tests; echo "mypy found type errors (above)"; exit 1
 

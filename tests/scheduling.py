@@ -4,9 +4,9 @@ A test file is one unit of work, as with xdist's own loadfile, so its module fix
 once. The browser tests (tests/e2e) are one unit together: one worker runs them all with one
 Streamlit server and one Chromium. The order of the units is the collection's (the Makefile
 passes --no-loadscope-reorder), which tests/conftest.py sets: the browser group first, then the
-slow files, then the rest with the files holding more tests first. The browser group mostly waits
-on the page, so a third worker runs it beside two that keep both cores busy; started first, it
-ends well before them instead of ending the run on a worker alone.
+slow files, then the rest with the files holding more tests first. Started first, the browser
+group (four minutes, mostly waiting on the page) runs beside the other worker's slow files
+instead of ending the run on a worker alone, as it did when its files were spread out.
 
 (xdist's own `--dist loadgroup` would need an xdist_group mark on every test, and with pytest 9
 it does not group at all: it renames `item._nodeid`, which pytest no longer reads.)
