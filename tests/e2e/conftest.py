@@ -113,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 # Playwright, the browser and the server last as long as the browser tests (package scope), not
-# the session: the suite runs them as one group on one worker (tests/conftest.py), which then
+# the session: the suite runs them as one unit on one worker (tests/scheduling.py), which then
 # goes on with other tests. Playwright's sync API runs an event loop in the main thread while it
 # is started, and a later test calling asyncio.run() there would fail.
 @pytest.fixture(scope="package")
