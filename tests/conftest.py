@@ -19,6 +19,7 @@ from engine.registry import NewVersion
 from engine.services import Desk, init_home
 from tests.clock import ENV as CLOCK_ENV
 from tests.clock import start_suite_clock
+from tests.component_scan import scan_once
 from tests.scheduling import BROWSER_UNIT, file_scheduler, unit_of
 from tests.templates import close_run_directory, open_run_directory, shared_template
 
@@ -137,6 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
     process opens the run's template directory, shared by its xdist workers (tests/templates.py).
     """
     start_suite_clock()
+    scan_once()
     if not hasattr(config, "workerinput"):
         config.stash[_TEMPLATES] = open_run_directory()
         if config.getoption("numprocesses", None):

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_browser_test_is_in_one_unit_and_other_tests_go_by_file():
-    assert unit_of("tests/e2e/test_demo_marks.py::test_x[chromium]") == BROWSER_UNIT
+    assert unit_of("tests/e2e/test_cockpit_browser.py::test_x[chromium]") == BROWSER_UNIT
     assert unit_of("tests/e2e/test_no_requests.py::test_y[chromium]") == BROWSER_UNIT
     assert unit_of("tests/test_ranking.py::test_a") == "tests/test_ranking.py"
     assert unit_of("tests/api/test_bridge.py::Test::test_b[1-2]") == "tests/api/test_bridge.py"
@@ -23,7 +23,7 @@ def test_collection_puts_the_browser_tests_first_then_slow_files_then_the_rest()
     files = [
         "tests/test_ranking.py",
         "tests/reliability/test_soak.py",
-        "tests/e2e/test_demo_marks.py",
+        "tests/e2e/test_cockpit_browser.py",
     ]
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],

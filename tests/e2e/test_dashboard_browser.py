@@ -1,5 +1,6 @@
-"""The dashboard in a real browser: every page, activate and roll back, a config change, an import,
-and a retrain followed to its end; a full-page screenshot of each page goes to docs/screenshots/."""
+"""The dashboard in a real browser: every page (each says DEMO on the demo desk), activate and roll
+back, a config change, an import, and a retrain followed to its end; a full-page screenshot of each
+page goes to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ PAGES = {  # url path: (title, charts expected on the seeded desk)
     "audit": ("Audit", 0),
 }
 LONG = 60_000
+BANNER = "DEMO desk — the active model XAUUSD-M5-scalper:v3 was trained on generated bars"
+OWN_MARK = {  # url path: what the page itself says about the version(s) it shows
+    "": "trained on DEMO (generated) bars",
+    # the leaderboard's mark counts the versions it shows, all of them here (every version on
+    # this desk is a demo one): the count is read from the page's own "N of M versions". Another
+    # browser test on this server may have trained one more, which the page shows within its
+    # cache's 15 s (dashboard/reads.py): the desk's count can be ahead of the page's.
+    "leaderboard": "{versions} of these versions were trained on generated bars",
+    "performance": "XAUUSD-M5-scalper:v3 was trained on generated bars, not market data",
+    "learning": "learnt on generated bars, not market data",
+    "models": "XAUUSD-M5-scalper:v3 was trained on generated bars, not market data",
+}
 
 
 def visit(page: Page, path: str, title: str, charts: int = 0) -> None:
@@ -99,11 +112,35 @@ def pick_versions(page: Page, *refs: str) -> None:
     page.keyboard.press("Escape")
 
 
+def says_demo(page: Page, server: Server, path: str) -> None:
+    """The demo desk says DEMO on the page: the frame's banner above it, the sidebar's badge, and
+    the page's own mark where it shows a version."""
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text(BANNER)).to_be_visible(timeout=LONG)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("DEMO", exact=True)).to_be_visible()
+    if path not in OWN_MARK:
+        return
+    versions = 0
+    if path == "leaderboard":
+        with Desk.open(str(server.home)) as desk:
+            assert all(v.is_demo for v in desk.leaderboard())
+        caption = main.get_by_text(re.compile(r"^\d+ of \d+ versions, ranked")).first
+        shown, _, total = caption.inner_text().split()[:3]
+        versions = int(shown)
+        assert versions == int(total) >= 3
+    mark = OWN_MARK[path].format(versions=versions)
+    expect(main.get_by_text(mark).first).to_be_visible(timeout=LONG)
+
+
+# One visit per page checks it renders, says DEMO and is captured (a page load costs Chromium
+# 2-6 s of CPU: a second sweep of the pages for the DEMO marks alone cost the suite ~15 s).
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_renders_and_is_captured(page: Page, server: Server, path: str):
+def test_every_page_renders_says_demo_and_is_captured(page: Page, server: Server, path: str):
     title, charts = PAGES[path]
     visit(page, path, title, charts)
     expect(page.get_by_text("XAUUSD-M5-scalper:v3").first).to_be_visible()
+    says_demo(page, server, path)
     if path == "leaderboard":  # the comparison, with its two charts, is what this page is for
         pick_versions(page, "XAUUSD-M5-scalper:v3", "XAUUSD-M5-scalper:v1")
         expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=LONG)
@@ -116,8 +153,7 @@ def test_every_page_renders_and_is_captured(page: Page, server: Server, path: st
         expect(page.get_by_text("win rate and profit factor — backtest trades")).to_be_visible(
             timeout=LONG
         )
-    page.wait_for_timeout(1000)
-    shot = full_page_screenshot(page, path or "overview")
+    shot = full_page_screenshot(page, path or "overview")  # (it waits 1.5 s for the charts)
     assert shot.stat().st_size > 20_000
 
 
