@@ -20,7 +20,7 @@ help:
 	@echo "make test-postgres - the suite again on a throwaway PostgreSQL server (Debian packages)"
 	@echo "make test-clock - the time-sensitive tests with the clock on Sunday night and at the break"
 	@echo "make test-clock-week - the same at every day of a week and around the daily break"
-	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots to docs/screenshots"
+	@echo "make e2e    - dashboard browser tests (Debian chromium), screenshots retaken into docs/screenshots"
 
 # The venv's own pip (23.2 with Python 3.11) installs everything here: upgrading it first cost
 # 2 s of a first run. pip compiles every module it installs on one core, the packages' own test
@@ -131,4 +131,4 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 e2e: $(STAMP) chromium
-	$(BIN)/python -m pytest tests/e2e -m slow
+	AURUM_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -m slow

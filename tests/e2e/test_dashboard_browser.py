@@ -1,10 +1,12 @@
 """The dashboard in a real browser: every page (each says DEMO on the demo desk), activate and roll
 back, a config change, an import, and a retrain followed to its end; a full-page screenshot of each
-page goes to docs/screenshots/."""
+page is taken (into docs/screenshots/ under `make e2e`, which sets AURUM_SCREENSHOTS; otherwise
+into the run's temporary folder, so a test run leaves the checkout as it was)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ from engine.services import Desk
 from tests.e2e.conftest import BARS_UPLOADER, ROOT, Server, file_input
 
 pytestmark = pytest.mark.slow
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS_ENV = "AURUM_SCREENSHOTS"
 PAGES = {  # url path: (title, charts expected on the seeded desk)
     "": ("Overview", 0),
     "leaderboard": ("Leaderboard", 0),
@@ -54,13 +56,21 @@ def visit(page: Page, path: str, title: str, charts: int = 0) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-def full_page_screenshot(page: Page, name: str) -> Path:
+@pytest.fixture(scope="package")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: $AURUM_SCREENSHOTS (relative to the project), else a temporary
+    folder."""
+    chosen = os.environ.get(SHOTS_ENV)
+    return ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+
+
+def full_page_screenshot(page: Page, folder: Path, name: str) -> Path:
     """Streamlit scrolls inside its main block: grow the viewport to it, then shoot."""
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 9000))})
     page.wait_for_timeout(1500)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
     return path
@@ -136,7 +146,9 @@ def says_demo(page: Page, server: Server, path: str) -> None:
 # One visit per page checks it renders, says DEMO and is captured (a page load costs Chromium
 # 2-6 s of CPU: a second sweep of the pages for the DEMO marks alone cost the suite ~15 s).
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_renders_says_demo_and_is_captured(page: Page, server: Server, path: str):
+def test_every_page_renders_says_demo_and_is_captured(
+    page: Page, server: Server, shots: Path, path: str
+):
     title, charts = PAGES[path]
     visit(page, path, title, charts)
     expect(page.get_by_text("XAUUSD-M5-scalper:v3").first).to_be_visible()
@@ -153,7 +165,7 @@ def test_every_page_renders_says_demo_and_is_captured(page: Page, server: Server
         expect(page.get_by_text("win rate and profit factor — backtest trades")).to_be_visible(
             timeout=LONG
         )
-    shot = full_page_screenshot(page, path or "overview")  # (it waits 1.5 s for the charts)
+    shot = full_page_screenshot(page, shots, path or "overview")  # (it waits 1.5 s for the charts)
     assert shot.stat().st_size > 20_000
 
 
@@ -165,7 +177,7 @@ def choose(page: Page, label: str, option: str) -> None:
     page.wait_for_timeout(700)
 
 
-def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: Server):
+def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: Server, shots: Path):
     """The demo's session #2 also tried a soft vote and a stacking of its top 3 candidates."""
     visit(page, "learning", "Learning", 3)
     choose(page, "Session", "#2")
@@ -180,7 +192,7 @@ def test_a_session_with_ensembles_shows_them_as_candidates(page: Page, server: S
     folds = page.get_by_text("Walk-forward folds (out of sample, after costs)")
     expect(folds.first).to_be_visible(timeout=LONG)
     expect(folds).to_have_count(1, timeout=LONG)  # the rerun is over (its copy gone)
-    shot = full_page_screenshot(page, "ensembles")
+    shot = full_page_screenshot(page, shots, "ensembles")
     assert shot.stat().st_size > 20_000
     with Desk.open(str(server.home)) as desk:
         names = [c["algorithm"] for c in desk.learning_session(2).result["candidates"]]
